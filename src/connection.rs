@@ -1,0 +1,4 @@
+//! STUB (being written)
+pub struct Connection;
+pub enum Event {}
+pub enum State {}
