@@ -40,6 +40,9 @@ pub struct Config {
     pub fail_by_drop: bool,
     /// Deliver frames (`Event::Frame`) instead of reassembled messages, for streaming.
     pub deliver_frames: bool,
+    /// Answer pings with pongs in the core (python-websockets' behaviour). The JS layer turns
+    /// this off and answers from its overridable `onPing`.
+    pub auto_pong: bool,
     /// Opening handshake: most header fields accepted (more → 431).
     pub max_handshake_headers: usize,
     /// Opening handshake: most bytes in the request/response head (more → 431).
@@ -61,6 +64,7 @@ impl Default for Config {
             echo_close_code_reason: false,
             fail_by_drop: false,
             deliver_frames: false,
+            auto_pong: true,
             max_handshake_headers: 100,
             max_handshake_bytes: 16 * 1024,
         }

@@ -1,1 +1,147 @@
-//! STUB (being written)
+//! Extensions as frame → frame transforms (python-websockets' model), their negotiation
+//! factories, and the chain a connection runs: encode in negotiated order on send,
+//! decode in reverse order on receive.
+
+use crate::error::ProtocolError;
+use crate::frame::Frame;
+use crate::handshake::{ExtensionOffer, ExtensionParam};
+
+/// One negotiated extension, owned by one connection.
+pub trait Extension {
+    /// The registered name, e.g. `permessage-deflate`.
+    fn name(&self) -> &str;
+    /// The RSV bits (`frame::RSV1 | ...`) this extension may set; a received frame with a bit
+    /// no negotiated extension owns fails the connection with 1002.
+    fn rsv_bits(&self) -> u8;
+    /// Transforms a frame about to be sent.
+    fn encode(&mut self, frame: Frame) -> Result<Frame, ProtocolError>;
+    /// Transforms a received frame. `max_size` is what is left of the message size budget:
+    /// a decoder that expands data must stop (1009) before producing more than that.
+    fn decode(&mut self, frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError>;
+}
+
+/// Why a factory declined an offer or a response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NegotiationError(pub String);
+
+/// Server side: accepts (or declines) one offer of its extension.
+pub trait ServerExtensionFactory {
+    fn name(&self) -> &str;
+    /// Returns the response parameters and the extension, or declines the offer.
+    /// `accepted` holds the extensions accepted so far from earlier offers.
+    fn process_request_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError>;
+}
+
+/// Client side: makes its offer, then accepts (or refuses) the server's response.
+pub trait ClientExtensionFactory {
+    fn name(&self) -> &str;
+    fn get_request_params(&self) -> Vec<ExtensionParam>;
+    fn process_response_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<Box<dyn Extension>, NegotiationError>;
+}
+
+/// The negotiated extensions of one connection, in negotiation order.
+#[derive(Default)]
+pub struct ExtensionChain {
+    extensions: Vec<Box<dyn Extension>>,
+}
+
+impl ExtensionChain {
+    pub fn new(extensions: Vec<Box<dyn Extension>>) -> Self {
+        ExtensionChain { extensions }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.extensions.is_empty()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.extensions.iter().map(|e| e.name().to_owned()).collect()
+    }
+
+    /// The union of the RSV bits the extensions own.
+    pub fn rsv_bits(&self) -> u8 {
+        self.extensions.iter().fold(0, |bits, e| bits | e.rsv_bits())
+    }
+
+    pub fn encode(&mut self, mut frame: Frame) -> Result<Frame, ProtocolError> {
+        for ext in self.extensions.iter_mut() {
+            frame = ext.encode(frame)?;
+        }
+        Ok(frame)
+    }
+
+    pub fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
+        for ext in self.extensions.iter_mut().rev() {
+            frame = ext.decode(frame, max_size)?;
+        }
+        Ok(frame)
+    }
+}
+
+/// Server negotiation (python-websockets' order): for each offer in the client's order, the
+/// first factory of that name that accepts it wins; declined offers are skipped. Returns the
+/// response header entries and the chain.
+pub fn negotiate_server(
+    offers: &[ExtensionOffer],
+    factories: &[Box<dyn ServerExtensionFactory>],
+) -> (Vec<ExtensionOffer>, ExtensionChain) {
+    let mut response = Vec::new();
+    let mut accepted: Vec<Box<dyn Extension>> = Vec::new();
+    for offer in offers {
+        // An extension is negotiated at most once, even if offered several times.
+        if accepted.iter().any(|e| e.name() == offer.name) {
+            continue;
+        }
+        for factory in factories.iter().filter(|f| f.name() == offer.name) {
+            if let Ok((params, ext)) = factory.process_request_params(&offer.params, &accepted) {
+                response.push(ExtensionOffer { name: offer.name.clone(), params });
+                accepted.push(ext);
+                break;
+            }
+        }
+    }
+    (response, ExtensionChain::new(accepted))
+}
+
+/// Client negotiation: every extension in the server's response must be accepted by a
+/// factory of that name; any refusal fails the handshake.
+pub fn negotiate_client(
+    response: &[ExtensionOffer],
+    factories: &[Box<dyn ClientExtensionFactory>],
+) -> Result<ExtensionChain, NegotiationError> {
+    let mut accepted: Vec<Box<dyn Extension>> = Vec::new();
+    for entry in response {
+        let mut last_error = NegotiationError(format!("unexpected extension in response: {}", entry.name));
+        let mut chosen = None;
+        for factory in factories.iter().filter(|f| f.name() == entry.name) {
+            match factory.process_response_params(&entry.params, &accepted) {
+                Ok(ext) => {
+                    chosen = Some(ext);
+                    break;
+                }
+                Err(e) => last_error = e,
+            }
+        }
+        match chosen {
+            Some(ext) => accepted.push(ext),
+            None => return Err(last_error),
+        }
+    }
+    Ok(ExtensionChain::new(accepted))
+}
+
+/// The offers a client makes: one per factory, in order.
+pub fn client_offers(factories: &[Box<dyn ClientExtensionFactory>]) -> Vec<ExtensionOffer> {
+    factories
+        .iter()
+        .map(|f| ExtensionOffer { name: f.name().to_owned(), params: f.get_request_params() })
+        .collect()
+}
