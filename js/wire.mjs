@@ -1,0 +1,136 @@
+// The JS half of the wasm boundary: copies bytes into and out of wasm memory and decodes the
+// batched event records of src/wasm.rs. It imports nothing runtime-specific, so Node, Deno and
+// browsers share it; transports (sockets, timers) live in the layers above.
+//
+// Copies per message are counted in src/wasm.rs. Here: `receive` makes copy 1 (chunk → wasm
+// input) and copy 3 (message → fresh array for the application); `send*` either writes no
+// payload copy at all (header-only path) or copies into staging and back out.
+
+import { Connection, wasmMemory } from '../wasm/wasmsocket.js';
+
+/** Event kinds, as in src/wasm.rs `kind`. */
+export const Kind = Object.freeze({
+  TEXT: 1, BINARY: 2, FRAME: 3, PING: 4, PONG: 5, CLOSE: 6,
+  REQUEST: 7, HTTP_REQUEST: 8, REJECTED: 9, OPEN: 10, HANDSHAKE_FAILED: 11,
+});
+
+export const Opcode = Object.freeze({ CONTINUATION: 0, TEXT: 1, BINARY: 2 });
+
+const RECORD = 4;
+const textDecoder = new TextDecoder();
+const textEncoder = new TextEncoder();
+
+function memoryBytes() {
+  // A fresh view each time: growing the memory detaches earlier ones.
+  return new Uint8Array(wasmMemory().buffer);
+}
+
+function randomSeed() {
+  return globalThis.crypto.getRandomValues(new Uint8Array(32));
+}
+
+/**
+ * One connection's core. `alloc(len)` makes the arrays handed to the application (Node passes
+ * `Buffer.allocUnsafe` for its pooled allocation; the default is a plain Uint8Array).
+ */
+export class Wire {
+  constructor(role, options = {}, { open = false, alloc = (n) => new Uint8Array(n) } = {}) {
+    this.core = open ? Connection.newOpen(role, options, randomSeed()) : new Connection(role, options, randomSeed());
+    this.alloc = alloc;
+  }
+
+  /** Feeds bytes read from the transport; returns the decoded events. */
+  receive(chunk) {
+    const ptr = this.core.inputSpace(chunk.length);
+    memoryBytes().set(chunk, ptr);
+    return this.#events(this.core.commitInput(chunk.length));
+  }
+
+  receiveEof() {
+    return this.#events(this.core.receiveEof());
+  }
+
+  /** Server: accepts the pending request; returns events of frames pipelined behind it. */
+  accept(accept = {}) {
+    return this.#events(this.core.accept(accept));
+  }
+
+  #events(count) {
+    if (count === 0) return [];
+    const records = new Uint32Array(wasmMemory().buffer, this.core.eventsPtr(), count * RECORD);
+    const bytes = memoryBytes();
+    const events = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = i * RECORD;
+      const kind = records[at], flags = records[at + 1], ptr = records[at + 2], len = records[at + 3];
+      events[i] = this.#event(i, kind, flags, bytes, ptr, len);
+    }
+    return events;
+  }
+
+  #copyOut(bytes, ptr, len) {
+    const out = this.alloc(len);
+    out.set(bytes.subarray(ptr, ptr + len));
+    return out;
+  }
+
+  #event(index, kind, flags, bytes, ptr, len) {
+    switch (kind) {
+      case Kind.TEXT: return { type: 'text', data: this.#copyOut(bytes, ptr, len) };
+      case Kind.BINARY: return { type: 'binary', data: this.#copyOut(bytes, ptr, len) };
+      case Kind.FRAME:
+        return { type: 'frame', fin: (flags & 1) === 1, rsv: (flags >> 1) & 7, opcode: flags >> 4, data: this.#copyOut(bytes, ptr, len) };
+      case Kind.PING: return { type: 'ping', data: this.#copyOut(bytes, ptr, len) };
+      case Kind.PONG: return { type: 'pong', data: this.#copyOut(bytes, ptr, len) };
+      case Kind.CLOSE: return { type: 'close', code: flags, reason: textDecoder.decode(bytes.subarray(ptr, ptr + len)) };
+      case Kind.REQUEST: return { type: 'request', request: this.core.eventDetail(index) };
+      case Kind.HTTP_REQUEST: return { type: 'http-request', request: this.core.eventDetail(index) };
+      case Kind.REJECTED: return { type: 'rejected', error: this.core.eventDetail(index) };
+      case Kind.OPEN: return { type: 'open', response: this.core.eventDetail(index) };
+      case Kind.HANDSHAKE_FAILED: return { type: 'handshake-failed', error: this.core.eventDetail(index) };
+      default: throw new Error(`unknown event kind ${kind}`);
+    }
+  }
+
+  /** Bytes the core wants written, copied out (null when there are none). */
+  takeOutput() {
+    const len = this.core.outputLen();
+    if (len === 0) return null;
+    const out = this.#copyOut(memoryBytes(), this.core.outputPtr(), len);
+    this.core.clearOutput();
+    return out;
+  }
+
+  /**
+   * Sends a message; returns the chunks to write, in order. A string is encoded straight
+   * into wasm memory. Unmasked, unextended binary data skips wasm entirely (header only).
+   */
+  sendMessage(payload, isBinary) {
+    if (typeof payload !== 'string' && this.core.canSendHeaderOnly() && (this.core.outputLen() === 0)) {
+      this.core.sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, true, payload.length);
+      return payload.length ? [this.takeOutput(), payload] : [this.takeOutput()];
+    }
+    const len = this.#stage(payload);
+    this.core.sendMessage(isBinary, len);
+    return [this.takeOutput()];
+  }
+
+  /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary). */
+  sendFrame(opcode, payload, fin) {
+    const len = this.#stage(payload);
+    this.core.sendFrame(opcode, fin, len);
+    return [this.takeOutput()];
+  }
+
+  #stage(payload) {
+    if (typeof payload === 'string') {
+      // UTF-8 needs at most 3 bytes per UTF-16 unit.
+      const ptr = this.core.stagingSpace(payload.length * 3);
+      const { written } = textEncoder.encodeInto(payload, memoryBytes().subarray(ptr, ptr + payload.length * 3));
+      return written;
+    }
+    const ptr = this.core.stagingSpace(payload.length);
+    memoryBytes().set(payload, ptr);
+    return payload.length;
+  }
+}

@@ -1,0 +1,7 @@
+// Deno entry: the source-phase import puts the .wasm in the module graph, so no
+// --allow-read permission is needed to load it.
+import source wasmModule from './wasm/wasmsocket_bg.wasm';
+import { initSync } from './wasm/wasmsocket.js';
+export * from './wasm/wasmsocket.js';
+export * from './js/wire.mjs';
+initSync({ module: wasmModule });

@@ -1,0 +1,7 @@
+// Node entry: loads the wasm synchronously, so it works for `import` and for `require()`
+// (Node >= 20.19 can require an ES module that has no top-level await).
+import { readFileSync } from 'node:fs';
+import { initSync } from './wasm/wasmsocket.js';
+export * from './wasm/wasmsocket.js';
+export * from './js/wire.mjs';
+initSync({ module: readFileSync(new URL('./wasm/wasmsocket_bg.wasm', import.meta.url)) });

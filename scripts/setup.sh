@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, skipping what is already present.
+# Only the package registries are reachable (crates.io, npm, PyPI, Debian): nothing here
+# downloads from GitHub, and wasm-pack is never allowed to (see Cargo.toml's wasm-opt = false).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+WASM_PACK_VERSION=0.15.1
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)   # CLI must equal the crate
+export DEBIAN_FRONTEND=noninteractive
+
+step() { echo "setup: $*"; }
+
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  step "chromium + chromium-driver (apt)"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+# Debian's wasm-opt 108 silently corrupts wasm-bindgen output; wasm-pack would pick it up.
+if dpkg -s binaryen >/dev/null 2>&1; then step "removing Debian binaryen"; apt-get remove -y -qq binaryen >/dev/null; fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || { step "rust wasm32 target"; rustup target add wasm32-unknown-unknown; }
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+wasm-pack --version 2>/dev/null | grep -qx "wasm-pack $WASM_PACK_VERSION" \
+  || { step "wasm-pack $WASM_PACK_VERSION (cargo install, ~3 min)"; cargo install --quiet wasm-pack --version "$WASM_PACK_VERSION" --locked; }
+# No --locked: its lockfile pins a webpki-roots version the registry does not serve.
+wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION" \
+  || { step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~4 min)"; cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; }
+
+# The fuzz run needs nightly (libFuzzer instrumentation) and cargo-fuzz.
+if [ "${SKIP_FUZZ:-}" != 1 ]; then
+  rustup toolchain list | grep -q '^nightly' || { step "nightly toolchain"; rustup toolchain install nightly --profile minimal; }
+  command -v cargo-fuzz >/dev/null || { step "cargo-fuzz (cargo install)"; cargo install --quiet cargo-fuzz --locked; }
+fi
+
+# npm dev tools: deno, binaryen's wasm-opt, ws (interop peer and benchmark baseline).
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/ws ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+step "ok"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The README's test command: installs every test dependency, builds, and runs all suites.
+# Each suite prints its runner's own summary; the last line sums them up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 CARGO_TERM_COLOR=never
+
+section() { echo; echo "==== $* ===="; }
+
+section "cargo clippy"
+cargo clippy --quiet --all-targets -- -D warnings
+
+section "cargo test (native)"
+cargo test --quiet 2>&1 | tee /tmp/wasmsocket-cargo-test.log | grep -E '^(test result|running|failures|---- )' || true
+grep -q 'test result: FAILED' /tmp/wasmsocket-cargo-test.log && { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
+grep -q 'test result: ok' /tmp/wasmsocket-cargo-test.log || { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
+
+section "wasm-pack test --node (the same tests inside wasm, in Node)"
+wasm-pack --quiet test --node 2>&1 | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-node.log
+grep -q 'FAILED' /tmp/wasmsocket-wasm-node.log && exit 1
+
+section "wasm-pack test --headless --chrome (the same tests inside wasm, in Chromium)"
+WASM_BINDGEN_USE_BROWSER=1 wasm-pack --quiet test --headless --chrome 2>&1 \
+  | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-chrome.log
+grep -q 'FAILED' /tmp/wasmsocket-wasm-chrome.log && exit 1
+
+section "fuzz (bounded)"
+if [ "${SKIP_FUZZ:-}" != 1 ]; then bash fuzz/run.sh "${FUZZ_SECONDS:-30}"; else echo "skipped (SKIP_FUZZ=1)"; fi
+
+section "build pkg/"
+bash scripts/build.sh
+
+section "node --test"
+node --test tests/node/
+
+section "deno test"
+deno test --no-check --allow-read --allow-run --allow-net=127.0.0.1 tests/deno/
