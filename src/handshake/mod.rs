@@ -8,6 +8,7 @@ pub mod extensions_header;
 pub mod head;
 pub mod http_response;
 pub mod server;
+mod syntax;
 
 pub use extensions_header::{format_extensions, parse_extensions, ExtensionOffer, ExtensionParam};
 pub use http_response::HttpError;
