@@ -28,15 +28,17 @@ pub fn mask_into(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     let (spare, src) = simd::xor_into(spare, src, key);
     xor_words_into(spare, src, key);
-    // SAFETY: the capacity was reserved above, and the simd blocks (on wasm) plus
-    // `xor_words_into` wrote all `added` bytes of `spare`, which starts at `len`.
+    // SAFETY: the capacity was reserved above, and `spare` (which starts at `len`) and `src`
+    // have the same length, so the simd blocks (on wasm) plus `xor_words_into`'s words and
+    // tail wrote all `added` bytes.
     unsafe { dst.set_len(len + added) };
 }
 
 /// The key as seen from payload byte number `offset`, so that index 0 lines up with it.
-fn rotate_key(mut key: [u8; 4], offset: usize) -> [u8; 4] {
-    key.rotate_left(offset & 3);
-    key
+/// (A shift, not `<[u8]>::rotate_left`, which compiles to memory copies through the stack.)
+fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
+    let shift = 8 * (offset & 3) as u32;
+    u32::from_le_bytes(key).rotate_right(shift).to_le_bytes()
 }
 
 /// Two copies of the key; byte order does not matter since data is loaded in the same order.
@@ -143,8 +145,9 @@ mod tests {
     /// leave wasm on the (half as fast) word path.
     #[cfg(target_arch = "wasm32")]
     #[test]
+    #[allow(clippy::assertions_on_constants)] // Constant per build: that is the point.
     fn wasm_builds_use_the_simd_path() {
-        assert!(cfg!(target_feature = "simd128"));
+        assert!(cfg!(target_feature = "simd128"), "built without +simd128");
     }
 
     #[test]
@@ -152,6 +155,12 @@ mod tests {
         assert_eq!(rotate_key([1, 2, 3, 4], 0), [1, 2, 3, 4]);
         assert_eq!(rotate_key([1, 2, 3, 4], 1), [2, 3, 4, 1]);
         assert_eq!(rotate_key([1, 2, 3, 4], 6), [3, 4, 1, 2]);
+        assert_eq!(rotate_key([1, 2, 3, 4], usize::MAX), [4, 1, 2, 3]);
+        for offset in 0..8 {
+            let mut rotated = [1, 2, 3, 4];
+            rotated.rotate_left(offset % 4);
+            assert_eq!(rotate_key([1, 2, 3, 4], offset), rotated, "offset {offset}");
+        }
     }
 
     #[test]

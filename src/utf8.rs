@@ -60,7 +60,10 @@ impl Utf8Validator {
     pub fn finish(&mut self) -> Result<(), Utf8Error> {
         let result = match self.error {
             Some(err) => Err(err),
-            None if self.pending_len > 0 => Err(Utf8Error { position: self.fed.saturating_sub(self.pending_len.into()) }),
+            // The truncated sequence started `pending_len` bytes before the end.
+            None if self.pending_len > 0 => {
+                Err(Utf8Error { position: self.fed.saturating_sub(self.pending_len.into()) })
+            }
             None => Ok(()),
         };
         self.reset();
