@@ -18,11 +18,11 @@ grep -q 'test result: FAILED' /tmp/wasmsocket-cargo-test.log && { cat /tmp/wasms
 grep -q 'test result: ok' /tmp/wasmsocket-cargo-test.log || { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
 
 section "wasm-pack test --node (the same tests inside wasm, in Node)"
-wasm-pack --quiet test --node 2>&1 | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-node.log
+wasm-pack test --node 2>&1 | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-node.log
 grep -q 'FAILED' /tmp/wasmsocket-wasm-node.log && exit 1
 
 section "wasm-pack test --headless --chrome (the same tests inside wasm, in Chromium)"
-WASM_BINDGEN_USE_BROWSER=1 wasm-pack --quiet test --headless --chrome 2>&1 \
+WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome 2>&1 \
   | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-chrome.log
 grep -q 'FAILED' /tmp/wasmsocket-wasm-chrome.log && exit 1
 
