@@ -50,6 +50,11 @@ export class Wire {
     return this.#events(this.core.receiveEof());
   }
 
+  /** After the caller handled a batch: what was held behind it (a close, a failure) now happens. */
+  resume() {
+    return this.#events(this.core.resume());
+  }
+
   /** Server: accepts the pending request; returns events of frames pipelined behind it. */
   accept(accept = {}) {
     return this.#events(this.core.accept(accept));

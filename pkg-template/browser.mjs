@@ -1,5 +1,5 @@
 // Browser entry: fetches ./wasm/wasmsocket_bg.wasm relative to this module.
 import init from './wasm/wasmsocket.js';
 export * from './wasm/wasmsocket.js';
-export * from './js/wire.mjs';
+export * from './js/index.mjs';
 await init();

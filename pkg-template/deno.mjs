@@ -3,5 +3,5 @@
 import source wasmModule from './wasm/wasmsocket_bg.wasm';
 import { initSync } from './wasm/wasmsocket.js';
 export * from './wasm/wasmsocket.js';
-export * from './js/wire.mjs';
+export * from './js/index.mjs';
 initSync({ module: wasmModule });

@@ -3,5 +3,5 @@
 import { readFileSync } from 'node:fs';
 import { initSync } from './wasm/wasmsocket.js';
 export * from './wasm/wasmsocket.js';
-export * from './js/wire.mjs';
+export * from './js/node/index.mjs';
 initSync({ module: readFileSync(new URL('./wasm/wasmsocket_bg.wasm', import.meta.url)) });

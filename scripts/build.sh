@@ -16,6 +16,6 @@ wasm-opt -O3 --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-
   --enable-simd pkg/wasm/wasmsocket_bg.wasm -o pkg/wasm/wasmsocket_bg.wasm
 
 cp pkg-template/package.json pkg-template/*.mjs pkg-template/index.d.ts pkg/
-mkdir -p pkg/js && cp js/*.mjs pkg/js/
+mkdir -p pkg && cp -r js pkg/js
 cp pkg-template/README.md pkg/ 2>/dev/null || cp README.md pkg/
 echo "built pkg/: wasm $(stat -c %s pkg/wasm/wasmsocket_bg.wasm) bytes, gzip $(gzip -9c pkg/wasm/wasmsocket_bg.wasm | wc -c) bytes"

@@ -40,6 +40,11 @@ pub struct Config {
     pub fail_by_drop: bool,
     /// Deliver frames (`Event::Frame`) instead of reassembled messages, for streaming.
     pub deliver_frames: bool,
+    /// Hold a peer's close frame, or a failure, that arrives behind events the caller has not
+    /// handled yet until [`crate::Connection::resume`], so replies to those events go out
+    /// before our close frame — the order a peer expects when it sent them in that order
+    /// (Autobahn's strict cases 3.2, 4.1.3, 5.15, ...). The JS layer turns this on.
+    pub hold_close_behind_events: bool,
     /// Answer pings with pongs in the core (python-websockets' behaviour). The JS layer turns
     /// this off and answers from its overridable `onPing`.
     pub auto_pong: bool,
@@ -65,6 +70,7 @@ impl Default for Config {
             fail_by_drop: false,
             deliver_frames: false,
             auto_pong: true,
+            hold_close_behind_events: false,
             max_handshake_headers: 100,
             max_handshake_bytes: 16 * 1024,
         }

@@ -157,6 +157,10 @@ pub struct Connection {
     end: usize,
     /// Set once nothing more may be processed (close received, failure, refusal).
     discard_input: bool,
+    /// A close frame waits in the input behind unhandled events (`hold_close_behind_events`).
+    input_held: bool,
+    /// A failure found behind unhandled events, applied by `resume`.
+    held_failure: Option<ProtocolError>,
 
     handshake: Handshake,
     server_factories: Vec<Box<dyn ServerExtensionFactory>>,
@@ -195,6 +199,8 @@ impl Connection {
             start: 0,
             end: 0,
             discard_input: false,
+            input_held: false,
+            held_failure: None,
             handshake: Handshake { scanner: Some(scanner), ..Handshake::default() },
             server_factories: Vec::new(),
             client_factories: Vec::new(),
@@ -342,6 +348,8 @@ impl Connection {
         if self.eof_received {
             return;
         }
+        // Whatever was held back happened before the EOF.
+        self.resume();
         self.eof_received = true;
         if self.handshake.awaiting_response {
             self.handshake.awaiting_response = false;
@@ -356,7 +364,26 @@ impl Connection {
         self.state = State::Closed;
     }
 
+    /// Continues after the caller handled the events it took: applies a failure or processes a
+    /// close frame that `hold_close_behind_events` held back behind them. New events may follow.
+    pub fn resume(&mut self) {
+        if let Some(err) = self.held_failure.take() {
+            self.fail(err);
+        } else if self.input_held {
+            self.input_held = false;
+            self.process();
+        }
+    }
+
+    /// Whether `resume` has something to do.
+    pub fn has_held(&self) -> bool {
+        self.input_held || self.held_failure.is_some()
+    }
+
     fn process(&mut self) {
+        if self.input_held {
+            return;
+        }
         if self.discard_input {
             self.start = self.end;
             return;
@@ -565,25 +592,29 @@ impl Connection {
                 match frame::parse_header(&self.input[self.start..self.end]) {
                     HeaderParse::Incomplete => return,
                     HeaderParse::LengthOverflow => {
-                        return self.fail(ProtocolError::protocol("frame length has its most significant bit set"))
+                        return self.fail_receiving(ProtocolError::protocol("frame length has its most significant bit set"))
                     }
                     HeaderParse::Complete { header, header_len } => {
+                        if header.opcode == Opcode::Close as u8 && self.holds_behind_events() {
+                            self.input_held = true;
+                            return;
+                        }
                         self.start += header_len;
                         match self.begin_frame(header) {
                             Ok(incoming) => self.frame = Some(incoming),
-                            Err(err) => return self.fail(err),
+                            Err(err) => return self.fail_receiving(err),
                         }
                     }
                 }
             }
             if let Err(err) = self.read_payload() {
-                return self.fail(err);
+                return self.fail_receiving(err);
             }
             match self.frame.as_ref() {
                 Some(incoming) if incoming.remaining == 0 => {
                     if let Some(done) = self.frame.take() {
                         if let Err(err) = self.complete_frame(done) {
-                            return self.fail(err);
+                            return self.fail_receiving(err);
                         }
                     }
                 }
@@ -782,6 +813,22 @@ impl Connection {
         }
         self.events.push(Event::Close(received));
         Ok(())
+    }
+
+    fn holds_behind_events(&self) -> bool {
+        self.config.hold_close_behind_events && !self.events.is_empty()
+    }
+
+    /// A failure found in received data: applied now, or held for `resume` when events come
+    /// before it (input stops here either way).
+    fn fail_receiving(&mut self, err: ProtocolError) {
+        if self.holds_behind_events() {
+            self.held_failure = Some(err);
+            self.discard_input = true;
+            self.frame = None;
+        } else {
+            self.fail(err);
+        }
     }
 
     /// Fails the connection (RFC 6455 §7.1.7): sends a close frame with the error's code

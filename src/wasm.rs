@@ -172,6 +172,17 @@ impl WasmConnection {
         self.collect_events()
     }
 
+    /// After handling a batch: applies what `holdCloseBehindEvents` held back; returns the
+    /// number of new events.
+    pub fn resume(&mut self) -> usize {
+        if !self.conn.has_held() {
+            return 0;
+        }
+        self.release_events();
+        self.conn.resume();
+        self.collect_events()
+    }
+
     fn release_events(&mut self) {
         self.events.clear();
         self.records.clear();

@@ -1,0 +1,95 @@
+// WebSocketServerFactory and WebSocketClientFactory: session parameters (URL, subprotocols,
+// headers), protocol options, and the protocol class to build per connection.
+
+import { parseUrl } from './url.mjs';
+import { checkOptions, defaultOptions } from './options.mjs';
+import { WebSocketServerProtocol } from './server-protocol.mjs';
+import { WebSocketClientProtocol } from './client-protocol.mjs';
+
+export const VERSION = '0.1.0';
+const PRODUCT = `wasmsocket/${VERSION}`;
+
+// How payloads handed to onMessage are allocated; the Node entry switches to Buffer.
+let allocPayload = (n) => new Uint8Array(n);
+export function setPayloadAllocator(alloc) {
+  allocPayload = alloc;
+}
+
+class Factory {
+  constructor(role) {
+    this.role = role;
+    this.protocolOptions = defaultOptions(role);
+    /** The live connections (open or opening), for maxConnections and shutdown. */
+    this._connections = new Set();
+  }
+
+  get alloc() {
+    return allocPayload;
+  }
+
+  /** Changes protocol options; unknown names and bad values throw, changing nothing. */
+  setProtocolOptions(options) {
+    checkOptions(this.role, options);
+    for (const [name, value] of Object.entries(options)) {
+      this.protocolOptions[name] = Array.isArray(value) ? [...value] : value;
+    }
+  }
+
+  resetProtocolOptions() {
+    this.protocolOptions = defaultOptions(this.role);
+  }
+
+  #setUrl(url, fallback) {
+    this.url = url ?? fallback;
+    [this.isSecure, this.host, this.port, this.resource, this.path, this.params] = parseUrl(this.url);
+  }
+
+  _session(url, fallback, protocols, headers) {
+    this.#setUrl(url, fallback);
+    if (!Array.isArray(protocols) || !protocols.every((p) => typeof p === 'string')) {
+      throw new TypeError('protocols must be an array of strings');
+    }
+    this.protocols = [...protocols];
+    this.headers = { ...(headers ?? {}) };
+  }
+
+  /** A new protocol instance for one connection. */
+  buildProtocol() {
+    const Protocol = this.protocol;
+    return new Protocol();
+  }
+}
+
+export class WebSocketServerFactory extends Factory {
+  protocol = WebSocketServerProtocol;
+
+  constructor(url = null, { protocols = [], server = PRODUCT, headers = {}, externalPort = null } = {}) {
+    super('server');
+    this.setSessionParameters(url, protocols, server, headers, externalPort);
+  }
+
+  setSessionParameters(url = null, protocols = [], server = PRODUCT, headers = {}, externalPort = null) {
+    this._session(url, 'ws://localhost', protocols, headers);
+    this.server = server;
+    this.externalPort = externalPort ?? this.port;
+  }
+}
+
+export class WebSocketClientFactory extends Factory {
+  protocol = WebSocketClientProtocol;
+
+  constructor(url = null, { origin = null, protocols = [], useragent = PRODUCT, headers = {}, proxy = null } = {}) {
+    super('client');
+    this.setSessionParameters(url, origin, protocols, useragent, headers, proxy);
+  }
+
+  setSessionParameters(url = null, origin = null, protocols = [], useragent = PRODUCT, headers = {}, proxy = null) {
+    this._session(url, 'ws://localhost', protocols, headers);
+    this.origin = origin;
+    this.useragent = useragent;
+    if (proxy !== null && !(proxy && typeof proxy.host === 'string' && Number.isInteger(proxy.port))) {
+      throw new TypeError('proxy must be {host, port}');
+    }
+    this.proxy = proxy;
+  }
+}

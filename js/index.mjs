@@ -1,0 +1,12 @@
+// The runtime-agnostic public API (Autobahn's shape). Transports live in js/node/ (and, for
+// Deno, js/deno/); the package entries add them.
+export { WebSocketServerFactory, WebSocketClientFactory, VERSION } from './factory.mjs';
+export { WebSocketProtocol, Disconnected, State } from './protocol.mjs';
+export { WebSocketServerProtocol } from './server-protocol.mjs';
+export { WebSocketClientProtocol } from './client-protocol.mjs';
+export {
+  ConnectionRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, IncomingMessage, OutgoingMessage,
+} from './types.mjs';
+export { createUrl, parseUrl } from './url.mjs';
+export { OPTIONS as PROTOCOL_OPTIONS } from './options.mjs';
+export { Wire, Kind, Opcode } from './wire.mjs';

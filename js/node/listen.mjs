@@ -1,0 +1,153 @@
+// autobahn.twisted's listenWS and connectWS for Node: TCP, TLS, Unix sockets, HTTP CONNECT proxies.
+
+import net from 'node:net';
+import tls from 'node:tls';
+import { NodeTransport } from './transport.mjs';
+import { createUrl } from '../url.mjs';
+import { State } from '../protocol.mjs';
+
+/** Serves one accepted socket with a new protocol from `factory`. */
+export function serveSocket(factory, socket, isSecure) {
+  const transport = new NodeTransport(socket, { isSecure });
+  const protocol = factory.buildProtocol();
+  transport.bind(protocol);
+  protocol._connectionMade(factory, transport, 'server');
+  return protocol;
+}
+
+function unixPath(factory) {
+  return factory.host?.startsWith('unix:') ? factory.host.slice('unix:'.length) : null;
+}
+
+/**
+ * Listens for WebSocket connections. `port`/`host` default to the factory's URL, `tls` takes
+ * tls.createServer options (key, cert, ...), `path` a Unix socket path (or use a
+ * ws://unix:/path URL). Resolves to a handle: { server, port, host, url, close() }.
+ */
+export function listenWS(factory, { port, host, tls: tlsOptions = null, backlog = 511, path } = {}) {
+  const socketPath = path ?? unixPath(factory);
+  const server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
+  server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => serveSocket(factory, socket, Boolean(tlsOptions)));
+  // A failed TLS handshake is the client's problem; it must not bring the server down.
+  server.on('tlsClientError', () => {});
+  server.on('error', () => {});
+  const listenOn = socketPath ? { path: socketPath, backlog } : { port: port ?? factory.port, host: host ?? factory.host, backlog };
+  return new Promise((resolve, reject) => {
+    const fail = (error) => reject(error);
+    server.once('error', fail);
+    server.listen(listenOn, () => {
+      server.off('error', fail);
+      resolve(listenerHandle(factory, server, socketPath, Boolean(tlsOptions)));
+    });
+  });
+}
+
+function listenerHandle(factory, server, socketPath, isSecure) {
+  const address = server.address();
+  const port = socketPath ? null : address.port;
+  const host = socketPath ? `unix:${socketPath}` : address.address;
+  return {
+    server,
+    port,
+    host,
+    url: socketPath ? `${isSecure ? 'wss' : 'ws'}://unix:${socketPath}` : createUrl(host, port, isSecure),
+    /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
+    close() {
+      for (const protocol of factory._connections) {
+        if (protocol.state === State.OPEN) protocol.sendClose(1000, 'server shutting down');
+        else if (protocol.state === State.CONNECTING) protocol.dropConnection('server shutting down');
+      }
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Connects to the factory's URL (ws://, wss://, ws://unix:/path), through `factory.proxy`
+ * with HTTP CONNECT if set. `tls` adds tls.connect options (ca, servername, ...); `timeout`
+ * (seconds) bounds the TCP/TLS connect. Resolves once connected (the WebSocket handshake then
+ * runs; see onOpen) to { protocol, close(code?, reason?) }.
+ */
+export async function connectWS(factory, { tls: tlsOptions = {}, timeout = 10 } = {}) {
+  const socket = await withTimeout(openSocket(factory, tlsOptions), timeout, `connecting to ${factory.url}`);
+  const transport = new NodeTransport(socket, { isSecure: factory.isSecure });
+  const protocol = factory.buildProtocol();
+  transport.bind(protocol);
+  protocol._connectionMade(factory, transport, 'client');
+  return {
+    protocol,
+    close(code = 1000, reason = null) {
+      if (protocol.state === State.OPEN) protocol.sendClose(code, reason);
+      else protocol.dropConnection('closed by application');
+    },
+  };
+}
+
+async function openSocket(factory, tlsOptions) {
+  const socketPath = unixPath(factory);
+  let socket;
+  if (socketPath) socket = await connected(net.connect({ path: socketPath }), 'connect');
+  else if (factory.proxy) socket = await proxyTunnel(factory.proxy, factory.host, factory.port);
+  else if (!factory.isSecure) socket = await connected(net.connect({ host: factory.host, port: factory.port }), 'connect');
+  if (!factory.isSecure) return socket;
+  const servername = net.isIP(factory.host) ? undefined : factory.host;
+  const options = { servername, ...tlsOptions };
+  const secure = socket
+    ? tls.connect({ ...options, socket })
+    : tls.connect({ ...options, host: factory.host, port: factory.port });
+  return connected(secure, 'secureConnect');
+}
+
+function connected(socket, event) {
+  return new Promise((resolve, reject) => {
+    socket.once(event, () => { socket.off('error', reject); resolve(socket); });
+    socket.once('error', reject);
+  });
+}
+
+function withTimeout(promise, seconds, what) {
+  if (!(seconds > 0)) return promise;
+  let timer;
+  let timedOut = false;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`timeout after ${seconds} s ${what}`));
+    }, seconds * 1000);
+  });
+  // A socket that connects after the timeout fired is not wanted any more.
+  promise.then((socket) => { if (timedOut) socket.destroy(); }, () => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Opens a TCP tunnel through an HTTP proxy (CONNECT host:port). */
+async function proxyTunnel(proxy, host, port) {
+  const socket = await connected(net.connect({ host: proxy.host, port: proxy.port }), 'connect');
+  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const onData = (chunk) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > 16384) fail(new Error('proxy response head too large'));
+        return;
+      }
+      socket.off('data', onData);
+      socket.off('error', fail);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'));
+      if (!status || status[1] !== '200') {
+        socket.destroy();
+        reject(new Error(`proxy refused CONNECT ${target}: ${head.subarray(0, head.indexOf('\r\n')).toString('latin1')}`));
+        return;
+      }
+      const rest = head.subarray(end + 4);
+      if (rest.length) socket.unshift(rest);
+      resolve(socket);
+    };
+    const fail = (error) => { socket.destroy(); reject(error); };
+    socket.on('data', onData);
+    socket.once('error', fail);
+  });
+}

@@ -1,0 +1,63 @@
+// The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
+
+export class NodeTransport {
+  constructor(socket, { isSecure = false } = {}) {
+    this.socket = socket;
+    this.isSecure = isSecure;
+    this.peer = peerOf(socket);
+    this.error = null;
+  }
+
+  /** Routes the socket's events to `protocol`. */
+  bind(protocol) {
+    const { socket } = this;
+    socket.on('data', (chunk) => protocol._dataReceived(chunk));
+    socket.on('end', () => protocol._eofReceived());
+    socket.on('drain', () => protocol._drained());
+    socket.on('error', (error) => { this.error = error; });
+    socket.on('close', () => protocol._connectionLost(this.error));
+  }
+
+  /** Writes chunks in order (corked, so a header and its payload leave in one writev). */
+  write(chunks) {
+    const { socket } = this;
+    if (socket.destroyed || !socket.writable) return false;
+    if (chunks.length === 1) return socket.write(chunks[0]);
+    socket.cork();
+    let ok = true;
+    for (const chunk of chunks) ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  end() {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  destroy() {
+    this.socket.destroy();
+  }
+
+  pause() {
+    this.socket.pause();
+  }
+
+  resume() {
+    this.socket.resume();
+  }
+
+  setNoDelay(on) {
+    this.socket.setNoDelay?.(on);
+  }
+
+  get bufferedAmount() {
+    return this.socket.writableLength ?? 0;
+  }
+}
+
+/** autobahn's peer strings: tcp4:1.2.3.4:5678, tcp6:[::1]:5678, unix:/path. */
+export function peerOf(socket) {
+  const address = socket.remoteAddress;
+  if (!address) return `unix:${socket.server?.address?.() ?? socket.remoteAddress ?? ''}`;
+  return socket.remoteFamily === 'IPv6' ? `tcp6:[${address}]:${socket.remotePort}` : `tcp4:${address}:${socket.remotePort}`;
+}

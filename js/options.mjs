@@ -1,0 +1,113 @@
+// Protocol options: autobahn's `setProtocolOptions` names, their defaults, their checks, and
+// how they map onto the Rust core's Config. One table serves both roles, validation, the
+// README's option table and the types.
+
+const MiB = 1024 * 1024;
+
+const isBool = (v) => typeof v === 'boolean';
+const isNonNegInt = (v) => Number.isSafeInteger(v) && v >= 0;
+const isNonNegNumber = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isFn = (v) => typeof v === 'function';
+
+// role: 's' server, 'c' client, 'sc' both. core: the Config field it feeds (if any).
+// Defaults differ from autobahn where autobahn's is unbounded (sizes, maxConnections is left
+// unlimited like ws) or surprising (failByDrop: we send the close code instead of dropping).
+export const OPTIONS = {
+  versions: { role: 's', default: [13], check: (v) => Array.isArray(v) && v.length > 0 && v.every((x) => x === 13), expect: 'an array of supported versions; only [13] (RFC 6455) exists here' },
+  version: { role: 'c', default: 13, check: (v) => v === 13, expect: '13 (RFC 6455)' },
+  webStatus: { role: 's', default: true, check: isBool, expect: 'a boolean' },
+  utf8validateIncoming: { role: 'sc', default: true, check: isBool, expect: 'a boolean', core: 'utf8ValidateIncoming' },
+  maskServerFrames: { role: 's', default: false, check: isBool, expect: 'a boolean', core: 'maskServerFrames' },
+  requireMaskedClientFrames: { role: 's', default: true, check: isBool, expect: 'a boolean', core: 'requireMaskedClientFrames' },
+  acceptMaskedServerFrames: { role: 'c', default: false, check: isBool, expect: 'a boolean', core: 'acceptMaskedServerFrames' },
+  maskClientFrames: { role: 'c', default: true, check: isBool, expect: 'a boolean', core: 'maskClientFrames' },
+  applyMask: { role: 'sc', default: true, check: isBool, expect: 'a boolean', core: 'applyMask' },
+  maxFramePayloadSize: { role: 'sc', default: 16 * MiB, check: isNonNegInt, expect: 'a byte count (0 = unlimited)', core: 'maxFramePayloadSize' },
+  maxMessagePayloadSize: { role: 'sc', default: 16 * MiB, check: isNonNegInt, expect: 'a byte count (0 = unlimited)', core: 'maxMessagePayloadSize' },
+  autoFragmentSize: { role: 'sc', default: 0, check: isNonNegInt, expect: 'a byte count (0 = no fragmentation)', core: 'autoFragmentSize' },
+  failByDrop: { role: 'sc', default: false, check: isBool, expect: 'a boolean', core: 'failByDrop' },
+  echoCloseCodeReason: { role: 'sc', default: false, check: isBool, expect: 'a boolean', core: 'echoCloseCodeReason' },
+  openHandshakeTimeout: { role: 'sc', default: 5, check: isNonNegNumber, expect: 'seconds (0 = none)' },
+  closeHandshakeTimeout: { role: 'sc', default: 1, check: isNonNegNumber, expect: 'seconds (0 = none)' },
+  serverConnectionDropTimeout: { role: 'c', default: 1, check: isNonNegNumber, expect: 'seconds (0 = none)' },
+  tcpNoDelay: { role: 'sc', default: true, check: isBool, expect: 'a boolean' },
+  perMessageCompressionOffers: { role: 'c', default: [], check: Array.isArray, expect: 'an array of PerMessageCompressOffer' },
+  perMessageCompressionAccept: { role: 'sc', default: null, check: (v) => v === null || isFn(v), expect: 'a function or null' },
+  autoPingInterval: { role: 'sc', default: 0, check: isNonNegNumber, expect: 'seconds (0 = no pings)' },
+  autoPingTimeout: { role: 'sc', default: 0, check: isNonNegNumber, expect: 'seconds (0 = no timeout)' },
+  autoPingSize: { role: 'sc', default: 4, check: (v) => Number.isInteger(v) && v >= 4 && v <= 125, expect: 'an integer from 4 to 125' },
+  allowedOrigins: { role: 's', default: ['*'], check: (v) => Array.isArray(v) && v.every((o) => typeof o === 'string'), expect: 'an array of origin patterns (* wildcards)' },
+  allowNullOrigin: { role: 's', default: true, check: isBool, expect: 'a boolean' },
+  maxConnections: { role: 's', default: 0, check: isNonNegInt, expect: 'a count (0 = unlimited)' },
+  trustXForwardedFor: { role: 's', default: 0, check: isNonNegInt, expect: 'a hop count (0 = do not trust)' },
+  // Backpressure (not in autobahn): sendMessage returns false above this many buffered bytes.
+  sendHighWaterMark: { role: 'sc', default: 1 * MiB, check: isNonNegInt, expect: 'a byte count' },
+  // Obsolete: Flash is gone. Accepted so autobahn code ports unchanged; has no effect.
+  serveFlashSocketPolicy: { role: 's', default: false, check: isBool, expect: 'a boolean (obsolete, no effect)' },
+  flashSocketPolicy: { role: 's', default: '', check: (v) => typeof v === 'string', expect: 'a string (obsolete, no effect)' },
+};
+
+/** The defaults of one role ('server' | 'client'). */
+export function defaultOptions(role) {
+  const letter = role === 'server' ? 's' : 'c';
+  const out = {};
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    if (spec.role.includes(letter)) out[name] = structuredCloneDefault(spec.default);
+  }
+  return out;
+}
+
+function structuredCloneDefault(value) {
+  return Array.isArray(value) ? [...value] : value;
+}
+
+/** Validates `changes` for `role`, throwing one clear error listing every problem. */
+export function checkOptions(role, changes) {
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) {
+    throw new TypeError('setProtocolOptions takes an object of options');
+  }
+  const letter = role === 'server' ? 's' : 'c';
+  const problems = [];
+  for (const [name, value] of Object.entries(changes)) {
+    const spec = OPTIONS[name];
+    if (!spec) problems.push(`unknown option "${name}"`);
+    else if (!spec.role.includes(letter)) problems.push(`"${name}" is a ${spec.role === 's' ? 'server' : 'client'} option`);
+    else if (!spec.check(value)) problems.push(`"${name}" must be ${spec.expect}, got ${describe(value)}`);
+  }
+  if (problems.length) throw new RangeError(`invalid protocol options: ${problems.join('; ')}`);
+}
+
+function describe(value) {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  return String(value);
+}
+
+/** The Rust core's Config for these options. Pings are answered from onPing, not the core. */
+export function coreConfig(options) {
+  // Replies to a batch's events precede a close or failure found behind them (strict order).
+  const config = { autoPong: false, holdCloseBehindEvents: true };
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    if (spec.core && name in options) config[spec.core] = options[name];
+  }
+  return config;
+}
+
+/** Whether `origin` matches one of the patterns (`*` matches any run of characters). */
+export function originAllowed(origin, patterns, allowNull) {
+  if (origin === undefined || origin === null) return true; // non-browser clients send none
+  if (origin === 'null') return allowNull;
+  const lower = origin.toLowerCase();
+  return patterns.some((p) => wildcardRegExp(p.toLowerCase()).test(lower));
+}
+
+const patternCache = new Map();
+function wildcardRegExp(pattern) {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    const body = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    re = new RegExp(`^${body}$`);
+    patternCache.set(pattern, re);
+  }
+  return re;
+}

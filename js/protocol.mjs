@@ -1,0 +1,402 @@
+// What server and client protocols share: the callbacks, the send methods with autobahn's
+// argument rules, event dispatch (in order, pausing input while an async handler runs), the
+// timers, and the close bookkeeping that ends in exactly one onClose.
+//
+// A protocol talks to its transport through a small interface, so Node and Deno share this
+// file: write(chunks) → boolean (false above the transport's high-water mark), end(),
+// destroy(), pause(), resume(), setNoDelay(on), bufferedAmount, peer, isSecure.
+
+import { Wire } from './wire.mjs';
+import { coreConfig } from './options.mjs';
+
+export const State = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+
+/** Thrown by send methods on a connection that is not open (autobahn's Disconnected). */
+export class Disconnected extends Error {
+  constructor(message = 'Attempt to send on non-open transport') {
+    super(message);
+    this.name = 'Disconnected';
+  }
+}
+
+const textEncoder = new TextEncoder();
+
+function toBytes(payload, what) {
+  if (payload === null || payload === undefined) return new Uint8Array(0);
+  if (typeof payload === 'string') return textEncoder.encode(payload);
+  if (payload instanceof Uint8Array) return payload;
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  throw new TypeError(`${what} must be a Uint8Array, Buffer, ArrayBuffer or string, got ${typeof payload}`);
+}
+
+export class WebSocketProtocol {
+  // ----- callbacks: override in your protocol class -----
+  /** The transport is connected; the opening handshake has not started (client) / arrived (server). */
+  onConnecting(transportDetails) {} // eslint-disable-line no-unused-vars
+  onOpen() {}
+  /** `payload` is a Buffer (Node) / Uint8Array; text arrives as its UTF-8 bytes, as in autobahn. */
+  onMessage(payload, isBinary) {} // eslint-disable-line no-unused-vars
+  /** The default answers with a pong carrying the same payload. */
+  onPing(payload) {
+    if (this.state === State.OPEN) this.sendPong(payload);
+  }
+  onPong(payload) {} // eslint-disable-line no-unused-vars
+  onClose(wasClean, code, reason) {} // eslint-disable-line no-unused-vars
+  /** The send buffer fell back below the high-water mark after sendMessage returned false. */
+  onDrain() {}
+  /** A callback of yours threw or rejected. The default logs it; the connection fails with 1011. */
+  onError(error) {
+    console.error(`wasmsocket: error in a callback (${this.peer}):`, error);
+  }
+
+  // ----- state -----
+  state = State.CONNECTING;
+  peer = null;
+  factory = null;
+  transport = null;
+  /** The subprotocol in use, once open. */
+  get protocolInUse() {
+    return this.wire?.core.subprotocol() ?? null;
+  }
+  /** Bytes written to the transport and not yet sent. */
+  get bufferedAmount() {
+    return this.transport?.bufferedAmount ?? 0;
+  }
+
+  #queue = [];
+  #queueAt = 0;
+  #dispatching = false;
+  #timers = new Map();
+  #closed = false;
+  #notCleanReason = null;
+  #ended = false;
+  #wantDrain = false;
+  #autoPingPayload = null;
+
+  // ----- wiring, called by the transport layer -----
+
+  /** Binds this protocol to a connected transport (`role` is 'server' or 'client'). */
+  _connectionMade(factory, transport, role) {
+    this.factory = factory;
+    this.transport = transport;
+    this.role = role;
+    this.peer = transport.peer;
+    this.options = { ...factory.protocolOptions };
+    this.wire = new Wire(role, coreConfig(this.options), { alloc: factory.alloc });
+    factory._connections.add(this);
+    transport.setNoDelay(this.options.tcpNoDelay);
+    this._startTimer('open', this.options.openHandshakeTimeout, 'opening handshake timeout');
+    this._callback(() => this.onConnecting({ peer: this.peer, isSecure: transport.isSecure }));
+  }
+
+  /** Bytes arrived. */
+  _dataReceived(chunk) {
+    if (this.#closed) return;
+    this._enqueue(this.wire.receive(chunk));
+    this._flush();
+  }
+
+  /** The peer half-closed the transport. */
+  _eofReceived() {
+    if (this.#closed) return;
+    if (this.state !== State.CLOSING && this.#notCleanReason === null) {
+      this.#notCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
+    }
+    this._enqueue(this.wire.receiveEof());
+    this._flush();
+  }
+
+  /** The transport is gone. Ends everything, calls onClose once. */
+  _connectionLost(error) {
+    if (this.#closed) return;
+    if (error && this.#notCleanReason === null) this.#notCleanReason = `transport error: ${error.message ?? error}`;
+    this.wire.receiveEof();
+    this.#closed = true;
+    this.state = State.CLOSED;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    this.factory._connections.delete(this);
+    const [wasClean, code, reason] = this._closeStatus();
+    this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
+  }
+
+  /** The transport's buffer drained. */
+  _drained() {
+    if (this.#wantDrain && this.bufferedAmount <= this.options.sendHighWaterMark) {
+      this.#wantDrain = false;
+      this._callback(() => this.onDrain());
+    }
+  }
+
+  /** autobahn's onClose arguments: the peer's close when clean, else why it was not. */
+  _closeStatus() {
+    const info = this.wire.core.closeInfo();
+    if (info.wasClean) return [true, info.received.code, info.received.reason];
+    if (info.failure) return [false, info.failure.code, info.failure.reason];
+    const why = this.#notCleanReason ?? 'peer dropped the TCP connection without previous WebSocket closing handshake';
+    return [false, 1006, `connection was closed uncleanly (${why})`];
+  }
+
+  // ----- events -----
+
+  _enqueue(events, { first = false } = {}) {
+    if (events.length === 0) return;
+    if (first) this.#queue.splice(this.#queueAt, 0, ...events);
+    else this.#queue.push(...events);
+    if (!this.#dispatching) this.#dispatch();
+  }
+
+  #dispatch() {
+    this.#dispatching = true;
+    while (this.#queueAt < this.#queue.length) {
+      const event = this.#queue[this.#queueAt++];
+      const pending = this._handle(event);
+      this._flush();
+      if (pending && typeof pending.then === 'function') {
+        // An async handler: keep order, and stop reading until it settles.
+        this.transport.pause();
+        pending.then(() => {
+          this.transport.resume();
+          this._flush();
+          this.#dispatch();
+        });
+        return;
+      }
+    }
+    this.#queue = [];
+    this.#queueAt = 0;
+    // Every event of the batch is handled: a close or failure held behind them goes ahead now.
+    const held = this.wire.resume();
+    this._flush();
+    if (held.length) {
+      this.#queue = held;
+      return this.#dispatch();
+    }
+    this.#dispatching = false;
+  }
+
+  /** Handles one core event; returns a promise when the handler is async. */
+  _handle(event) {
+    switch (event.type) {
+      case 'text':
+      case 'binary':
+        return this._callback(() => this.onMessage(event.data, event.type === 'binary'));
+      case 'ping':
+        return this._callback(() => this.onPing(event.data));
+      case 'pong':
+        if (this.#autoPingPayload && equalBytes(event.data, this.#autoPingPayload)) {
+          this.#autoPingPayload = null;
+          this._stopTimer('autoPingTimeout');
+        }
+        return this._callback(() => this.onPong(event.data));
+      case 'close':
+        this.state = State.CLOSING;
+        return undefined;
+      default:
+        return this._handleHandshake(event);
+    }
+  }
+
+  /** Records why the connection will not close cleanly (the first reason wins). */
+  _notClean(reason) {
+    if (this.#notCleanReason === null) this.#notCleanReason = reason;
+  }
+
+  /** Role-specific handshake events (request, open, rejected, handshake-failed). */
+  _handleHandshake(event) {} // eslint-disable-line no-unused-vars
+
+  /**
+   * Runs a user callback. Errors (thrown or rejected) go to onError and fail the connection
+   * with 1011; they never escape into the transport's event handlers.
+   */
+  _callback(fn, { failOnError = true } = {}) {
+    const report = (error) => {
+      try {
+        this.onError(error);
+      } catch (inner) {
+        console.error('wasmsocket: error in onError:', inner);
+      }
+      if (failOnError) this._failInternal(error);
+    };
+    try {
+      const result = fn();
+      if (result && typeof result.then === 'function') return result.then(undefined, report);
+      return undefined;
+    } catch (error) {
+      report(error);
+      return undefined;
+    }
+  }
+
+  _failInternal(error) {
+    if (this.#closed) return;
+    if (this.state === State.CONNECTING) return this.dropConnection(`internal error: ${error?.message ?? error}`);
+    this.wire.core.fail(1011, 'internal error');
+    this.state = State.CLOSING;
+    this._flush();
+  }
+
+  _opened() {
+    this._stopTimer('open');
+    this.state = State.OPEN;
+    if (this.options.autoPingInterval > 0) this.#scheduleAutoPing();
+    this._callback(() => this.onOpen());
+  }
+
+  // ----- output and closing -----
+
+  /** Writes what the core queued, closes the transport when the core says so, arms timers. */
+  _flush() {
+    if (this.#closed) return;
+    const out = this.wire.takeOutput();
+    if (out && !this.#ended) this.transport.write([out]);
+    const core = this.wire.core;
+    // The core closes on its own (failure, peer's close): follow its state.
+    if (this.state === State.OPEN && core.closeExpected()) this.state = State.CLOSING;
+    if (core.shouldCloseTransport() && !this.#ended) {
+      this.#ended = true;
+      const failure = core.closeInfo().failure;
+      if (failure && this.options.failByDrop) this.transport.destroy();
+      else this.transport.end();
+    }
+    if (core.closeExpected() && !this.#timers.has('close')) {
+      const closing = core.closeInfo();
+      const handshakeDone = closing.sent && closing.received;
+      if (this.role === 'client' && handshakeDone) {
+        this._startTimer('close', this.options.serverConnectionDropTimeout, 'server did not drop the TCP connection in time');
+      } else {
+        this._startTimer('close', this.options.closeHandshakeTimeout, 'closing handshake timeout');
+      }
+    }
+  }
+
+  _startTimer(name, seconds, reason) {
+    if (!(seconds > 0)) return;
+    this._stopTimer(name);
+    const timer = setTimeout(() => {
+      this.#timers.delete(name);
+      this.dropConnection(reason);
+    }, seconds * 1000);
+    timer.unref?.();
+    this.#timers.set(name, timer);
+  }
+
+  _stopTimer(name) {
+    const timer = this.#timers.get(name);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#timers.delete(name);
+    }
+  }
+
+  #scheduleAutoPing() {
+    const timer = setTimeout(() => {
+      this.#timers.delete('autoPing');
+      if (this.state !== State.OPEN) return;
+      const payload = globalThis.crypto.getRandomValues(new Uint8Array(this.options.autoPingSize));
+      this.#autoPingPayload = payload;
+      this.wire.core.sendPing(payload);
+      this._flush();
+      if (this.options.autoPingTimeout > 0 && !this.#timers.has('autoPingTimeout')) {
+        this._startTimer('autoPingTimeout', this.options.autoPingTimeout, 'WebSocket ping timeout');
+      }
+      this.#scheduleAutoPing();
+    }, this.options.autoPingInterval * 1000);
+    timer.unref?.();
+    this.#timers.set('autoPing', timer);
+  }
+
+  /** Closes the transport at once, without a closing handshake. */
+  dropConnection(reason = 'dropped by application') {
+    if (this.#closed) return;
+    if (this.#notCleanReason === null) this.#notCleanReason = reason;
+    this.#ended = true;
+    this.transport.destroy();
+  }
+
+  // ----- sending -----
+
+  #requireOpen() {
+    if (this.state !== State.OPEN) throw new Disconnected();
+  }
+
+  /**
+   * Sends a message (autobahn's signature). A string payload is sent as its UTF-8 bytes.
+   * Returns false when the send buffer is above `sendHighWaterMark`; onDrain follows.
+   */
+  sendMessage(payload, isBinary = false, fragmentSize = null, sync = false, doNotCompress = false) { // eslint-disable-line no-unused-vars
+    this.#requireOpen();
+    if (fragmentSize !== null && !(Number.isInteger(fragmentSize) && fragmentSize > 0)) {
+      throw new RangeError(`fragmentSize must be a positive integer, got ${fragmentSize}`);
+    }
+    const data = typeof payload === 'string' ? payload : toBytes(payload, 'payload');
+    if (fragmentSize !== null) {
+      const bytes = toBytes(data, 'payload');
+      let offset = 0;
+      let opcode = isBinary ? 2 : 1;
+      do {
+        const end = Math.min(offset + fragmentSize, bytes.length);
+        this.transport.write(this.wire.sendFrame(opcode, bytes.subarray(offset, end), end === bytes.length));
+        opcode = 0;
+        offset = end;
+      } while (offset < bytes.length);
+    } else {
+      this.transport.write(this.wire.sendMessage(data, isBinary));
+    }
+    return this.#belowHighWaterMark();
+  }
+
+  #belowHighWaterMark() {
+    if (this.bufferedAmount <= this.options.sendHighWaterMark) return true;
+    this.#wantDrain = true;
+    return false;
+  }
+
+  /** Sends a ping; the payload (≤ 125 bytes) defaults to empty. */
+  sendPing(payload = null) {
+    const bytes = toBytes(payload, 'ping payload');
+    if (bytes.length > 125) throw new RangeError(`ping payload must be at most 125 bytes, got ${bytes.length}`);
+    this.#requireOpen();
+    this.wire.core.sendPing(bytes);
+    this._flush();
+  }
+
+  /** Sends a pong; the payload (≤ 125 bytes) defaults to empty. */
+  sendPong(payload = null) {
+    const bytes = toBytes(payload, 'pong payload');
+    if (bytes.length > 125) throw new RangeError(`pong payload must be at most 125 bytes, got ${bytes.length}`);
+    this.#requireOpen();
+    this.wire.core.sendPong(bytes);
+    this._flush();
+  }
+
+  /**
+   * Starts the closing handshake. `code` is 1000 or 3000–4999; a `reason` needs a code and
+   * fits in 123 UTF-8 bytes. Closing a closing or closed connection does nothing; closing
+   * one still connecting drops it.
+   */
+  sendClose(code = null, reason = null) {
+    if (code !== null && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+      throw new RangeError(`close code must be 1000 or within 3000-4999, got ${code}`);
+    }
+    if (reason !== null) {
+      if (code === null) throw new TypeError('a close reason needs a close code');
+      if (typeof reason !== 'string') throw new TypeError('close reason must be a string');
+      const length = textEncoder.encode(reason).length;
+      if (length > 123) throw new RangeError(`close reason must be at most 123 UTF-8 bytes, got ${length}`);
+    }
+    if (this.state === State.CONNECTING) return this.dropConnection('closed before the connection opened');
+    if (this.state !== State.OPEN) return undefined;
+    this.wire.core.sendClose(code ?? undefined, reason ?? '');
+    this.state = State.CLOSING;
+    this._flush();
+    return undefined;
+  }
+}
+
+function equalBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,118 @@
+// The server half of the opening handshake: origin and connection-count checks, onConnect's
+// answer (subprotocol, ConnectionAccept, ConnectionDeny, or a Promise of one), the status page.
+
+import { WebSocketProtocol, State } from './protocol.mjs';
+import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
+import { originAllowed } from './options.mjs';
+
+export class WebSocketServerProtocol extends WebSocketProtocol {
+  /** Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, or throw ConnectionDeny. */
+  onConnect(request) {} // eslint-disable-line no-unused-vars
+
+  _handleHandshake(event) {
+    switch (event.type) {
+      case 'request':
+        return this.#request(event.request);
+      case 'http-request':
+        return this.#plainHttp(event.request);
+      case 'rejected':
+        this._rejected(`${event.error.status} ${event.error.reason}`);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  _rejected(why) {
+    this._notClean(`opening handshake refused: ${why}`);
+  }
+
+  #request(raw) {
+    const { options, factory } = this;
+    const headers = headerMap(raw.headers);
+    if (options.maxConnections > 0 && factory._connections.size > options.maxConnections) {
+      return this.#deny(503, 'maximum number of connections reached');
+    }
+    if (!originAllowed(raw.origin, options.allowedOrigins, options.allowNullOrigin)) {
+      return this.#deny(403, `origin '${raw.origin}' not allowed`);
+    }
+    this.peer = trustedPeer(this.peer, headers['x-forwarded-for'], options.trustXForwardedFor);
+    const params = Object.fromEntries(raw.params);
+    const request = new ConnectionRequest(
+      this.peer, headers, raw.host, raw.path, params, 13, raw.origin ?? null, raw.protocols, raw.extensions,
+    );
+    this.request = request;
+    let answer;
+    try {
+      answer = this.onConnect(request);
+    } catch (error) {
+      return this.#refuse(error);
+    }
+    if (answer && typeof answer.then === 'function') {
+      return answer.then((value) => this.#answer(value, raw.protocols), (error) => this.#refuse(error));
+    }
+    return this.#answer(answer, raw.protocols);
+  }
+
+  #answer(answer, offered) {
+    if (this.state !== State.CONNECTING) return; // timed out or dropped meanwhile
+    let subprotocol = null;
+    let extraHeaders = {};
+    if (answer === null || answer === undefined) {
+      subprotocol = offered.find((p) => this.factory.protocols.includes(p)) ?? null;
+    } else if (typeof answer === 'string') {
+      subprotocol = answer;
+    } else if (answer instanceof ConnectionAccept) {
+      subprotocol = answer.subprotocol;
+      extraHeaders = answer.headers ?? {};
+    } else {
+      return this.#refuse(new TypeError('onConnect must return null, a subprotocol string or a ConnectionAccept'));
+    }
+    const headers = [['Server', this.factory.server], ...Object.entries(this.factory.headers), ...Object.entries(extraHeaders)]
+      .filter(([, v]) => v !== null && v !== undefined)
+      .flatMap(([k, v]) => (Array.isArray(v) ? v.map((one) => [k, String(one)]) : [[k, String(v)]]));
+    let pipelined;
+    try {
+      pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
+    } catch (error) {
+      return this.#refuse(error);
+    }
+    this._flush();
+    this._opened();
+    this._enqueue(pipelined, { first: true });
+  }
+
+  #refuse(error) {
+    if (error instanceof ConnectionDeny) return this.#deny(error.code, error.reason ?? 'denied');
+    this._callback(() => { throw error; }, { failOnError: false });
+    return this.#deny(500, 'internal server error');
+  }
+
+  #deny(status, reason) {
+    if (this.state !== State.CONNECTING) return;
+    this.wire.core.reject(status, reason, undefined);
+    this._rejected(`${status} ${reason}`);
+    this._flush();
+  }
+
+  #plainHttp(raw) {
+    if (this.options.webStatus) {
+      const body = `<!DOCTYPE html><html><body><p>This is a wasmsocket ${this.factory.server.split('/')[1] ?? ''} WebSocket server.</p>` +
+        '<p>Connect to it with a WebSocket client.</p></body></html>';
+      this.wire.core.respondHttp(200, [['Content-Type', 'text/html; charset=utf-8'], ['Server', this.factory.server]], new TextEncoder().encode(body));
+      this._rejected('plain HTTP request answered with the status page');
+    } else {
+      this.wire.core.respondHttp(426, [['Upgrade', 'websocket'], ['Sec-WebSocket-Version', '13']], new TextEncoder().encode(`this is a WebSocket endpoint: ${raw.path}`));
+      this._rejected('plain HTTP request (426)');
+    }
+    this._flush();
+  }
+}
+
+/** autobahn's trustXForwardedFor: the peer is the N-th address from the right. */
+function trustedPeer(peer, forwardedFor, hops) {
+  if (!hops || !forwardedFor) return peer;
+  const addresses = forwardedFor.split(',').map((a) => a.trim()).filter(Boolean);
+  if (addresses.length === 0) return peer;
+  return addresses[Math.max(0, addresses.length - hops)];
+}
