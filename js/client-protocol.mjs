@@ -43,8 +43,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
       if (pending) return pending.then(() => this._opened());
       this._opened();
     } else if (event.type === 'handshake-failed') {
-      const status = event.error.status ? ` (HTTP ${event.error.status})` : '';
-      this._notClean(`opening handshake failed: ${event.error.message}${status}`);
+      this._notClean(`opening handshake failed: ${event.error.message}`);
     }
     return undefined;
   }

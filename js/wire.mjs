@@ -20,9 +20,26 @@ const RECORD = 4;
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 
+// Views on wasm memory, rebuilt only when the memory grows (growth detaches old views).
+// Fetching them through wasmMemory() on every call cost a fifth of small-message time.
+let memory = null;
+let memoryBuffer = null;
+let memoryU8 = null;
+let memoryU32 = null;
+
 function memoryBytes() {
-  // A fresh view each time: growing the memory detaches earlier ones.
-  return new Uint8Array(wasmMemory().buffer);
+  memory ??= wasmMemory();
+  if (memory.buffer !== memoryBuffer) {
+    memoryBuffer = memory.buffer;
+    memoryU8 = new Uint8Array(memoryBuffer);
+    memoryU32 = new Uint32Array(memoryBuffer);
+  }
+  return memoryU8;
+}
+
+function memoryWords() {
+  memoryBytes();
+  return memoryU32;
 }
 
 function randomSeed() {
@@ -62,32 +79,33 @@ export class Wire {
 
   #events(count) {
     if (count === 0) return [];
-    const records = new Uint32Array(wasmMemory().buffer, this.core.eventsPtr(), count * RECORD);
-    const bytes = memoryBytes();
+    // Records are u32-aligned (a Vec<u32> in wasm memory); read them all before any call
+    // (eventDetail) that could grow the memory.
+    const words = memoryWords();
+    const base = this.core.eventsPtr() >>> 2;
+    const records = words.slice(base, base + count * RECORD);
     const events = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const at = i * RECORD;
-      const kind = records[at], flags = records[at + 1], ptr = records[at + 2], len = records[at + 3];
-      events[i] = this.#event(i, kind, flags, bytes, ptr, len);
+    for (let i = 0, at = 0; i < count; i++, at += RECORD) {
+      events[i] = this.#event(i, records[at], records[at + 1], records[at + 2], records[at + 3]);
     }
     return events;
   }
 
-  #copyOut(bytes, ptr, len) {
+  #copyOut(ptr, len) {
     const out = this.alloc(len);
-    out.set(bytes.subarray(ptr, ptr + len));
+    out.set(memoryBytes().subarray(ptr, ptr + len));
     return out;
   }
 
-  #event(index, kind, flags, bytes, ptr, len) {
+  #event(index, kind, flags, ptr, len) {
     switch (kind) {
-      case Kind.TEXT: return { type: 'text', data: this.#copyOut(bytes, ptr, len) };
-      case Kind.BINARY: return { type: 'binary', data: this.#copyOut(bytes, ptr, len) };
+      case Kind.TEXT: return { type: 'text', data: this.#copyOut(ptr, len) };
+      case Kind.BINARY: return { type: 'binary', data: this.#copyOut(ptr, len) };
       case Kind.FRAME:
-        return { type: 'frame', fin: (flags & 1) === 1, rsv: (flags >> 1) & 7, opcode: flags >> 4, data: this.#copyOut(bytes, ptr, len) };
-      case Kind.PING: return { type: 'ping', data: this.#copyOut(bytes, ptr, len) };
-      case Kind.PONG: return { type: 'pong', data: this.#copyOut(bytes, ptr, len) };
-      case Kind.CLOSE: return { type: 'close', code: flags, reason: textDecoder.decode(bytes.subarray(ptr, ptr + len)) };
+        return { type: 'frame', fin: (flags & 1) === 1, rsv: (flags >> 1) & 7, opcode: flags >> 4, data: this.#copyOut(ptr, len) };
+      case Kind.PING: return { type: 'ping', data: this.#copyOut(ptr, len) };
+      case Kind.PONG: return { type: 'pong', data: this.#copyOut(ptr, len) };
+      case Kind.CLOSE: return { type: 'close', code: flags, reason: textDecoder.decode(memoryBytes().subarray(ptr, ptr + len)) };
       case Kind.REQUEST: return { type: 'request', request: this.core.eventDetail(index) };
       case Kind.HTTP_REQUEST: return { type: 'http-request', request: this.core.eventDetail(index) };
       case Kind.REJECTED: return { type: 'rejected', error: this.core.eventDetail(index) };
@@ -101,7 +119,7 @@ export class Wire {
   takeOutput() {
     const len = this.core.outputLen();
     if (len === 0) return null;
-    const out = this.#copyOut(memoryBytes(), this.core.outputPtr(), len);
+    const out = this.#copyOut(this.core.outputPtr(), len);
     this.core.clearOutput();
     return out;
   }

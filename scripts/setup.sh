@@ -33,9 +33,11 @@ if [ "${SKIP_FUZZ:-}" != 1 ]; then
   command -v cargo-fuzz >/dev/null || { step "cargo-fuzz (cargo install)"; cargo install --quiet cargo-fuzz --locked; }
 fi
 
-# npm dev tools: deno, binaryen's wasm-opt, ws (interop peer and benchmark baseline).
-if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/ws ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+# npm dev tools: deno, binaryen's wasm-opt, ws (interop peer and benchmark baseline), ...
+# Not `npm ci`: it rejects this lockfile because npm records only this platform's optional
+# @deno/* binary; `npm install --no-save` installs the locked versions without rewriting it.
+if ! npm ls --depth=0 >/dev/null 2>&1; then
+  step "npm install (locked dev tools)"
+  npm install --no-audit --no-fund --no-save --loglevel=error
 fi
 step "ok"
