@@ -20,6 +20,7 @@ export class Disconnected extends Error {
 }
 
 const textEncoder = new TextEncoder();
+const EOF = Symbol('EOF');
 
 function toBytes(payload, what) {
   if (payload === null || payload === undefined) return new Uint8Array(0);
@@ -67,6 +68,9 @@ export class WebSocketProtocol {
   #queue = [];
   #queueAt = 0;
   #dispatching = false;
+  /** Chunks (and EOF) not fed to the core yet: input waits while earlier events are handled. */
+  #input = [];
+  #lost = undefined;
   #timers = new Map();
   #closed = false;
   #notCleanReason = null;
@@ -93,23 +97,30 @@ export class WebSocketProtocol {
   /** Bytes arrived. */
   _dataReceived(chunk) {
     if (this.#closed) return;
-    this._enqueue(this.wire.receive(chunk));
-    this._flush();
+    this.#input.push(chunk);
+    this.#pump();
   }
 
   /** The peer half-closed the transport. */
   _eofReceived() {
     if (this.#closed) return;
-    if (this.state !== State.CLOSING && this.#notCleanReason === null) {
-      this.#notCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
-    }
-    this._enqueue(this.wire.receiveEof());
-    this._flush();
+    this.#input.push(EOF);
+    this.#pump();
   }
 
-  /** The transport is gone. Ends everything, calls onClose once. */
+  /**
+   * The transport is gone. Input that arrived before is still handled, in order; then
+   * everything ends and onClose is called once.
+   */
   _connectionLost(error) {
-    if (this.#closed) return;
+    if (this.#closed || this.#lost !== undefined) return;
+    this.#lost = error ?? null;
+    this.#input.push(EOF);
+    this.#pump();
+  }
+
+  #finish() {
+    const error = this.#lost;
     if (error && this.#notCleanReason === null) this.#notCleanReason = `transport error: ${error.message ?? error}`;
     this.wire.receiveEof();
     this.#closed = true;
@@ -144,36 +155,66 @@ export class WebSocketProtocol {
     if (events.length === 0) return;
     if (first) this.#queue.splice(this.#queueAt, 0, ...events);
     else this.#queue.push(...events);
-    if (!this.#dispatching) this.#dispatch();
+    this.#pump();
   }
 
-  #dispatch() {
+  /**
+   * The one loop that moves things along, until it waits for an async handler or runs out:
+   * handle queued events in order; then let the core act on what it held behind them (a
+   * close, a failure); then feed it the next input chunk. Feeding input only once every
+   * earlier event is handled keeps replies ahead of our close frame, even across chunks.
+   */
+  #pump() {
+    if (this.#dispatching || this.#closed) return;
     this.#dispatching = true;
-    while (this.#queueAt < this.#queue.length) {
-      const event = this.#queue[this.#queueAt++];
-      const pending = this._handle(event);
+    for (;;) {
+      if (this.#queueAt < this.#queue.length) {
+        const pending = this._handle(this.#queue[this.#queueAt++]);
+        this._flush();
+        if (pending && typeof pending.then === 'function') {
+          // An async handler: stop reading until it settles.
+          this.transport.pause();
+          pending.then(() => {
+            this.#dispatching = false;
+            if (this.#lost === undefined) this.transport.resume();
+            this._flush();
+            this.#pump();
+          });
+          return;
+        }
+        continue;
+      }
+      this.#queue = [];
+      this.#queueAt = 0;
+      const held = this.wire.resume();
       this._flush();
-      if (pending && typeof pending.then === 'function') {
-        // An async handler: keep order, and stop reading until it settles.
-        this.transport.pause();
-        pending.then(() => {
-          this.transport.resume();
-          this._flush();
-          this.#dispatch();
-        });
+      if (held.length) {
+        this.#queue = held;
+        continue;
+      }
+      if (this.#input.length === 0) break;
+      const next = this.#input.shift();
+      if (next !== EOF) {
+        this.#queue = this.wire.receive(next);
+        this._flush();
+      } else if (this.#lost !== undefined) {
+        this.#dispatching = false;
+        this.#input.length = 0;
+        this.#finish();
         return;
+      } else {
+        this.#eof();
       }
     }
-    this.#queue = [];
-    this.#queueAt = 0;
-    // Every event of the batch is handled: a close or failure held behind them goes ahead now.
-    const held = this.wire.resume();
-    this._flush();
-    if (held.length) {
-      this.#queue = held;
-      return this.#dispatch();
-    }
     this.#dispatching = false;
+  }
+
+  #eof() {
+    if (this.state !== State.CLOSING && this.#notCleanReason === null) {
+      this.#notCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
+    }
+    this.#queue = this.wire.receiveEof();
+    this._flush();
   }
 
   /** Handles one core event; returns a promise when the handler is async. */
