@@ -174,11 +174,16 @@ export class WebSocketProtocol {
         if (pending && typeof pending.then === 'function') {
           // An async handler: stop reading until it settles.
           this.transport.pause();
-          pending.then(() => {
+          const resume = () => {
             this.#dispatching = false;
             if (this.#lost === undefined) this.transport.resume();
             this._flush();
             this.#pump();
+          };
+          // Never leave a rejection unhandled: it would take the whole process down.
+          pending.then(resume, (error) => {
+            this._callback(() => { throw error; });
+            resume();
           });
           return;
         }

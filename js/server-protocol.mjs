@@ -90,7 +90,11 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
 
   #deny(status, reason) {
     if (this.state !== State.CONNECTING) return;
-    this.wire.core.reject(status, reason, undefined);
+    try {
+      this.wire.core.reject(status, reason, undefined);
+    } catch {
+      // The core already answered (it refused the request itself); nothing left to send.
+    }
     this._rejected(`${status} ${reason}`);
     this._flush();
   }
