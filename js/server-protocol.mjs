@@ -93,10 +93,12 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     try {
       this.wire.core.reject(status, reason, undefined);
     } catch {
-      // The core already answered (it refused the request itself); nothing left to send.
+      // Either the core already answered (it refused the request itself), or the status is
+      // not a 4xx/5xx; the fallback below covers the second case.
     }
     this._rejected(`${status} ${reason}`);
     this._flush();
+    if (!this.wire.core.shouldCloseTransport()) this.dropConnection(`cannot deny with status ${status}`);
   }
 
   #plainHttp(raw) {
