@@ -297,7 +297,12 @@ fn control_frames_interleaved_between_fragments() {
         let events = feed(&mut conn, &bytes);
         assert_eq!(
             events,
-            vec![Event::Ping(b"a".to_vec()), Event::Pong(b"b".to_vec()), Event::Ping(b"c".to_vec()), text("Hello world")],
+            vec![
+                Event::Ping(b"a".to_vec()),
+                Event::Pong(b"b".to_vec()),
+                Event::Ping(b"c".to_vec()),
+                text("Hello world")
+            ],
             "{role:?}"
         );
         let out: Vec<_> = out_frames(&mut conn).into_iter().map(|w| (w.opcode, w.payload)).collect();
@@ -329,16 +334,30 @@ fn fragmentation_table() {
         ("text in two", vec![(false, TEXT, b"hel"), (true, CONT, b"lo")], ok(vec![text("hello")])),
         (
             "text in five",
-            vec![(false, TEXT, b"h"), (false, CONT, b"e"), (false, CONT, b"l"), (false, CONT, b"l"), (true, CONT, b"o")],
+            vec![
+                (false, TEXT, b"h"),
+                (false, CONT, b"e"),
+                (false, CONT, b"l"),
+                (false, CONT, b"l"),
+                (true, CONT, b"o"),
+            ],
             ok(vec![text("hello")]),
         ),
-        ("binary in three", vec![(false, BINARY, b"\x00\x01"), (false, CONT, b"\xff"), (true, CONT, b"\x80")], ok(vec![binary(b"\x00\x01\xff\x80")])),
+        (
+            "binary in three",
+            vec![(false, BINARY, b"\x00\x01"), (false, CONT, b"\xff"), (true, CONT, b"\x80")],
+            ok(vec![binary(b"\x00\x01\xff\x80")]),
+        ),
         (
             "empty first and last fragments",
             vec![(false, TEXT, b""), (false, CONT, b"mid"), (true, CONT, b"")],
             ok(vec![text("mid")]),
         ),
-        ("all fragments empty", vec![(false, BINARY, b""), (false, CONT, b""), (true, CONT, b"")], ok(vec![binary(b"")])),
+        (
+            "all fragments empty",
+            vec![(false, BINARY, b""), (false, CONT, b""), (true, CONT, b"")],
+            ok(vec![binary(b"")]),
+        ),
         ("zero-length text", vec![(true, TEXT, b"")], ok(vec![text("")])),
         ("zero-length binary", vec![(true, BINARY, b"")], ok(vec![binary(b"")])),
         (
@@ -351,7 +370,11 @@ fn fragmentation_table() {
         ("continuation after a complete message", vec![(true, TEXT, b"a"), (true, CONT, b"b")], Expect::Fail(1002)),
         ("new text while fragmented", vec![(false, TEXT, b"a"), (true, TEXT, b"b")], Expect::Fail(1002)),
         ("new binary while fragmented", vec![(false, TEXT, b"a"), (true, BINARY, b"b")], Expect::Fail(1002)),
-        ("new unfinished binary while fragmented", vec![(false, BINARY, b"a"), (false, BINARY, b"b")], Expect::Fail(1002)),
+        (
+            "new unfinished binary while fragmented",
+            vec![(false, BINARY, b"a"), (false, BINARY, b"b")],
+            Expect::Fail(1002),
+        ),
     ];
     for role in ROLES {
         for (name, frames, expect) in &rows {
@@ -407,7 +430,8 @@ fn limit_case(conn: &mut Connection, frames: &[(bool, u8, usize)]) -> (Vec<Event
 fn size_limits_table() {
     type Tweak = fn(&mut wasmsocket::Config);
     // (name, config, frames (fin, opcode, payload length), Some(1009) if the LAST HEADER fails)
-    let rows: Vec<(&str, Tweak, Vec<(bool, u8, usize)>, Option<u16>)> = vec![
+    type Row = (&'static str, Tweak, Vec<(bool, u8, usize)>, Option<u16>);
+    let rows: Vec<Row> = vec![
         ("frame at the frame limit", |c| c.max_frame_payload_size = 10, vec![(true, BINARY, 10)], None),
         ("frame over the frame limit", |c| c.max_frame_payload_size = 10, vec![(true, BINARY, 11)], Some(1009)),
         ("text over the frame limit", |c| c.max_frame_payload_size = 10, vec![(true, TEXT, 200)], Some(1009)),
@@ -417,7 +441,12 @@ fn size_limits_table() {
             vec![(false, BINARY, 10), (false, CONT, 10), (true, CONT, 10)],
             None,
         ),
-        ("fragment over the frame limit", |c| c.max_frame_payload_size = 10, vec![(false, BINARY, 10), (true, CONT, 11)], Some(1009)),
+        (
+            "fragment over the frame limit",
+            |c| c.max_frame_payload_size = 10,
+            vec![(false, BINARY, 10), (true, CONT, 11)],
+            Some(1009),
+        ),
         ("message at the message limit", |c| c.max_message_payload_size = 10, vec![(true, TEXT, 10)], None),
         ("message over the message limit", |c| c.max_message_payload_size = 10, vec![(true, TEXT, 11)], Some(1009)),
         (
@@ -458,7 +487,12 @@ fn size_limits_table() {
             None,
         ),
         ("control frames are not data", |c| c.max_frame_payload_size = 10, vec![(true, PING, 100)], None),
-        ("control frames in a full message", |c| c.max_message_payload_size = 10, vec![(false, TEXT, 10), (true, PING, 100), (true, CONT, 0)], None),
+        (
+            "control frames in a full message",
+            |c| c.max_message_payload_size = 10,
+            vec![(false, TEXT, 10), (true, PING, 100), (true, CONT, 0)],
+            None,
+        ),
     ];
     for role in ROLES {
         for (name, tweak, frames, fail) in &rows {
@@ -488,11 +522,11 @@ fn invalid_utf8_text_fails_1007() {
     let bad: [&[u8]; 8] = [
         b"\xff",
         b"abc\xfe",
-        b"\xc0\xaf",             // overlong '/'
-        b"\xe0\x80\xaf",         // overlong
-        b"\xed\xa0\x80",         // surrogate
-        b"\xf4\x90\x80\x80",     // above U+10FFFF
-        b"\xe2\x82",             // truncated at the end
+        b"\xc0\xaf",         // overlong '/'
+        b"\xe0\x80\xaf",     // overlong
+        b"\xed\xa0\x80",     // surrogate
+        b"\xf4\x90\x80\x80", // above U+10FFFF
+        b"\xe2\x82",         // truncated at the end
         b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80edited",
     ];
     for role in ROLES {
@@ -636,34 +670,11 @@ fn utf8_fails_fast_at_the_bad_byte() {
 
 // ----- chunking invariance -----
 
-/// A long scripted stream from the peer of `role`: messages, fragments, pings, pongs, a close.
-fn script(role: Role) -> Vec<u8> {
-    let f = |fin, op, p: &[u8]| peer_frame(role, fin, op, p);
-    let mut rng = Rng::new(99);
-    let mut s = Vec::new();
-    s.extend(f(true, TEXT, "Hello, κόσμε".as_bytes()));
-    s.extend(f(true, BINARY, &rng.bytes(300)));
-    s.extend(f(false, TEXT, "split €".as_bytes()[..8].as_ref()));
-    s.extend(f(true, PING, b"mid-message"));
-    s.extend(f(false, CONT, &"split €".as_bytes()[8..]));
-    s.extend(f(true, CONT, b" end"));
-    s.extend(f(true, PONG, b""));
-    s.extend(f(true, BINARY, &rng.bytes(70_000)));
-    s.extend(f(true, TEXT, b""));
-    for i in 0..20u8 {
-        s.extend(f(i == 19, if i == 0 { BINARY } else { CONT }, &rng.bytes(i as usize * 13)));
-    }
-    s.extend(f(true, PING, &rng.bytes(125)));
-    s.extend(f(true, TEXT, &b"x".repeat(126)));
-    s.extend(f(true, CLOSE, &close_payload(1000, "done ✓".as_bytes())));
-    s
-}
-
 #[test]
 fn chunking_does_not_change_events_or_output() {
     for role in ROLES {
         for deliver_frames in [false, true] {
-            let stream = script(role);
+            let stream = scripted_stream(role, 70_000);
             let run = |sizes: &mut dyn FnMut() -> usize| {
                 let mut conn = conn_with(role, |c| c.deliver_frames = deliver_frames);
                 let (events, output) = feed_chunked(&mut conn, &stream, sizes);

@@ -105,14 +105,20 @@ fn same_seed_same_bytes() {
 fn masking_switches() {
     // Server masks only on request; client masks unless told not to; apply_mask=false sends
     // the mask bit and a key but the plain payload.
-    let rows: Vec<(Role, fn(&mut wasmsocket::Config), bool, bool)> = vec![
+    type Tweak = fn(&mut wasmsocket::Config);
+    let rows: Vec<(Role, Tweak, bool, bool)> = vec![
         // role, config, mask bit on the wire, payload XORed
         (Role::Server, |_| {}, false, false),
         (Role::Server, |c| c.mask_server_frames = true, true, true),
-        (Role::Server, |c| {
-            c.mask_server_frames = true;
-            c.apply_mask = false;
-        }, true, false),
+        (
+            Role::Server,
+            |c| {
+                c.mask_server_frames = true;
+                c.apply_mask = false;
+            },
+            true,
+            false,
+        ),
         (Role::Client, |_| {}, true, true),
         (Role::Client, |c| c.mask_client_frames = false, false, false),
         (Role::Client, |c| c.apply_mask = false, true, false),
@@ -193,7 +199,10 @@ fn fragment_sequence_rules() {
         assert!(matches!(conn.send_text(b"x", true), Err(SendError::FragmentSequence(_))));
         assert!(matches!(conn.send_binary(b"x", false), Err(SendError::FragmentSequence(_))));
         assert!(matches!(conn.send_message(false, b"x"), Err(SendError::FragmentSequence(_))));
-        assert!(matches!(conn.send_header_only(Opcode::Text, true, 1), Err(SendError::FragmentSequence(_)) | Err(SendError::NeedsTransform)));
+        assert!(matches!(
+            conn.send_header_only(Opcode::Text, true, 1),
+            Err(SendError::FragmentSequence(_)) | Err(SendError::NeedsTransform)
+        ));
         // Control frames may interleave.
         conn.send_ping(b"p").unwrap();
         conn.send_pong(b"p").unwrap();
@@ -286,7 +295,10 @@ fn header_only_fast_path() {
 
     // Anything that transforms the payload needs the full path.
     assert_eq!(client().send_header_only(Opcode::Text, true, 1), Err(SendError::NeedsTransform));
-    assert_eq!(server_with(|c| c.mask_server_frames = true).send_header_only(Opcode::Text, true, 1), Err(SendError::NeedsTransform));
+    assert_eq!(
+        server_with(|c| c.mask_server_frames = true).send_header_only(Opcode::Text, true, 1),
+        Err(SendError::NeedsTransform)
+    );
     // A client told not to mask may use it.
     let mut c = client_with(|c| c.mask_client_frames = false);
     c.send_header_only(Opcode::Text, true, 1).unwrap();

@@ -211,7 +211,10 @@ fn client_to_server_roundtrip_through_both_chains() {
         client.send_message(true, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).unwrap();
         client.send_ping(b"ping").unwrap();
         let events = feed(&mut server, &client.take_output());
-        assert_eq!(events, vec![text("fragmented κόσμε text"), binary(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), Event::Ping(b"ping".to_vec())]);
+        assert_eq!(
+            events,
+            vec![text("fragmented κόσμε text"), binary(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), Event::Ping(b"ping".to_vec())]
+        );
         // And back: the server's pong and a message.
         server.send_text(b"reply", true).unwrap();
         let events = feed(&mut client, &server.take_output());
@@ -272,7 +275,16 @@ fn decode_gets_the_remaining_message_budget() {
     for role in ROLES {
         for deliver_frames in [false, true] {
             for (limit, want) in [
-                (100u64, vec!["Binary Some(100)", "Ping None", "Continuation Some(70)", "Continuation Some(40)", "Text Some(100)"]),
+                (
+                    100u64,
+                    vec![
+                        "Binary Some(100)",
+                        "Ping None",
+                        "Continuation Some(70)",
+                        "Continuation Some(40)",
+                        "Text Some(100)",
+                    ],
+                ),
                 (0, vec!["Binary None", "Ping None", "Continuation None", "Continuation None", "Text None"]),
             ] {
                 let log = new_log();
@@ -297,11 +309,11 @@ fn message_limit_applies_to_the_decoded_size() {
     type Frames = Vec<(bool, u8, usize)>;
     // (factor, frames, fails with 1009)
     let rows: Vec<(u8, Frames, bool)> = vec![
-        (2, vec![(true, BINARY, 5)], false),            // 10 decoded
-        (2, vec![(true, BINARY, 6)], true),             // 12 decoded
-        (2, vec![(false, TEXT, 3), (true, CONT, 2)], false), // 6 + 4
-        (2, vec![(false, TEXT, 3), (true, CONT, 3)], true),  // 6 + 6
-        (0, vec![(true, BINARY, 20)], false),           // 10 decoded from 20 on the wire
+        (2, vec![(true, BINARY, 5)], false),                    // 10 decoded
+        (2, vec![(true, BINARY, 6)], true),                     // 12 decoded
+        (2, vec![(false, TEXT, 3), (true, CONT, 2)], false),    // 6 + 4
+        (2, vec![(false, TEXT, 3), (true, CONT, 3)], true),     // 6 + 6
+        (0, vec![(true, BINARY, 20)], false),                   // 10 decoded from 20 on the wire
         (0, vec![(false, BINARY, 12), (true, CONT, 10)], true), // 6 + 5
     ];
     for role in ROLES {
@@ -511,11 +523,15 @@ fn negotiate_server_table() {
     let a = "x-test-a";
     let b = "x-test-b";
     // (offers, factories, expected response as (name, by, seen))
-    type Row = (Vec<ExtensionOffer>, Vec<Box<dyn ServerExtensionFactory>>, Vec<(&'static str, &'static str, &'static str)>);
+    type Row =
+        (Vec<ExtensionOffer>, Vec<Box<dyn ServerExtensionFactory>>, Vec<(&'static str, &'static str, &'static str)>);
     let rows: Vec<(&str, Row)> = vec![
         ("nothing offered", (vec![], vec![sf(a, "a1", true)], vec![])),
         ("no factories", (vec![offer(a, &[])], vec![], vec![])),
-        ("unknown offer skipped", (vec![offer("x-unknown", &[]), offer(a, &[])], vec![sf(a, "a1", true)], vec![(a, "a1", "")])),
+        (
+            "unknown offer skipped",
+            (vec![offer("x-unknown", &[]), offer(a, &[])], vec![sf(a, "a1", true)], vec![(a, "a1", "")]),
+        ),
         (
             "first accepting factory wins",
             (vec![offer(a, &[])], vec![sf(a, "a1", false), sf(a, "a2", true), sf(a, "a3", true)], vec![(a, "a2", "")]),
@@ -523,15 +539,27 @@ fn negotiate_server_table() {
         ("all factories decline", (vec![offer(a, &[])], vec![sf(a, "a1", false), sf(a, "a2", false)], vec![])),
         (
             "declined offer skipped, next offer of the same name tried",
-            (vec![offer(a, &[("decline", None)]), offer(a, &[("x", Some("1"))])], vec![sf(a, "a1", true)], vec![(a, "a1", "")]),
+            (
+                vec![offer(a, &[("decline", None)]), offer(a, &[("x", Some("1"))])],
+                vec![sf(a, "a1", true)],
+                vec![(a, "a1", "")],
+            ),
         ),
         (
             "duplicate offers negotiated once",
-            (vec![offer(a, &[]), offer(a, &[]), offer(b, &[]), offer(a, &[])], vec![sf(a, "a1", true), sf(b, "b1", true)], vec![(a, "a1", ""), (b, "b1", a)]),
+            (
+                vec![offer(a, &[]), offer(a, &[]), offer(b, &[]), offer(a, &[])],
+                vec![sf(a, "a1", true), sf(b, "b1", true)],
+                vec![(a, "a1", ""), (b, "b1", a)],
+            ),
         ),
         (
             "client order, not factory order",
-            (vec![offer(b, &[]), offer(a, &[])], vec![sf(a, "a1", true), sf(b, "b1", true)], vec![(b, "b1", ""), (a, "a1", b)]),
+            (
+                vec![offer(b, &[]), offer(a, &[])],
+                vec![sf(a, "a1", true), sf(b, "b1", true)],
+                vec![(b, "b1", ""), (a, "a1", b)],
+            ),
         ),
         (
             "declined offer does not stop the others",
@@ -547,12 +575,14 @@ fn negotiate_server_table() {
                 (o.name.clone(), get("by"), get("seen"))
             })
             .collect();
-        let want: Vec<(String, String, String)> = want.iter().map(|(n, b, s)| (n.to_string(), b.to_string(), s.to_string())).collect();
+        let want: Vec<(String, String, String)> =
+            want.iter().map(|(n, b, s)| (n.to_string(), b.to_string(), s.to_string())).collect();
         assert_eq!(got, want, "{name}");
         assert_eq!(chain.names(), want.iter().map(|w| w.0.clone()).collect::<Vec<_>>(), "{name}");
     }
     // The accepted offer's own parameters come back (the factory echoes them here).
-    let (response, _) = negotiate_server(&[offer(a, &[("decline", None)]), offer(a, &[("x", Some("1"))])], &[sf(a, "a1", true)]);
+    let (response, _) =
+        negotiate_server(&[offer(a, &[("decline", None)]), offer(a, &[("x", Some("1"))])], &[sf(a, "a1", true)]);
     assert!(response[0].params.contains(&param("x", Some("1"))));
 }
 
@@ -590,29 +620,59 @@ fn negotiate_client_table() {
     let a = "x-test-a";
     let b = "x-test-b";
     let log = new_log();
-    let cf = |name, tag, accepts| -> Box<dyn ClientExtensionFactory> { Box::new(ClientFactory { name, tag, accepts, log: log.clone() }) };
-    type Row = (Vec<ExtensionOffer>, Vec<Box<dyn ClientExtensionFactory>>, Result<Vec<&'static str>, &'static str>, Vec<&'static str>);
+    let cf = |name, tag, accepts| -> Box<dyn ClientExtensionFactory> {
+        Box::new(ClientFactory { name, tag, accepts, log: log.clone() })
+    };
+    type Row = (
+        Vec<ExtensionOffer>,
+        Vec<Box<dyn ClientExtensionFactory>>,
+        Result<Vec<&'static str>, &'static str>,
+        Vec<&'static str>,
+    );
     let rows: Vec<(&str, Row)> = vec![
         ("empty response", (vec![], vec![cf(a, "a1", true)], Ok(vec![]), vec![])),
         ("accepted", (vec![offer(a, &[])], vec![cf(a, "a1", true)], Ok(vec![a]), vec!["a1 accepted []"])),
         (
             "in response order, each factory sees the earlier ones",
-            (vec![offer(b, &[]), offer(a, &[])], vec![cf(a, "a1", true), cf(b, "b1", true)], Ok(vec![b, a]), vec!["b1 accepted []", "a1 accepted [x-test-b]"]),
+            (
+                vec![offer(b, &[]), offer(a, &[])],
+                vec![cf(a, "a1", true), cf(b, "b1", true)],
+                Ok(vec![b, a]),
+                vec!["b1 accepted []", "a1 accepted [x-test-b]"],
+            ),
         ),
         (
             "first accepting factory wins",
-            (vec![offer(a, &[])], vec![cf(a, "a1", false), cf(a, "a2", true), cf(a, "a3", true)], Ok(vec![a]), vec!["a1 refused []", "a2 accepted []"]),
+            (
+                vec![offer(a, &[])],
+                vec![cf(a, "a1", false), cf(a, "a2", true), cf(a, "a3", true)],
+                Ok(vec![a]),
+                vec!["a1 refused []", "a2 accepted []"],
+            ),
         ),
         ("unexpected extension", (vec![offer("x-unknown", &[])], vec![cf(a, "a1", true)], Err("unexpected"), vec![])),
         ("no factories at all", (vec![offer(a, &[])], vec![], Err("unexpected"), vec![])),
-        ("refused", (vec![offer(a, &[("refuse", None)])], vec![cf(a, "a1", true)], Err("a1 refuses"), vec!["a1 refused []"])),
+        (
+            "refused",
+            (vec![offer(a, &[("refuse", None)])], vec![cf(a, "a1", true)], Err("a1 refuses"), vec!["a1 refused []"]),
+        ),
         (
             "refused by every factory: the last reason",
-            (vec![offer(a, &[])], vec![cf(a, "a1", false), cf(a, "a2", false)], Err("a2 refuses"), vec!["a1 refused []", "a2 refused []"]),
+            (
+                vec![offer(a, &[])],
+                vec![cf(a, "a1", false), cf(a, "a2", false)],
+                Err("a2 refuses"),
+                vec!["a1 refused []", "a2 refused []"],
+            ),
         ),
         (
             "one refusal fails the whole response",
-            (vec![offer(a, &[]), offer(b, &[("refuse", None)])], vec![cf(a, "a1", true), cf(b, "b1", true)], Err("b1 refuses"), vec!["a1 accepted []", "b1 refused [x-test-a]"]),
+            (
+                vec![offer(a, &[]), offer(b, &[("refuse", None)])],
+                vec![cf(a, "a1", true), cf(b, "b1", true)],
+                Err("b1 refuses"),
+                vec!["a1 accepted []", "b1 refused [x-test-a]"],
+            ),
         ),
     ];
     for (name, (response, factories, want, want_log)) in rows {

@@ -216,3 +216,29 @@ pub fn feed_chunked(conn: &mut Connection, bytes: &[u8], sizes: &mut dyn FnMut()
     }
     (events, output)
 }
+
+/// A scripted stream from the peer of `role`: text (with multi-byte characters split across
+/// fragments), binary, a fragmented message with pings and pongs in between, an empty
+/// message, 20 fragments, a 125-byte ping, a 126-byte text, and a close frame last.
+/// `big` is the length of one large binary message in the middle.
+pub fn scripted_stream(role: Role, big: usize) -> Vec<u8> {
+    let f = |fin, op, p: &[u8]| peer_frame(role, fin, op, p);
+    let mut rng = Rng::new(99);
+    let mut s = Vec::new();
+    s.extend(f(true, TEXT, "Hello, κόσμε".as_bytes()));
+    s.extend(f(true, BINARY, &rng.bytes(300)));
+    s.extend(f(false, TEXT, &"split €".as_bytes()[..8])); // cut inside the €
+    s.extend(f(true, PING, b"mid-message"));
+    s.extend(f(false, CONT, &"split €".as_bytes()[8..]));
+    s.extend(f(true, CONT, b" end"));
+    s.extend(f(true, PONG, b""));
+    s.extend(f(true, BINARY, &rng.bytes(big)));
+    s.extend(f(true, TEXT, b""));
+    for i in 0..20u8 {
+        s.extend(f(i == 19, if i == 0 { BINARY } else { CONT }, &rng.bytes(i as usize * 13)));
+    }
+    s.extend(f(true, PING, &rng.bytes(125)));
+    s.extend(f(true, TEXT, &b"x".repeat(126)));
+    s.extend(f(true, CLOSE, &close_payload(1000, "done ✓".as_bytes())));
+    s
+}
