@@ -116,6 +116,9 @@ impl core::fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
+/// Most bytes reserved for a payload on the strength of its header alone.
+const PREALLOC_MAX: u64 = crate::config::DEFAULT_MAX_PAYLOAD;
+
 /// The frame whose payload is arriving.
 struct IncomingFrame {
     header: FrameHeader,
@@ -362,6 +365,10 @@ impl Connection {
         self.frame = None;
         self.discard_input = true;
         self.state = State::Closed;
+        // The peer is done: close our side too. Without this a client that waits for the
+        // server to close first (RFC 6455 §7.1.1) was never told to close its end
+        // (python-websockets' client sends EOF on EOF, in `discard`).
+        self.close_transport = true;
     }
 
     /// Continues after the caller handled the events it took: applies a failure or processes a
@@ -673,8 +680,11 @@ impl Connection {
                 self.message.begin(opcode == Opcode::Binary);
             }
         }
-        // Reserve up front (bounded by the limits just checked) so appends never reallocate.
-        let capacity = usize::try_from(header.payload_len).unwrap_or(usize::MAX);
+        // Reserve up front so appends never reallocate. The declared length is the peer's
+        // word, not yet backed by bytes: with the limits off (0) it can be up to 2^63-1, and
+        // reserving that aborts the process. So reserve at most PREALLOC_MAX (the default
+        // limit, so default-config behaviour is unchanged); a larger payload grows the buffer.
+        let capacity = usize::try_from(header.payload_len.min(PREALLOC_MAX)).unwrap_or(usize::MAX);
         let mut buf = Vec::new();
         if into_message {
             self.message.data.reserve(capacity);
