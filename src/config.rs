@@ -22,7 +22,8 @@ pub struct Config {
     pub max_message_payload_size: u64,
     /// Split outgoing messages into frames of at most this payload size. 0 = never split.
     pub auto_fragment_size: u64,
-    /// Validate text messages and close reasons as UTF-8 (fail fast with 1007).
+    /// Validate text messages as UTF-8 (fail fast with 1007). Close reasons are always
+    /// validated: RFC 6455 §5.5.1 requires it and they are surfaced as strings.
     pub utf8_validate_incoming: bool,
     /// Server: fail with 1002 on an unmasked client frame.
     pub require_masked_client_frames: bool,

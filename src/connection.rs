@@ -116,8 +116,10 @@ impl core::fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
-/// Most bytes reserved for a payload on the strength of its header alone.
-const PREALLOC_MAX: u64 = crate::config::DEFAULT_MAX_PAYLOAD;
+/// Most bytes reserved for a payload on the strength of its header alone. Small, because a
+/// peer can send a header claiming megabytes and then nothing (and wasm memory never shrinks);
+/// larger payloads grow their buffer as the bytes actually arrive.
+const PREALLOC_MAX: u64 = 64 * 1024;
 
 /// The frame whose payload is arriving.
 struct IncomingFrame {

@@ -626,7 +626,6 @@ fn utf8_state_resets_between_messages() {
 /// Fail-fast UTF-8 (RFC 6455 §8.1): the connection fails when the first impossible byte
 /// arrives, mid-frame, without waiting for the rest of the frame or message.
 #[test]
-#[ignore = "needs fail-fast utf8.rs"]
 fn utf8_fails_fast_at_the_bad_byte() {
     for role in ROLES {
         for deliver_frames in [false, true] {
