@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs each cargo-fuzz target for SECONDS (default 60), one after the other.
 # Usage: fuzz/run.sh [SECONDS] [TARGET...]   (needs a nightly toolchain; installs cargo-fuzz if missing)
-# Honours CARGO_TARGET_DIR. Without TARGETs it runs every target in `cargo fuzz list`; note that
-# handshake_parser panics (todo!) until src/handshake/* is implemented.
+# Honours CARGO_TARGET_DIR. Without TARGETs it runs every target in `cargo fuzz list`.
 # Exits non-zero on the first crash; the crashing input is left in fuzz/artifacts/TARGET/.
 set -euo pipefail
 cd "$(dirname "$0")"
