@@ -100,7 +100,8 @@ export class WebSocketProtocol {
   /** The peer half-closed the transport. */
   _eofReceived() {
     if (this.#closed) return;
-    if (this.state !== State.CLOSING && this.#notCleanReason === null) {
+    // (While connecting, the handshake events say why: "connection closed before the handshake response".)
+    if (this.state === State.OPEN && this.#notCleanReason === null) {
       this.#notCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
     }
     this._enqueue(this.wire.receiveEof());
@@ -238,6 +239,8 @@ export class WebSocketProtocol {
   }
 
   _opened() {
+    // Dropped meanwhile (onConnect failed, a timeout, dropConnection): never opens.
+    if (this.state !== State.CONNECTING) return;
     this._stopTimer('open');
     this.state = State.OPEN;
     if (this.options.autoPingInterval > 0) this.#scheduleAutoPing();
@@ -312,6 +315,8 @@ export class WebSocketProtocol {
     if (this.#closed) return;
     if (this.#notCleanReason === null) this.#notCleanReason = reason;
     this.#ended = true;
+    // As autobahn: closed from now on (nothing more is sent, a pending onConnect answer is void).
+    this.state = State.CLOSED;
     this.transport.destroy();
   }
 

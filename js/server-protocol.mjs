@@ -90,7 +90,14 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
 
   #deny(status, reason) {
     if (this.state !== State.CONNECTING) return;
-    this.wire.core.reject(status, reason, undefined);
+    try {
+      this.wire.core.reject(status, reason, undefined);
+    } catch (error) {
+      // A ConnectionDeny with a status that is not 4xx/5xx: the application's bug, not the peer's.
+      this._callback(() => { throw new RangeError(`ConnectionDeny(${status}): ${error.message}`); }, { failOnError: false });
+      [status, reason] = [500, 'internal server error'];
+      this.wire.core.reject(status, reason, undefined);
+    }
     this._rejected(`${status} ${reason}`);
     this._flush();
   }
