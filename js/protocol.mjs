@@ -73,6 +73,10 @@ export class WebSocketProtocol {
   #ended = false;
   #wantDrain = false;
   #autoPingPayload = null;
+  /** Which close timer is armed: null, 'closeHandshake' or 'serverDrop'. */
+  #closeTimer = null;
+  /** A timeout made the close unclean although both close frames went across. */
+  #unclean = false;
 
   // ----- wiring, called by the transport layer -----
 
@@ -133,7 +137,7 @@ export class WebSocketProtocol {
   /** autobahn's onClose arguments: the peer's close when clean, else why it was not. */
   _closeStatus() {
     const info = this.wire.core.closeInfo();
-    if (info.wasClean) return [true, info.received.code, info.received.reason];
+    if (info.wasClean && !this.#unclean) return [true, info.received.code, info.received.reason];
     if (info.failure) return [false, info.failure.code, info.failure.reason];
     const why = this.#notCleanReason ?? 'peer dropped the TCP connection without previous WebSocket closing handshake';
     return [false, 1006, `connection was closed uncleanly (${why})`];
@@ -263,22 +267,31 @@ export class WebSocketProtocol {
       if (failure && this.options.failByDrop) this.transport.destroy();
       else this.transport.end();
     }
-    if (core.closeExpected() && !this.#timers.has('close')) {
+    // One close timer: closeHandshakeTimeout while the closing handshake runs; a client whose
+    // handshake completed switches to serverConnectionDropTimeout (as autobahn, which cancels the
+    // first when the server's close arrives and counts a server that does not drop TCP as unclean).
+    if (core.closeExpected() && this.#closeTimer !== 'serverDrop' && (this.#closeTimer === null || this.role === 'client')) {
       const closing = core.closeInfo();
       const handshakeDone = closing.sent && closing.received;
       if (this.role === 'client' && handshakeDone) {
-        this._startTimer('close', this.options.serverConnectionDropTimeout, 'server did not drop the TCP connection in time');
-      } else {
+        this.#closeTimer = 'serverDrop';
+        this._stopTimer('close');
+        this._startTimer('close', this.options.serverConnectionDropTimeout, 'server did not drop the TCP connection in time', () => {
+          this.#unclean = true;
+        });
+      } else if (this.#closeTimer === null) {
+        this.#closeTimer = 'closeHandshake';
         this._startTimer('close', this.options.closeHandshakeTimeout, 'closing handshake timeout');
       }
     }
   }
 
-  _startTimer(name, seconds, reason) {
+  _startTimer(name, seconds, reason, onFire = null) {
     if (!(seconds > 0)) return;
     this._stopTimer(name);
     const timer = setTimeout(() => {
       this.#timers.delete(name);
+      onFire?.();
       this.dropConnection(reason);
     }, seconds * 1000);
     timer.unref?.();
