@@ -75,6 +75,8 @@ export class WebSocketProtocol {
   #autoPingPayload = null;
   /** Which close timer is armed: null, 'closeHandshake' or 'serverDrop'. */
   #closeTimer = null;
+  /** The onClose call, waiting for the event queue to drain. */
+  #lost = null;
   /** A timeout made the close unclean although both close frames went across. */
   #unclean = false;
 
@@ -123,7 +125,11 @@ export class WebSocketProtocol {
     this.#timers.clear();
     this.factory._connections.delete(this);
     const [wasClean, code, reason] = this._closeStatus();
-    this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
+    const notify = () => this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
+    // onClose comes last: events received before the loss and queued behind a pending async
+    // handler are delivered first (sends from them throw Disconnected).
+    if (this.#dispatching) this.#lost = notify;
+    else notify();
   }
 
   /** The transport's buffer drained. */
@@ -179,6 +185,11 @@ export class WebSocketProtocol {
       return this.#dispatch();
     }
     this.#dispatching = false;
+    if (this.#lost) {
+      const notify = this.#lost;
+      this.#lost = null;
+      notify();
+    }
   }
 
   /** Handles one core event; returns a promise when the handler is async. */
@@ -331,6 +342,14 @@ export class WebSocketProtocol {
     // As autobahn: closed from now on (nothing more is sent, a pending onConnect answer is void).
     this.state = State.CLOSED;
     this.transport.destroy();
+  }
+
+  /** Server shutdown: the closing handshake with 1001 (going away), a code sendClose does not allow. */
+  _goingAway(reason = 'server shutting down') {
+    if (this.state !== State.OPEN) return;
+    this.wire.core.sendClose(1001, reason);
+    this.state = State.CLOSING;
+    this._flush();
   }
 
   // ----- sending -----

@@ -54,7 +54,7 @@ function listenerHandle(factory, server, socketPath, isSecure) {
     /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
     close() {
       for (const protocol of factory._connections) {
-        if (protocol.state === State.OPEN) protocol.sendClose(1000, 'server shutting down');
+        if (protocol.state === State.OPEN) protocol._goingAway('server shutting down');
         else if (protocol.state === State.CONNECTING) protocol.dropConnection('server shutting down');
       }
       return new Promise((resolve) => server.close(() => resolve()));

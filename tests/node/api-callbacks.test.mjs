@@ -7,7 +7,7 @@ import {
   WebSocketServerProtocol, ConnectionRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, State,
 } from '../../pkg/node.mjs';
 import { startServer, startClient, Recorder, cleanup, wsOpen, next, sleep, closeArgs } from './support/api.mjs';
-import { rawClient, rawServer, closePayload } from './support/raw.mjs';
+import { rawClient, rawServer, closePayload, frame } from './support/raw.mjs';
 
 const echo = { onMessage(payload, isBinary) { this.sendMessage(payload, isBinary); } };
 
@@ -151,6 +151,9 @@ test('server onConnect refusals: ConnectionDeny thrown or rejected gives its sta
     '/not-offered': () => 'never-offered',
     '/bad-answer': () => 42,
     '/bad-deny-code': () => { throw new ConnectionDeny(302, 'elsewhere'); },
+    '/bad-header': () => new ConnectionAccept(null, { 'Bad Header': 'x' }),
+    '/header-injection': () => new ConnectionAccept(null, { 'X-Ok': 'a\r\nX-Injected: 1' }),
+    '/deny-injection': () => { throw new ConnectionDeny(400, 'bad\r\nX-Injected: 1'); },
   };
   const srv = defer.server(await startServer({ onConnect(request) { return behaviours[request.path](); } }));
   const rec = srv.recorder;
@@ -163,12 +166,16 @@ test('server onConnect refusals: ConnectionDeny thrown or rejected gives its sta
     ['/not-offered', 500, true],
     ['/bad-answer', 500, true],
     ['/bad-deny-code', 500, true],
+    ['/bad-header', 500, true],
+    ['/header-injection', 500, true],
+    ['/deny-injection', 400, false],
   ];
   for (const [path, status, error] of expect) {
     const errorsBefore = rec.count('onError');
     const closesBefore = rec.count('onClose');
     const result = await refused(`ws://127.0.0.1:${srv.port}${path}`, ['p1']);
     assert.equal(result.status, status, path);
+    assert.equal(result.headers['x-injected'], undefined, path);
     await rec.wait('onClose', { count: closesBefore + 1 });
     assert.equal(rec.count('onError') - errorsBefore, error ? 1 : 0, `${path}: onError calls`);
     const close = rec.all('onClose').at(-1);
@@ -491,4 +498,25 @@ test('callbacks run in order on every path: connecting, connect, open, messages,
   await recorder.wait('onClose');
   assert.deepEqual(recorder.names(), ['onConnecting', 'onConnect', 'onOpen', 'onMessage', 'onMessage', 'onClose']);
   assert.deepEqual(recorder.all('onClose')[0].args, [true, 1000, '']);
+});
+
+test('onClose comes last: messages queued behind a pending async onMessage are delivered before it when the peer resets', async (t) => {
+  const defer = cleanup(t);
+  const srv = defer.server(await startServer({
+    async onMessage() {
+      await sleep(30);
+      assert.throws(() => this.sendMessage('too late'), (e) => e.name === 'Disconnected');
+    },
+  }));
+  const peer = defer.raw(await rawClient(srv.port));
+  peer.write(Buffer.concat(['a', 'b', 'c'].map((p) => frame({ opcode: 1, payload: p, mask: true }))));
+  await srv.recorder.wait('onMessage');
+  peer.socket.resetAndDestroy();
+  await srv.recorder.wait('onClose');
+  await sleep(30);
+  assert.deepEqual(srv.recorder.names(), ['onConnecting', 'onConnect', 'onOpen', 'onMessage', 'onMessage', 'onMessage', 'onClose']);
+  assert.deepEqual(srv.recorder.all('onMessage').map((e) => e.args[0].toString()), ['a', 'b', 'c']);
+  const [wasClean, code] = closeArgs(srv.recorder);
+  assert.deepEqual([wasClean, code], [false, 1006]);
+  assert.equal(srv.recorder.count('onError'), 0, 'every handler saw Disconnected when sending after the reset');
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Disconnected, State } from '../../pkg/node.mjs';
-import { startServer, startClient, cleanup, wsOpen, next, sleep, closeArgs } from './support/api.mjs';
+import { startServer, startClient, cleanup, wsOpen, next, sleep, closeArgs, within } from './support/api.mjs';
 import { rawClient, rawServer } from './support/raw.mjs';
 
 /** A server whose onOpen runs `fn(protocol)`, and a raw client that completed the handshake. */
@@ -318,4 +318,30 @@ test('an async onMessage: a close from the peer waits behind it, our reply follo
   assert.deepEqual(peer.frames.map((f) => [f.opcode, f.opcode === 8 ? f.code : f.payload.toString()]), [[1, 'a'], [1, 'b'], [8, 1000]]);
   await srv.recorder.wait('onClose');
   assert.deepEqual(closeArgs(srv.recorder), [true, 4000, '']);
+});
+
+test('client: an async onMessage pauses input too; replies keep the order', async (t) => {
+  const defer = cleanup(t);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await next(wss, 'listening');
+  defer(() => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()); }));
+  const replies = [];
+  const done = new Promise((resolve) => wss.on('connection', (ws) => {
+    for (const n of ['1', '2', '3', '4']) ws.send(n);
+    ws.on('message', (d) => { replies.push(d.toString()); if (replies.length === 4) resolve(); });
+  }));
+  const log = [];
+  const client = await startClient(`ws://127.0.0.1:${wss.address().port}/`, {
+    async onMessage(payload) {
+      const n = payload.toString();
+      log.push(`start ${n}`);
+      await sleep(Number(n) % 2 ? 25 : 5);
+      log.push(`end ${n}`);
+      this.sendMessage(`re ${n}`);
+    },
+  });
+  defer(() => client.protocol.dropConnection());
+  await within(done, 3000, 'four replies');
+  assert.deepEqual(replies, ['re 1', 're 2', 're 3', 're 4']);
+  assert.deepEqual(log, ['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3', 'start 4', 'end 4']);
 });

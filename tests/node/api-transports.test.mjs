@@ -357,7 +357,7 @@ test('handleUpgrade from a bare upgrade listener: request fields, head bytes, is
 
 // ----- listenWS / connectWS handles -----
 
-test('listenWS handle: close() sends 1000 to open connections, drops opening ones, stops listening', async (t) => {
+test('listenWS handle: close() sends 1001 (going away) to open connections, drops opening ones, stops listening', async (t) => {
   const defer = cleanup(t);
   const srv = await startServer({}, { options: { openHandshakeTimeout: 0 } });
   defer(() => srv.close());
@@ -366,7 +366,7 @@ test('listenWS handle: close() sends 1000 to open connections, drops opening one
   const closed = next(ws, 'close');
   await within(srv.close(), 3000, 'handle.close()');
   const [code, reason] = await closed;
-  assert.deepEqual([code, reason.toString()], [1000, 'server shutting down']);
+  assert.deepEqual([code, reason.toString()], [1001, 'server shutting down']);
   await opening.gone();
   await assert.rejects(rawConnect(srv.port), /ECONNREFUSED/);
   await srv.recorder.wait('onClose', { count: 2 });
