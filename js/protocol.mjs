@@ -77,6 +77,10 @@ export class WebSocketProtocol {
   #ended = false;
   #wantDrain = false;
   #autoPingPayload = null;
+  /** Which close timer is armed: null, 'closeHandshake' or 'serverDrop'. */
+  #closeTimer = null;
+  /** A timeout made the close unclean although both close frames went across. */
+  #unclean = false;
 
   // ----- wiring, called by the transport layer -----
 
@@ -115,6 +119,8 @@ export class WebSocketProtocol {
   _connectionLost(error) {
     if (this.#closed || this.#lost !== undefined) return;
     this.#lost = error ?? null;
+    // Sends from handlers of events still queued must fail now (Disconnected).
+    this.state = State.CLOSED;
     this.#input.push(EOF);
     this.#pump();
   }
@@ -143,7 +149,7 @@ export class WebSocketProtocol {
   /** autobahn's onClose arguments: the peer's close when clean, else why it was not. */
   _closeStatus() {
     const info = this.wire.core.closeInfo();
-    if (info.wasClean) return [true, info.received.code, info.received.reason];
+    if (info.wasClean && !this.#unclean) return [true, info.received.code, info.received.reason];
     if (info.failure) return [false, info.failure.code, info.failure.reason];
     const why = this.#notCleanReason ?? 'peer dropped the TCP connection without previous WebSocket closing handshake';
     return [false, 1006, `connection was closed uncleanly (${why})`];
@@ -215,7 +221,8 @@ export class WebSocketProtocol {
   }
 
   #eof() {
-    if (this.state !== State.CLOSING && this.#notCleanReason === null) {
+    // (While connecting, the handshake events say why: "connection closed before the handshake response".)
+    if (this.state === State.OPEN && this.#notCleanReason === null) {
       this.#notCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
     }
     this.#queue = this.wire.receiveEof();
@@ -237,7 +244,7 @@ export class WebSocketProtocol {
         }
         return this._callback(() => this.onPong(event.data));
       case 'close':
-        this.state = State.CLOSING;
+        if (this.state !== State.CLOSED) this.state = State.CLOSING;
         return undefined;
       default:
         return this._handleHandshake(event);
@@ -284,6 +291,8 @@ export class WebSocketProtocol {
   }
 
   _opened() {
+    // Dropped meanwhile (onConnect failed, a timeout, dropConnection): never opens.
+    if (this.state !== State.CONNECTING) return;
     this._stopTimer('open');
     this.state = State.OPEN;
     if (this.options.autoPingInterval > 0) this.#scheduleAutoPing();
@@ -306,22 +315,31 @@ export class WebSocketProtocol {
       if (failure && this.options.failByDrop) this.transport.destroy();
       else this.transport.end();
     }
-    if (core.closeExpected() && !this.#timers.has('close')) {
+    // One close timer: closeHandshakeTimeout while the closing handshake runs; a client whose
+    // handshake completed switches to serverConnectionDropTimeout (as autobahn, which cancels the
+    // first when the server's close arrives and counts a server that does not drop TCP as unclean).
+    if (core.closeExpected() && this.#closeTimer !== 'serverDrop' && (this.#closeTimer === null || this.role === 'client')) {
       const closing = core.closeInfo();
       const handshakeDone = closing.sent && closing.received;
       if (this.role === 'client' && handshakeDone) {
-        this._startTimer('close', this.options.serverConnectionDropTimeout, 'server did not drop the TCP connection in time');
-      } else {
+        this.#closeTimer = 'serverDrop';
+        this._stopTimer('close');
+        this._startTimer('close', this.options.serverConnectionDropTimeout, 'server did not drop the TCP connection in time', () => {
+          this.#unclean = true;
+        });
+      } else if (this.#closeTimer === null) {
+        this.#closeTimer = 'closeHandshake';
         this._startTimer('close', this.options.closeHandshakeTimeout, 'closing handshake timeout');
       }
     }
   }
 
-  _startTimer(name, seconds, reason) {
+  _startTimer(name, seconds, reason, onFire = null) {
     if (!(seconds > 0)) return;
     this._stopTimer(name);
     const timer = setTimeout(() => {
       this.#timers.delete(name);
+      onFire?.();
       this.dropConnection(reason);
     }, seconds * 1000);
     timer.unref?.();
@@ -358,7 +376,17 @@ export class WebSocketProtocol {
     if (this.#closed) return;
     if (this.#notCleanReason === null) this.#notCleanReason = reason;
     this.#ended = true;
+    // As autobahn: closed from now on (nothing more is sent, a pending onConnect answer is void).
+    this.state = State.CLOSED;
     this.transport.destroy();
+  }
+
+  /** Server shutdown: the closing handshake with 1001 (going away), a code sendClose does not allow. */
+  _goingAway(reason = 'server shutting down') {
+    if (this.state !== State.OPEN) return;
+    this.wire.core.sendClose(1001, reason);
+    this.state = State.CLOSING;
+    this._flush();
   }
 
   // ----- sending -----

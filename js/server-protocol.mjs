@@ -92,9 +92,14 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     if (this.state !== State.CONNECTING) return;
     try {
       this.wire.core.reject(status, reason, undefined);
-    } catch {
-      // Either the core already answered (it refused the request itself), or the status is
-      // not a 4xx/5xx; the fallback below covers the second case.
+    } catch (error) {
+      if (!this.wire.core.shouldCloseTransport()) {
+        // A ConnectionDeny with a status that is not 4xx/5xx: the application's bug, not the peer's.
+        this._callback(() => { throw new RangeError(`ConnectionDeny(${status}): ${error.message}`); }, { failOnError: false });
+        [status, reason] = [500, 'internal server error'];
+        this.wire.core.reject(status, reason, undefined);
+      }
+      // Otherwise the core already answered (it refused the request itself).
     }
     this._rejected(`${status} ${reason}`);
     this._flush();

@@ -54,6 +54,8 @@ export class Wire {
   constructor(role, options = {}, { open = false, alloc = (n) => new Uint8Array(n) } = {}) {
     this.core = open ? Connection.newOpen(role, options, randomSeed()) : new Connection(role, options, randomSeed());
     this.alloc = alloc;
+    // Messages longer than this must go through the core, which splits them (0: never).
+    this.autoFragmentSize = options.autoFragmentSize ?? 0;
   }
 
   /** Feeds bytes read from the transport; returns the decoded events. */
@@ -129,7 +131,8 @@ export class Wire {
    * into wasm memory. Unmasked, unextended binary data skips wasm entirely (header only).
    */
   sendMessage(payload, isBinary) {
-    if (typeof payload !== 'string' && this.core.canSendHeaderOnly() && (this.core.outputLen() === 0)) {
+    const fragments = this.autoFragmentSize > 0 && payload.length > this.autoFragmentSize;
+    if (typeof payload !== 'string' && !fragments && this.core.canSendHeaderOnly() && (this.core.outputLen() === 0)) {
       this.core.sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, true, payload.length);
       return payload.length ? [this.takeOutput(), payload] : [this.takeOutput()];
     }

@@ -808,11 +808,12 @@ impl Connection {
             None => CloseFrame { code: codes::NO_STATUS, reason: String::new() },
         };
         if self.close_sent.is_none() {
-            let reply = match parsed {
-                Some((code, reason)) if self.config.echo_close_code_reason => CloseFrame { code, reason },
-                _ => CloseFrame { code: codes::NORMAL, reason: String::new() },
-            };
-            self.write_close(reply);
+            match parsed {
+                Some((code, reason)) if self.config.echo_close_code_reason => self.write_close(CloseFrame { code, reason }),
+                // Echoing a close that carried no code means an empty close too (as autobahn).
+                None if self.config.echo_close_code_reason => self.write_empty_close(),
+                _ => self.write_close(CloseFrame { code: codes::NORMAL, reason: String::new() }),
+            }
         }
         self.close_received = Some(received.clone());
         self.state = State::Closing;
@@ -974,13 +975,15 @@ impl Connection {
         };
         match frame {
             Some(frame) => self.write_close(frame),
-            None => {
-                let _ = self.write_control(Opcode::Close, &[]);
-                self.close_sent = Some(CloseFrame { code: codes::NO_STATUS, reason: String::new() });
-            }
+            None => self.write_empty_close(),
         }
         self.state = State::Closing;
         Ok(())
+    }
+
+    fn write_empty_close(&mut self) {
+        let _ = self.write_control(Opcode::Close, &[]);
+        self.close_sent = Some(CloseFrame { code: codes::NO_STATUS, reason: String::new() });
     }
 
     fn write_close(&mut self, frame: CloseFrame) {

@@ -89,9 +89,19 @@ fn close_payload_shapes() {
 }
 
 #[test]
-fn echo_of_an_empty_close_replies_1000() {
+fn echo_of_an_empty_close_replies_with_an_empty_close() {
     for role in ROLES {
         let mut conn = conn_with(role, |c| c.echo_close_code_reason = true);
+        assert_eq!(feed(&mut conn, &peer_frame(role, true, CLOSE, b"")), vec![close_event(1005, "")]);
+        let reply = &out_frames(&mut conn)[0];
+        assert_eq!((reply.opcode, reply.payload.len()), (CLOSE, 0), "{role:?}");
+    }
+}
+
+#[test]
+fn without_echo_an_empty_close_is_answered_with_1000() {
+    for role in ROLES {
+        let mut conn = conn_with(role, |_| {});
         assert_eq!(feed(&mut conn, &peer_frame(role, true, CLOSE, b"")), vec![close_event(1005, "")]);
         assert_eq!(out_frames(&mut conn)[0].close(), Some((1000, String::new())));
     }

@@ -54,7 +54,7 @@ function listenerHandle(factory, server, socketPath, isSecure) {
     /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
     close() {
       for (const protocol of factory._connections) {
-        if (protocol.state === State.OPEN) protocol.sendClose(1000, 'server shutting down');
+        if (protocol.state === State.OPEN) protocol._goingAway('server shutting down');
         else if (protocol.state === State.CONNECTING) protocol.dropConnection('server shutting down');
       }
       return new Promise((resolve) => server.close(() => resolve()));
@@ -70,7 +70,9 @@ function listenerHandle(factory, server, socketPath, isSecure) {
  */
 export async function connectWS(factory, { tls: tlsOptions = {}, timeout = 10 } = {}) {
   const socket = await withTimeout(openSocket(factory, tlsOptions), timeout, `connecting to ${factory.url}`);
-  const transport = new NodeTransport(socket, { isSecure: factory.isSecure });
+  // A Unix socket client has no remote address: its peer is the socket path.
+  const socketPath = unixPath(factory);
+  const transport = new NodeTransport(socket, { isSecure: factory.isSecure, peer: socketPath ? `unix:${socketPath}` : null });
   const protocol = factory.buildProtocol();
   transport.bind(protocol);
   protocol._connectionMade(factory, transport, 'client');

@@ -1,10 +1,10 @@
 // The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
 
 export class NodeTransport {
-  constructor(socket, { isSecure = false } = {}) {
+  constructor(socket, { isSecure = false, peer = null } = {}) {
     this.socket = socket;
     this.isSecure = isSecure;
-    this.peer = peerOf(socket);
+    this.peer = peer ?? peerOf(socket);
     this.error = null;
   }
 

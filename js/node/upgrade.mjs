@@ -2,6 +2,7 @@
 // attachWS to route a server's 'upgrade' events by path.
 
 import { serveSocket } from './listen.mjs';
+import { unquote } from '../url.mjs';
 
 /**
  * Takes over a socket from an http server's 'upgrade' event. The request Node already parsed
@@ -32,7 +33,8 @@ export function attachWS(httpServer, factory, { path = factory.url === 'ws://loc
     table = new Map();
     routeTables.set(httpServer, table);
     httpServer.on('upgrade', (req, socket, head) => {
-      const pathname = new URL(req.url, 'http://localhost').pathname;
+      // Compared percent-decoded, as parseUrl gives a factory's path.
+      const pathname = unquote(new URL(req.url, 'http://localhost').pathname);
       const target = table.get(pathname) ?? table.get(null);
       if (target) return handleUpgrade(target, req, socket, head);
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found');
