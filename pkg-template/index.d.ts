@@ -308,20 +308,24 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
   // ----- state -----
 
   /** The connection's state. */
-  state: State;
-  /** The peer, as `tcp4:1.2.3.4:5678`, `tcp6:[::1]:5678` or `unix:/path` (`null` before the transport connects). */
-  peer: string | null;
+  readonly state: State;
+  /**
+   * The peer, as `tcp4:1.2.3.4:5678`, `tcp6:[::1]:5678` or `unix:/path` (`null` before the
+   * transport connects); behind trusted proxies (`trustXForwardedFor`), the client's address
+   * from `X-Forwarded-For`.
+   */
+  readonly peer: string | null;
   /**
    * The factory that built this protocol (`null` until the transport connects). A subclass
    * used with a factory subclass can narrow it: `declare factory: MyFactory;`.
    */
-  factory: WebSocketServerFactory<Payload> | WebSocketClientFactory<Payload> | null;
+  readonly factory: WebSocketServerFactory<Payload> | WebSocketClientFactory<Payload> | null;
   /** The transport (`null` until it connects). */
-  transport: ProtocolTransport | null;
+  readonly transport: ProtocolTransport | null;
   /** `'server'` or `'client'` (set when the transport connects). */
-  role?: 'server' | 'client';
+  readonly role?: 'server' | 'client';
   /** This connection's protocol options: a copy of the factory's, taken when the transport connects. */
-  options?: Readonly<Required<ServerProtocolOptions> | Required<ClientProtocolOptions>>;
+  readonly options?: Readonly<Required<ServerProtocolOptions> | Required<ClientProtocolOptions>>;
   /** The subprotocol in use, once open (`null` when none was agreed). */
   readonly protocolInUse: string | null;
   /** Bytes written to the transport and not yet sent. */
@@ -369,18 +373,18 @@ export declare class WebSocketServerProtocol<Payload extends Uint8Array = Uint8A
    * status (any other error refuses with 500).
    */
   onConnect(request: ConnectionRequest): ServerConnectAnswer | Promise<ServerConnectAnswer>;
-  factory: WebSocketServerFactory<Payload> | null;
+  readonly factory: WebSocketServerFactory<Payload> | null;
   /** The client's opening handshake, once it arrived. */
-  request?: ConnectionRequest;
+  readonly request?: ConnectionRequest;
 }
 
 /** The client side of a connection: subclass it and set it as the factory's `protocol`. */
 export declare class WebSocketClientProtocol<Payload extends Uint8Array = Uint8Array> extends WebSocketProtocol<Payload> {
   /** The server accepted the opening handshake; `onOpen` follows (after the Promise, if this returns one). */
   onConnect(response: ConnectionResponse): void;
-  factory: WebSocketClientFactory<Payload> | null;
+  readonly factory: WebSocketClientFactory<Payload> | null;
   /** The server's opening handshake response, once it arrived. */
-  response?: ConnectionResponse;
+  readonly response?: ConnectionResponse;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ export interface NodeTransport extends core.ProtocolTransport {
  * callbacks in a subclass of `WebSocketServerProtocol` or `WebSocketClientProtocol`.
  */
 export declare class WebSocketProtocol extends core.WebSocketProtocol<Buffer> {
-  factory: WebSocketServerFactory | WebSocketClientFactory | null;
-  transport: NodeTransport | null;
+  readonly factory: WebSocketServerFactory | WebSocketClientFactory | null;
+  readonly transport: NodeTransport | null;
 }
 
 /** The server side of a connection on Node: subclass it and set it as the factory's `protocol`. */
@@ -39,8 +39,8 @@ export declare class WebSocketServerProtocol extends core.WebSocketServerProtoco
    * The factory that built this protocol (`null` until the transport connects). With a factory
    * subclass, narrow it in your protocol: `declare factory: MyFactory;`.
    */
-  factory: WebSocketServerFactory | null;
-  transport: NodeTransport | null;
+  readonly factory: WebSocketServerFactory | null;
+  readonly transport: NodeTransport | null;
 }
 
 /** The client side of a connection on Node: subclass it and set it as the factory's `protocol`. */
@@ -49,8 +49,8 @@ export declare class WebSocketClientProtocol extends core.WebSocketClientProtoco
    * The factory that built this protocol (`null` until the transport connects). With a factory
    * subclass, narrow it in your protocol: `declare factory: MyFactory;`.
    */
-  factory: WebSocketClientFactory | null;
-  transport: NodeTransport | null;
+  readonly factory: WebSocketClientFactory | null;
+  readonly transport: NodeTransport | null;
 }
 
 /** Serves WebSocket connections on Node (see `listenWS`, `attachWS`, `handleUpgrade`). */
@@ -103,8 +103,8 @@ export interface ListeningPort {
   /** The URL clients connect to, e.g. `'ws://127.0.0.1:9001/'`. */
   url: string;
   /**
-   * Stops listening; open connections get a close (1000, "server shutting down"), opening
-   * ones are dropped. Resolves once the server has closed.
+   * Stops listening: open connections get the closing handshake (reason "server shutting
+   * down"), opening ones are dropped. Resolves once the server has closed.
    */
   close(): Promise<void>;
 }

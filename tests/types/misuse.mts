@@ -48,3 +48,13 @@ server.protocol = class extends WebSocketServerProtocol { constructor(_x: number
 client.protocol = Bad;
 // @ts-expect-error ConnectionAccept's headers are an object, not a list
 new ConnectionAccept('chat', [['X-A', 'b']]);
+
+class ReadOnly extends WebSocketServerProtocol {
+  onOpen(): void {
+    // @ts-expect-error state is the library's to change (sendClose, dropConnection)
+    this.state = 3;
+    // @ts-expect-error peer is read-only
+    this.peer = 'me';
+  }
+}
+console.log(ReadOnly);
