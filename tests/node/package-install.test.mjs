@@ -71,7 +71,6 @@ test('the tarball holds exactly the entries, types, wasm, js/ and README', (t) =
   assert.deepEqual(files, expected);
   assert.ok(!files.some((f) => /^(src|tests?|fuzz|bench|examples|pkg-template)\//.test(f)), 'no sources or tests');
   t.diagnostic(`${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} bytes unpacked, ${files.length} files`);
-  console.log(`packed ${packed.filename}: ${packed.size} bytes (${packed.unpackedSize} unpacked, ${files.length} files)`);
 });
 
 // An echo server (listenWS) and a client (connectWS) in one script: a text and a binary
