@@ -47,6 +47,14 @@ export const OPTIONS = {
   flashSocketPolicy: { role: 's', default: '', check: (v) => typeof v === 'string', expect: 'a string (obsolete, no effect)' },
 };
 
+// Exported as PROTOCOL_OPTIONS: frozen, so no caller can change a check or a default (array
+// defaults included) for every factory made afterwards.
+for (const spec of Object.values(OPTIONS)) {
+  if (Array.isArray(spec.default)) Object.freeze(spec.default);
+  Object.freeze(spec);
+}
+Object.freeze(OPTIONS);
+
 /** The defaults of one role ('server' | 'client'). */
 export function defaultOptions(role) {
   const letter = role === 'server' ? 's' : 'c';

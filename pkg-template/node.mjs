@@ -1,3 +1,4 @@
+// @ts-self-types="./node.d.mts"
 // Node entry: loads the wasm synchronously, so it works for `import` and for `require()`
 // (Node >= 20.19 can require an ES module that has no top-level await).
 import { readFileSync } from 'node:fs';

@@ -15,7 +15,20 @@ wasm-opt -O3 --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   --enable-simd pkg/wasm/wasmsocket_bg.wasm -o pkg/wasm/wasmsocket_bg.wasm
 
-cp pkg-template/package.json pkg-template/*.mjs pkg-template/index.d.ts pkg/
-mkdir -p pkg && cp -r js pkg/js
-cp pkg-template/README.md pkg/ 2>/dev/null || cp README.md pkg/
+# The published types must check with nothing beyond ES2022 plus Node's types (node.d.mts) or
+# the DOM (index.d.ts). The generated types end with the loader's (InitInput, initSync, init),
+# which name DOM types (RequestInfo, Response, WebAssembly.*), and give Connection a
+# [Symbol.dispose] (lib esnext.disposable). The package entries load the wasm themselves, so
+# the loader's types go; so does the dispose line (free() stays). The rest stays verbatim.
+node -e '
+  const fs = require("node:fs"), file = "pkg/wasm/wasmsocket.d.ts";
+  let text = fs.readFileSync(file, "utf8");
+  const cut = text.indexOf("\nexport type InitInput"), dispose = /^ *\[Symbol\.dispose\]\(\): void;\n/m;
+  if (cut < 0 || !dispose.test(text)) { console.error("build.sh: generated wasmsocket.d.ts changed shape; update the trim"); process.exit(1); }
+  text = text.slice(0, cut + 1).replace(dispose, "");
+  fs.writeFileSync(file, text + "\n// (The loader'"'"'s types, InitInput/initSync/init, are left out: the package entries load the wasm.)\n");
+'
+
+cp pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/node.d.mts pkg/
+cp -r js pkg/js
 echo "built pkg/: wasm $(stat -c %s pkg/wasm/wasmsocket_bg.wasm) bytes, gzip $(gzip -9c pkg/wasm/wasmsocket_bg.wasm | wc -c) bytes"

@@ -32,6 +32,9 @@ if [ "${SKIP_FUZZ:-}" != 1 ]; then bash fuzz/run.sh "${FUZZ_SECONDS:-30}"; else 
 section "build pkg/"
 bash scripts/build.sh
 
+section "tsc (types: usage files, examples, runtime-agnostic)"
+bash scripts/typecheck.sh
+
 section "node --test"
 node --test tests/node/
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Type-checks the package's types (run after scripts/build.sh, which makes pkg/):
+#   tests/types/tsconfig.json           the Node types, through the exports map, against TS usage files
+#   tests/types/tsconfig.examples.json  every examples/*.mjs (checkJs) against the Node types
+#   tests/types/browser/tsconfig.json   the runtime-agnostic types, without Node's types
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+[ -f pkg/node.d.mts ] || { echo "typecheck: pkg/ is not built (bash scripts/build.sh)"; exit 1; }
+
+# The usage files import 'wasmsocket' as a user would: a node_modules link to the built pkg/.
+mkdir -p tests/types/node_modules
+ln -sfn ../../../pkg tests/types/node_modules/wasmsocket
+
+status=0
+for project in tests/types/tsconfig.json tests/types/tsconfig.examples.json tests/types/browser/tsconfig.json; do
+  if tsc -p "$project"; then echo "tsc -p $project: ok"; else echo "tsc -p $project: FAILED"; status=1; fi
+done
+echo "typecheck: TypeScript $(tsc --version | sed 's/^Version //'), $(ls examples/*.mjs | wc -l) examples, $(ls tests/types/*.?ts tests/types/browser/*.ts | wc -l) usage files"
+exit $status

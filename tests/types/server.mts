@@ -1,0 +1,212 @@
+// The server API from the Node entry: factory, options, protocol callbacks, handshake types,
+// listenWS, attachWS, handleUpgrade.
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  ConnectionAccept,
+  ConnectionDeny,
+  ConnectionRequest,
+  Disconnected,
+  State,
+  WebSocketServerFactory,
+  WebSocketServerProtocol,
+  attachWS,
+  handleUpgrade,
+  listenWS,
+  type ListeningPort,
+  type ServerProtocolOptions,
+  type TransportDetails,
+} from 'wasmsocket';
+import { assertType, expectType, type Equal } from './assert.mjs';
+
+class EchoProtocol extends WebSocketServerProtocol {
+  onConnecting(details: TransportDetails): void {
+    expectType<string | null>(details.peer);
+    expectType<boolean>(details.isSecure);
+  }
+
+  onConnect(request: ConnectionRequest): string | ConnectionAccept | null {
+    expectType<string | null>(request.peer);
+    expectType<Record<string, string>>(request.headers);
+    expectType<string>(request.host);
+    expectType<string>(request.path);
+    expectType<string[] | undefined>(request.params['room']);
+    expectType<number>(request.version);
+    expectType<string | null>(request.origin);
+    expectType<string[]>(request.protocols);
+    expectType<string>(request.extensions[0]!.name);
+    expectType<string | null>(request.extensions[0]!.params[0]![1]);
+    if (request.path === '/deny') throw new ConnectionDeny(ConnectionDeny.FORBIDDEN, 'go away');
+    if (request.path === '/404') throw new ConnectionDeny(ConnectionDeny.NOT_FOUND);
+    if (request.protocols.includes('chat')) return 'chat';
+    if (request.path === '/headers') return new ConnectionAccept(null, { 'X-Test': 'yes', 'Set-Cookie': ['a=1', 'b=2'], 'X-Count': 3 });
+    return null;
+  }
+
+  onOpen(): void {
+    expectType<boolean>(this.sendMessage('hello'));
+    expectType<boolean>(this.sendMessage(Buffer.from([1, 2, 3]), true));
+    this.sendMessage(new Uint8Array(4), true, 2);
+    this.sendMessage(new ArrayBuffer(8), true, null, false, true);
+    this.sendMessage(new DataView(new ArrayBuffer(2)), true);
+    this.sendPing();
+    this.sendPing('ping');
+    this.sendPong(Buffer.alloc(4));
+    expectType<string | null>(this.protocolInUse);
+    expectType<number>(this.bufferedAmount);
+    expectType<string | null>(this.peer);
+    expectType<ConnectionRequest | undefined>(this.request);
+    if (this.state === State.OPEN) this.sendClose(1000, 'bye');
+    this.sendClose();
+    this.sendClose(4000);
+    this.dropConnection();
+    this.dropConnection('because');
+  }
+
+  onMessage(payload: Buffer, isBinary: boolean): void {
+    // Node payloads are Buffers.
+    expectType<string>(payload.toString('utf8'));
+    if (!isBinary) this.sendMessage(payload.toString());
+    else this.sendMessage(payload, true);
+  }
+
+  onPing(payload: Buffer): void {
+    super.onPing(payload);
+  }
+
+  onPong(payload: Buffer): void {
+    expectType<number>(payload.length);
+  }
+
+  onClose(wasClean: boolean, code: number, reason: string): void {
+    expectType<[boolean, number, string]>([wasClean, code, reason]);
+  }
+
+  onDrain(): void {}
+
+  onError(error: unknown): void {
+    if (error instanceof Disconnected) console.log(error.message);
+  }
+}
+
+// Parameters of overriding callbacks are not inferred from the base class in TypeScript, but
+// the base signatures are what a subclass must be compatible with:
+type OnMessage = WebSocketServerProtocol['onMessage'];
+assertType<Equal<Parameters<OnMessage>, [payload: Buffer, isBinary: boolean]>>();
+assertType<Equal<WebSocketServerProtocol['state'], 0 | 1 | 2 | 3>>();
+
+// Async callbacks: a Promise is awaited (input paused) before the next event.
+class AsyncProtocol extends WebSocketServerProtocol {
+  async onConnect(request: ConnectionRequest): Promise<ConnectionAccept> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (!request.headers['authorization']) throw new ConnectionDeny(401, 'unauthorized');
+    return new ConnectionAccept('chat', { 'X-User': 'me' });
+  }
+
+  async onMessage(payload: Buffer, isBinary: boolean): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    this.sendMessage(payload, isBinary);
+  }
+}
+
+// A factory subclass; protocols narrow `factory` with `declare`.
+class RoomFactory extends WebSocketServerFactory {
+  members = new Set<RoomProtocol>();
+}
+class RoomProtocol extends WebSocketServerProtocol {
+  declare factory: RoomFactory;
+  onOpen(): void {
+    this.factory.members.add(this);
+    for (const member of this.factory.members) member.sendMessage(`${this.peer} joined`);
+  }
+  onClose(): void {
+    this.factory.members.delete(this);
+  }
+}
+
+// Factory construction, session parameters, protocol options.
+const factory = new WebSocketServerFactory('ws://127.0.0.1:9001', {
+  protocols: ['chat', 'superchat'],
+  server: 'my-server/1.0',
+  headers: { 'X-Powered-By': 'wasmsocket', 'X-Many': ['1', '2'] },
+  externalPort: 443,
+});
+new WebSocketServerFactory();
+new WebSocketServerFactory(null, { server: null });
+factory.protocol = EchoProtocol;
+factory.protocol = AsyncProtocol;
+factory.protocol = WebSocketServerProtocol;
+const rooms = new RoomFactory('ws://127.0.0.1:9002');
+rooms.protocol = RoomProtocol;
+factory.setSessionParameters('ws://127.0.0.1:9001/chat', ['chat'], 'srv', { 'X-A': 1 }, null);
+factory.setSessionParameters();
+
+const every: Required<ServerProtocolOptions> = {
+  versions: [13],
+  webStatus: true,
+  utf8validateIncoming: true,
+  maskServerFrames: false,
+  requireMaskedClientFrames: true,
+  applyMask: true,
+  maxFramePayloadSize: 16 * 1024 * 1024,
+  maxMessagePayloadSize: 16 * 1024 * 1024,
+  autoFragmentSize: 0,
+  failByDrop: false,
+  echoCloseCodeReason: false,
+  openHandshakeTimeout: 5,
+  closeHandshakeTimeout: 1,
+  tcpNoDelay: true,
+  perMessageCompressionAccept: null,
+  autoPingInterval: 0,
+  autoPingTimeout: 0,
+  autoPingSize: 4,
+  allowedOrigins: ['*'],
+  allowNullOrigin: true,
+  maxConnections: 0,
+  trustXForwardedFor: 0,
+  sendHighWaterMark: 1024 * 1024,
+  serveFlashSocketPolicy: false,
+  flashSocketPolicy: '',
+};
+factory.setProtocolOptions(every);
+factory.setProtocolOptions({ maxMessagePayloadSize: 1 << 20, autoPingInterval: 10, autoPingTimeout: 5 });
+factory.setProtocolOptions({ allowedOrigins: ['https://*.example.com'], perMessageCompressionAccept: () => null });
+factory.resetProtocolOptions();
+expectType<number>(factory.protocolOptions.maxConnections);
+expectType<readonly string[]>(factory.protocolOptions.allowedOrigins);
+expectType<'server'>(factory.role);
+expectType<string>(factory.url);
+expectType<boolean>(factory.isSecure);
+expectType<string>(factory.host);
+expectType<number | null>(factory.port);
+expectType<string>(factory.resource);
+expectType<string>(factory.path);
+expectType<Record<string, string[]>>(factory.params);
+expectType<string[]>(factory.protocols);
+expectType<string | null>(factory.server);
+expectType<number | null>(factory.externalPort);
+expectType<WebSocketServerProtocol>(factory.buildProtocol());
+
+// listenWS and its handle.
+const listener: ListeningPort = await listenWS(factory, { port: 0, host: '127.0.0.1', backlog: 16 });
+expectType<string>(listener.url);
+expectType<number | null>(listener.port);
+expectType<string>(listener.host);
+listener.server.close;
+await listener.close();
+await listenWS(factory);
+await listenWS(factory, { path: '/tmp/ws.sock' });
+await listenWS(factory, { port: 0, tls: { key: 'KEY', cert: 'CERT' } });
+
+// attachWS / handleUpgrade on an existing http server.
+const server = http.createServer();
+const route = attachWS(server, factory, { path: '/chat' });
+attachWS(server, rooms);
+attachWS(server, rooms, { path: null });
+route.close();
+const other = http.createServer();
+other.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const protocol = factory.handleUpgrade(req, socket, head);
+  expectType<WebSocketServerProtocol>(protocol);
+  handleUpgrade(factory, req, socket, head);
+});
