@@ -59,10 +59,10 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('the tarball holds exactly the entries, types, wasm, js/ and README', (t) => {
+test('the tarball holds exactly the entries, types, wasm, js/, README and LICENSE', (t) => {
   const files = packed.files.map((f) => f.path).sort();
   const expected = [
-    'package.json', 'README.md',
+    'package.json', 'README.md', 'LICENSE',
     'node.mjs', 'deno.mjs', 'browser.mjs',
     'index.d.ts', 'node.d.mts',
     'wasm/wasmsocket.js', 'wasm/wasmsocket.d.ts', 'wasm/wasmsocket_bg.wasm',
