@@ -900,6 +900,7 @@ async function profileMode(args) {
   const impl = args['profile-impl'] ?? 'wasmsocket';
   if (!IMPLS[impl]) throw new Error(`unknown implementation ${impl}`);
   const top = Number(args.top ?? 25);
+  const topTotal = Number(args['top-total'] ?? 20);
   const work = args['profile-dir'] ?? mkdtempSync(join(os.tmpdir(), 'wasmsocket-echo-profile-'));
   mkdirSync(work, { recursive: true });
   const pkg = impl === 'wasmsocket' && !args['no-names'] ? namedPkg(work) : null;
@@ -927,7 +928,7 @@ async function profileMode(args) {
   const cpuUs = rounds.reduce((s, r) => s + r.cpuUs, 0);
   console.log(`\nprofiled: ${messages} messages in ${rounds.length} rounds, ${fmtUs(cpuUs / messages)} server µs/msg under the profiler ` +
     `(${fmtRate(median(rounds.map((r) => r.msgPerSec)))} msg/s median); profile: ${file}`);
-  console.log(formatSummary(summarize(profile, { windows: rounds.map((r) => r.windowUs) }), { top, messages }));
+  console.log(formatSummary(summarize(profile, { windows: rounds.map((r) => r.windowUs) }), { top, topTotal, messages }));
 
   // A second, unprofiled run with counters: wasm calls, socket reads and writes per message.
   if (!args['no-count']) {
