@@ -176,6 +176,12 @@ function readProcIo() {
   }
 }
 
+/** Context switches of the whole process: voluntary (it blocked, e.g. waiting for input), involuntary (preempted). */
+function contextSwitches() {
+  const ru = process.resourceUsage();
+  return { voluntary: ru.voluntaryContextSwitches, involuntary: ru.involuntaryContextSwitches };
+}
+
 /** Wraps every method of a wasm-bindgen class prototype with a call counter. */
 function countCalls(proto) {
   const calls = {};
@@ -258,7 +264,7 @@ async function server(args) {
   }
 
   const snapshot = () => ({
-    hr: process.hrtime.bigint(), cpu: process.cpuUsage(), io: readProcIo(),
+    hr: process.hrtime.bigint(), cpu: process.cpuUsage(), io: readProcIo(), ru: contextSwitches(),
     messages: stats.messages, bytes: stats.bytes, calls: calls && { ...calls }, sock: { ...sock },
   });
   const reply = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -282,6 +288,7 @@ async function server(args) {
         messages: end.messages - start.messages,
         bytes: end.bytes - start.bytes,
         io: delta(start.io, end.io),
+        ctx: delta(start.ru, end.ru),
         calls: delta(start.calls, end.calls),
         sock: counting ? delta(start.sock, end.sock) : null,
       });
@@ -648,6 +655,7 @@ async function measureRound(pair, opts) {
     systemUs: stopped.systemUs,
     clientCpuUs: done.cpuUs,
     io: stopped.io,
+    ctx: stopped.ctx,
     calls: stopped.calls,
     sock: stopped.sock,
     otherUs,
@@ -801,6 +809,8 @@ function summarizeCell(r) {
     otherPct: rounds.every((x) => x.otherUs !== null) ? (100 * sum((x) => x.otherUs)) / wallUs : null,
     reads: rounds[0].io ? sum((x) => x.io.syscr) / messages : null,
     writes: rounds[0].io ? sum((x) => x.io.syscw) / messages : null,
+    blocks: (1000 * sum((x) => x.ctx.voluntary)) / messages,
+    preempts: (1000 * sum((x) => x.ctx.involuntary)) / messages,
     messages: rounds[0].messages,
     timedOut: rounds.some((x) => x.timedOut),
     runs: rounds.length,
@@ -837,14 +847,15 @@ function printResults(results, cells, impls) {
   console.log('cpu wasmsocket/X = wasmsocket µs/msg ÷ X µs/msg: ≤ 1.00 means wasmsocket uses less CPU per message.');
   console.log('* = client near 100% CPU and server below 85%: msg/s is client-bound there (µs/msg still valid). ! = a round hit the time cap.');
 
-  const header = ['size', 'kind', 'server', 'user µs', 'sys µs', 'server%', 'client%', 'other%', 'reads/msg', 'writes/msg', 'msgs/round'];
+  const header = ['size', 'kind', 'server', 'user µs', 'sys µs', 'server%', 'client%', 'other%', 'reads/msg', 'writes/msg', 'sleeps/kmsg', 'preempt/kmsg', 'msgs/round'];
   const rows = [];
   for (const [size, kind] of cells) {
     for (const impl of impls) {
       const s = get(impl, size, kind);
-      if (!s) { rows.push([fmtSize(size), kind, SHORT[impl], 'FAILED', '', '', '', '', '', '', '']); continue; }
+      if (!s) { rows.push([fmtSize(size), kind, SHORT[impl], 'FAILED', '', '', '', '', '', '', '', '', '']); continue; }
       rows.push([fmtSize(size), kind, SHORT[impl], fmtUs(s.userUs), fmtUs(s.sysUs), s.serverPct.toFixed(0), s.clientPct.toFixed(0),
-        s.otherPct === null ? '?' : s.otherPct.toFixed(0), s.reads === null ? '?' : s.reads.toFixed(3), s.writes === null ? '?' : s.writes.toFixed(3), s.messages]);
+        s.otherPct === null ? '?' : s.otherPct.toFixed(0), s.reads === null ? '?' : s.reads.toFixed(3), s.writes === null ? '?' : s.writes.toFixed(3),
+        s.blocks.toFixed(1), s.preempts.toFixed(1), s.messages]);
     }
   }
   console.log('\nDetails (medians over rounds; server CPU split into user and system per message)');
@@ -852,6 +863,7 @@ function printResults(results, cells, impls) {
   console.log('server% / client% = CPU time ÷ wall time of the round (100 = one core busy); other% ≈ core 1 time not charged to the server');
   console.log('  (other processes, steal), from /proc/stat\'s 100 Hz tick accounting: approximate, server% + other% can exceed 100');
   console.log('reads/msg, writes/msg = the server\'s read and write/writev system calls per message (/proc/self/io syscr, syscw)');
+  console.log('sleeps/kmsg, preempt/kmsg = the server\'s voluntary (waited for input) and involuntary (preempted) context switches per 1000 messages');
   const any = results.find((r) => r.ready);
   if (any) console.log(`every round: server and client message and byte counts equal, every echo's opcode and size checked, every ${SAMPLE}th compared byte for byte`);
 }
