@@ -82,10 +82,11 @@ impl Utf8Validator {
             None => return Ok(()),
         };
         let rest_offset = self.fed + (chunk.len() - rest.len()) as u64;
-        match core::str::from_utf8(rest) {
+        // The bulk of every chunk: SIMD-validated, same error semantics as std.
+        match simdutf8::compat::from_utf8(rest) {
             Ok(_) => Ok(()),
             Err(e) => match e.error_len() {
-                Some(_) => Err(Utf8Error { position: rest_offset + culprit(rest, e) as u64 }),
+                Some(len) => Err(Utf8Error { position: rest_offset + culprit(rest, e.valid_up_to(), len) as u64 }),
                 None => {
                     // Cut off at the end of the chunk: std guarantees at most 3 bytes here.
                     let tail = rest.get(e.valid_up_to()..).unwrap_or_default();
@@ -120,7 +121,8 @@ impl Utf8Validator {
             // The pending bytes were valid so far, so the culprit is one of `head`'s.
             Err(e) if e.error_len().is_some() => {
                 let start = self.fed.saturating_sub(have as u64);
-                Err(Utf8Error { position: start + culprit(&self.pending[..total], e) as u64 })
+                let at = culprit(&self.pending[..total], e.valid_up_to(), e.error_len().unwrap_or(0));
+                Err(Utf8Error { position: start + at as u64 })
             }
             Err(_) => {
                 self.pending_len = total as u8;
@@ -141,15 +143,14 @@ fn sequence_width(lead: u8) -> usize {
     }
 }
 
-/// Index in `bytes` of the first byte that made `e` (an `error_len() == Some(n)` error)
-/// certain. std reports the maximal prefix of a well-formed sequence, `n` bytes from
-/// `valid_up_to()`: the byte right after it is the one that could not continue it, unless the
-/// first byte can start no sequence at all (a continuation byte, C0, C1, F5–FF): then it is
-/// the culprit itself.
-fn culprit(bytes: &[u8], e: core::str::Utf8Error) -> usize {
-    let start = e.valid_up_to();
+/// Index in `bytes` of the first byte that made an error certain, given the error's
+/// `valid_up_to()` (`start`) and `error_len()` (`len`, the maximal prefix of a well-formed
+/// sequence): the byte right after that prefix is the one that could not continue it, unless
+/// the first byte can start no sequence at all (a continuation byte, C0, C1, F5–FF): then it
+/// is the culprit itself.
+fn culprit(bytes: &[u8], start: usize, len: usize) -> usize {
     let lead_ok = bytes.get(start).is_some_and(|&b| sequence_width(b) > 1);
-    if lead_ok { start + e.error_len().unwrap_or(0) } else { start }
+    if lead_ok { start + len } else { start }
 }
 
 #[cfg(test)]
@@ -200,8 +201,11 @@ mod tests {
             (&[0xF0, 0x90, 0x80, 0x41], 3),
             (&[0x41, 0xF5], 1),
         ] {
-            let e = core::str::from_utf8(bytes).unwrap_err();
-            assert_eq!(culprit(bytes, e), at, "{bytes:02X?}");
+            // The SIMD validator must report exactly what std does.
+            let std_err = core::str::from_utf8(bytes).unwrap_err();
+            let simd_err = simdutf8::compat::from_utf8(bytes).unwrap_err();
+            assert_eq!((simd_err.valid_up_to(), simd_err.error_len()), (std_err.valid_up_to(), std_err.error_len()));
+            assert_eq!(culprit(bytes, std_err.valid_up_to(), std_err.error_len().unwrap_or(0)), at, "{bytes:02X?}");
         }
     }
 }
