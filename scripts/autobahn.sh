@@ -27,6 +27,7 @@ REPORTS=$ROOT/reports/autobahn
 TIMEOUT=${AUTOBAHN_TIMEOUT:-600}
 SUITE_VERSION=25.10.1   # the autobahntestsuite release these results were checked with
 [ -d "$HOME/.pyenv/bin" ] && export PATH="$HOME/.pyenv/bin:$PATH"
+[ -f pkg/node.mjs ] || { echo "autobahn: pkg/ is not built; run bash scripts/build.sh first" >&2; exit 1; }
 
 # ---- Python 2.7 and the testsuite ----
 PY2=$(PYENV_VERSION=2.7.18 pyenv which python 2>/dev/null || true)
