@@ -40,3 +40,9 @@ node --test tests/node/
 
 section "deno test"
 deno test --no-check --allow-read --allow-run --allow-net=127.0.0.1 tests/deno/
+
+section "autobahn testsuite, server mode (examples/echo-server.mjs vs wstest fuzzingclient)"
+bash scripts/autobahn.sh server
+
+section "autobahn testsuite, client mode (examples/autobahn-client.mjs vs wstest fuzzingserver)"
+bash scripts/autobahn.sh client

@@ -1,0 +1,107 @@
+// A chat room: a Node http server serves a small HTML page on GET / and WebSocket on /chat;
+// every text message a client sends goes, unchanged, to every open connection (the sender
+// included).
+//   node examples/chat-server.mjs [--port 8080] [--host 127.0.0.1]
+// Prints one line with its http:// URL once listening; open it in a few browser tabs.
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { WebSocketServerFactory, WebSocketServerProtocol, attachWS } from '../pkg/node.mjs';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
+});
+
+// The page uses the browser's own WebSocket; it connects back to wherever it was loaded from.
+const PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>wasmsocket chat</title>
+<style>
+  body { font: 15px system-ui, sans-serif; max-width: 40em; margin: 2em auto; }
+  #log { border: 1px solid #ccc; height: 20em; overflow-y: auto; padding: .5em; white-space: pre-wrap; }
+  #form { display: flex; gap: .5em; margin-top: .5em; } #text { flex: 1; }
+  .meta { color: #888; }
+</style></head>
+<body>
+<h1>wasmsocket chat</h1>
+<div id="log"></div>
+<form id="form"><input id="text" autocomplete="off" placeholder="say something" autofocus><button>Send</button></form>
+<script>
+  const log = document.getElementById('log');
+  const show = (text, meta = false) => {
+    const line = document.createElement('div');
+    line.textContent = text;
+    if (meta) line.className = 'meta';
+    log.append(line);
+    log.scrollTop = log.scrollHeight;
+  };
+  const ws = new WebSocket(new URL('/chat', location.href.replace(/^http/, 'ws')));
+  ws.onopen = () => show('connected', true);
+  ws.onmessage = (event) => show(event.data);
+  // The server relays text as it is; the page puts a name in front.
+  const name = 'guest-' + Math.floor(Math.random() * 1000);
+  ws.onclose = (event) => show('disconnected (' + event.code + ')', true);
+  document.getElementById('form').onsubmit = (event) => {
+    event.preventDefault();
+    const input = document.getElementById('text');
+    if (input.value && ws.readyState === WebSocket.OPEN) ws.send(name + ': ' + input.value);
+    input.value = '';
+  };
+</script>
+</body></html>
+`;
+
+// The room: every open connection.
+const room = new Set();
+
+class ChatProtocol extends WebSocketServerProtocol {
+  onOpen() {
+    room.add(this);
+  }
+
+  // Every text message goes, unchanged, to everyone in the room (binary ones are ignored).
+  onMessage(payload, isBinary) {
+    if (isBinary) return;
+    const text = payload.toString('utf8');
+    for (const member of room) {
+      // A slow member just buffers (sendMessage returns false above sendHighWaterMark).
+      try {
+        member.sendMessage(text);
+      } catch {
+        room.delete(member); // closing meanwhile (sendMessage throws Disconnected)
+      }
+    }
+  }
+
+  onClose() {
+    room.delete(this);
+  }
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(PAGE);
+  } else {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('Not Found');
+  }
+});
+
+const factory = new WebSocketServerFactory();
+factory.protocol = ChatProtocol;
+attachWS(server, factory, { path: '/chat' });
+
+server.listen(Number(values.port), values.host, () => {
+  const { address, port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const host = address.includes(':') ? `[${address}]` : address;
+  console.log(`chat server listening on http://${host}:${port}/ (WebSocket on ws://${host}:${port}/chat)`);
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const member of room) member.sendClose(1000, 'server shutting down');
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref(); // don't wait forever for slow peers
+  });
+}
