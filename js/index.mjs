@@ -9,4 +9,4 @@ export {
 } from './types.mjs';
 export { createUrl, parseUrl } from './url.mjs';
 export { OPTIONS as PROTOCOL_OPTIONS } from './options.mjs';
-export { Wire, Kind, Opcode } from './wire.mjs';
+export { Wire, Kind, Opcode, Status } from './wire.mjs';

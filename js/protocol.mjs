@@ -6,7 +6,7 @@
 // file: write(chunks) → boolean (false above the transport's high-water mark), end(),
 // destroy(), pause(), resume(), setNoDelay(on), bufferedAmount, peer, isSecure.
 
-import { Wire } from './wire.mjs';
+import { Wire, Status } from './wire.mjs';
 import { coreConfig } from './options.mjs';
 
 export const State = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
@@ -148,9 +148,10 @@ export class WebSocketProtocol {
 
   /** autobahn's onClose arguments: the peer's close when clean, else why it was not. */
   _closeStatus() {
-    const info = this.wire.core.closeInfo();
-    if (info.wasClean && !this.#unclean) return [true, info.received.code, info.received.reason];
-    if (info.failure) return [false, info.failure.code, info.failure.reason];
+    const core = this.wire.core;
+    const status = core.status();
+    if (status & Status.WAS_CLEAN && !this.#unclean) return [true, core.closeReceivedCode(), core.closeReceivedReason()];
+    if (status & Status.FAILED) return [false, core.failureCode(), core.failureReason()];
     const why = this.#notCleanReason ?? 'peer dropped the TCP connection without previous WebSocket closing handshake';
     return [false, 1006, `connection was closed uncleanly (${why})`];
   }
@@ -304,23 +305,24 @@ export class WebSocketProtocol {
   /** Writes what the core queued, closes the transport when the core says so, arms timers. */
   _flush() {
     if (this.#closed) return;
-    const out = this.wire.takeOutput();
-    if (out && !this.#ended) this.transport.write([out]);
     const core = this.wire.core;
+    const status = core.status();
+    if (status & Status.OUTPUT_PENDING) {
+      const out = this.wire.takeOutput();
+      if (!this.#ended) this.transport.write([out]);
+    }
     // The core closes on its own (failure, peer's close): follow its state.
-    if (this.state === State.OPEN && core.closeExpected()) this.state = State.CLOSING;
-    if (core.shouldCloseTransport() && !this.#ended) {
+    if (this.state === State.OPEN && status & Status.CLOSE_EXPECTED) this.state = State.CLOSING;
+    if (status & Status.CLOSE_TRANSPORT && !this.#ended) {
       this.#ended = true;
-      const failure = core.closeInfo().failure;
-      if (failure && this.options.failByDrop) this.transport.destroy();
+      if (status & Status.FAILED && this.options.failByDrop) this.transport.destroy();
       else this.transport.end();
     }
     // One close timer: closeHandshakeTimeout while the closing handshake runs; a client whose
     // handshake completed switches to serverConnectionDropTimeout (as autobahn, which cancels the
     // first when the server's close arrives and counts a server that does not drop TCP as unclean).
-    if (core.closeExpected() && this.#closeTimer !== 'serverDrop' && (this.#closeTimer === null || this.role === 'client')) {
-      const closing = core.closeInfo();
-      const handshakeDone = closing.sent && closing.received;
+    if (status & Status.CLOSE_EXPECTED && this.#closeTimer !== 'serverDrop' && (this.#closeTimer === null || this.role === 'client')) {
+      const handshakeDone = (status & (Status.CLOSE_SENT | Status.CLOSE_RECEIVED)) === (Status.CLOSE_SENT | Status.CLOSE_RECEIVED);
       if (this.role === 'client' && handshakeDone) {
         this.#closeTimer = 'serverDrop';
         this._stopTimer('close');

@@ -2,6 +2,7 @@
 // answer (subprotocol, ConnectionAccept, ConnectionDeny, or a Promise of one), the status page.
 
 import { WebSocketProtocol, State } from './protocol.mjs';
+import { Status } from './wire.mjs';
 import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
 import { originAllowed } from './options.mjs';
 
@@ -93,7 +94,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     try {
       this.wire.core.reject(status, reason, undefined);
     } catch (error) {
-      if (!this.wire.core.shouldCloseTransport()) {
+      if (!(this.wire.core.status() & Status.CLOSE_TRANSPORT)) {
         // A ConnectionDeny with a status that is not 4xx/5xx: the application's bug, not the peer's.
         this._callback(() => { throw new RangeError(`ConnectionDeny(${status}): ${error.message}`); }, { failOnError: false });
         [status, reason] = [500, 'internal server error'];
@@ -103,7 +104,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     }
     this._rejected(`${status} ${reason}`);
     this._flush();
-    if (!this.wire.core.shouldCloseTransport()) this.dropConnection(`cannot deny with status ${status}`);
+    if (!(this.wire.core.status() & Status.CLOSE_TRANSPORT)) this.dropConnection(`cannot deny with status ${status}`);
   }
 
   #plainHttp(raw) {

@@ -16,6 +16,12 @@ export const Kind = Object.freeze({
 
 export const Opcode = Object.freeze({ CONTINUATION: 0, TEXT: 1, BINARY: 2 });
 
+/** Bits of `core.status()`, as in src/wasm.rs `status`. */
+export const Status = Object.freeze({
+  OUTPUT_PENDING: 1, CLOSE_EXPECTED: 2, CLOSE_TRANSPORT: 4, CLOSE_SENT: 8,
+  CLOSE_RECEIVED: 16, FAILED: 32, WAS_CLEAN: 64, HELD: 128,
+});
+
 const RECORD = 4;
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();

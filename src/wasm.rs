@@ -47,6 +47,18 @@ pub mod kind {
     pub const HANDSHAKE_FAILED: u32 = 11;
 }
 
+/// Bits of `status()`, mirrored in the JS layer.
+pub mod status {
+    pub const OUTPUT_PENDING: u32 = 1;
+    pub const CLOSE_EXPECTED: u32 = 2;
+    pub const CLOSE_TRANSPORT: u32 = 4;
+    pub const CLOSE_SENT: u32 = 8;
+    pub const CLOSE_RECEIVED: u32 = 16;
+    pub const FAILED: u32 = 32;
+    pub const WAS_CLEAN: u32 = 64;
+    pub const HELD: u32 = 128;
+}
+
 const RECORD: usize = 4;
 
 #[wasm_bindgen(js_name = Connection)]
@@ -363,6 +375,53 @@ impl WasmConnection {
 
     pub fn state(&self) -> JsValue {
         to_js(&self.conn.state())
+    }
+
+    /// The connection's state as `status::*` bits, in one call that builds no JS object.
+    ///
+    /// Hot JS paths use only exports that return numbers or strings: an export that builds
+    /// objects calls back into JS while it runs, and on Node 20 (V8 11.3) a lazy deopt of the
+    /// calling function during such a call crashes the process ("unreachable code" in
+    /// Deoptimizer::DoComputeBuiltinContinuation), seen in the Autobahn client run.
+    pub fn status(&self) -> u32 {
+        let c = &self.conn;
+        let mut bits = 0;
+        let mut set = |cond: bool, bit: u32| {
+            if cond {
+                bits |= bit;
+            }
+        };
+        set(!c.output().is_empty(), status::OUTPUT_PENDING);
+        set(c.close_expected(), status::CLOSE_EXPECTED);
+        set(c.should_close_transport(), status::CLOSE_TRANSPORT);
+        set(c.close_sent().is_some(), status::CLOSE_SENT);
+        set(c.close_received().is_some(), status::CLOSE_RECEIVED);
+        set(c.failure().is_some(), status::FAILED);
+        set(c.was_clean(), status::WAS_CLEAN);
+        set(c.has_held(), status::HELD);
+        bits
+    }
+
+    /// Close code received from the peer (1005 when its close had none), or 0.
+    #[wasm_bindgen(js_name = closeReceivedCode)]
+    pub fn close_received_code(&self) -> u16 {
+        self.conn.close_received().map_or(0, |c| c.code)
+    }
+
+    #[wasm_bindgen(js_name = closeReceivedReason)]
+    pub fn close_received_reason(&self) -> String {
+        self.conn.close_received().map(|c| c.reason.clone()).unwrap_or_default()
+    }
+
+    /// The code we failed the connection with, or 0.
+    #[wasm_bindgen(js_name = failureCode)]
+    pub fn failure_code(&self) -> u16 {
+        self.conn.failure().map_or(0, |f| f.code)
+    }
+
+    #[wasm_bindgen(js_name = failureReason)]
+    pub fn failure_reason(&self) -> String {
+        self.conn.failure().map(|f| f.reason.clone()).unwrap_or_default()
     }
 
     #[wasm_bindgen(js_name = closeExpected)]
