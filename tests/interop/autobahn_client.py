@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from autobahn.asyncio.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateResponseAccept
 
-from peer_common import close_frame, digest, emit, messages, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, close_frame, digest, emit, messages, parser
 
 failures = []
 
@@ -38,8 +38,19 @@ async def main():
                 check(self.websocket_protocol_in_use == expected,
                       f"subprotocol {self.websocket_protocol_in_use!r}, expected {expected!r}")
             check(not extensions, f"extensions {extensions} negotiated, expected none")
+            if args.ping:
+                self.sendPing(PING_PAYLOAD)  # the messages follow the pong
+            else:
+                self.send_all()
+
+        def onPong(self, payload):
+            check(payload == PING_PAYLOAD, f"pong payload {payload!r}")
+            emit("pong")
+            self.send_all()
+
+        def send_all(self):
             for is_binary, payload in wire:
-                self.sendMessage(payload, isBinary=is_binary)
+                self.sendMessage(payload, isBinary=is_binary, fragmentSize=args.fragment or None)
             if not wire:
                 self.finish()
 
@@ -68,7 +79,7 @@ async def main():
                 check(wasClean, f"unclean close: {code} {reason}")
                 check(self.received == len(wire), f"{self.received} of {len(wire)} echoes before the close")
                 received = close_frame(self.remoteCloseCode, self.remoteCloseReason)
-                emit("close", wasClean=wasClean, received=received,
+                emit("close", wasClean=wasClean, why=self.wasNotCleanReason, received=received,
                      sent=close_frame(self.localCloseCode, self.localCloseReason))
                 if args.expect_close is not None:
                     got = received and (received["code"], received["reason"])
@@ -82,7 +93,9 @@ async def main():
     url = urlparse(args.url)
     factory = WebSocketClientFactory(args.url, protocols=args.subprotocols)
     factory.protocol = Client
-    options = {"maxMessagePayloadSize": args.max_size, "maxFramePayloadSize": args.max_size}
+    options = {"maxMessagePayloadSize": args.max_size, "maxFramePayloadSize": args.max_size,
+               "openHandshakeTimeout": OPEN_TIMEOUT, "closeHandshakeTimeout": CLOSE_TIMEOUT,
+               "serverConnectionDropTimeout": CLOSE_TIMEOUT}
     if args.compression == "deflate":
         options["perMessageCompressionOffers"] = [PerMessageDeflateOffer()]
         options["perMessageCompressionAccept"] = lambda response: PerMessageDeflateResponseAccept(response)

@@ -10,7 +10,7 @@ import asyncio
 from autobahn.asyncio.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 
-from peer_common import close_frame, digest, emit, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, close_frame, digest, emit, parser
 
 
 def accept_deflate(offers):
@@ -47,7 +47,7 @@ async def main():
 
         def onClose(self, wasClean, code, reason):
             nonlocal ended
-            emit("close", wasClean=wasClean,
+            emit("close", wasClean=wasClean, why=self.wasNotCleanReason,
                  received=close_frame(self.remoteCloseCode, self.remoteCloseReason),
                  sent=close_frame(self.localCloseCode, self.localCloseReason))
             ended += 1
@@ -56,7 +56,8 @@ async def main():
 
     factory = WebSocketServerFactory(protocols=args.subprotocols)
     factory.protocol = EchoProtocol
-    options = {"maxMessagePayloadSize": args.max_size, "maxFramePayloadSize": args.max_size}
+    options = {"maxMessagePayloadSize": args.max_size, "maxFramePayloadSize": args.max_size,
+               "openHandshakeTimeout": OPEN_TIMEOUT, "closeHandshakeTimeout": CLOSE_TIMEOUT}
     if args.compression == "deflate":
         options["perMessageCompressionAccept"] = accept_deflate
     factory.setProtocolOptions(**options)

@@ -13,6 +13,10 @@ import random
 import sys
 
 MiB = 1024 * 1024
+# Room for a loaded machine: the tests check the wire, not timers (autobahn's close timeouts
+# default to 1 s). OPEN_TIMEOUT bounds the opening handshake, CLOSE_TIMEOUT the closing one.
+OPEN_TIMEOUT = 10
+CLOSE_TIMEOUT = 5
 SIZES = [0, 1, 125, 126, 65535, 65536, MiB, 16 * MiB]
 # 1-, 2-, 3- and 4-byte UTF-8 sequences: 10 bytes a unit.
 UNIT = "aκ€𝄞"
@@ -41,6 +45,10 @@ def messages(sizes, kinds):
 def digest(is_binary, payload):
     data = payload if isinstance(payload, (bytes, bytearray)) else payload.encode()
     return {"binary": is_binary, "length": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+# A ping payload with bytes that are not UTF-8, to show it travels as bytes.
+PING_PAYLOAD = b"ping\x00\xff\xfe-" + bytes(range(32))
 
 
 def emit(event, **fields):
@@ -95,4 +103,8 @@ def parser(description, role):
                            help="ask the server ('!close CODE REASON') to close with CODE:REASON instead")
         p.add_argument("--expect-close", type=code_reason, default=None,
                        help="CODE:REASON of the close frame the client must receive")
+        p.add_argument("--fragment", type=int, default=0,
+                       help="send each message in frames of this many bytes (text split inside characters)")
+        p.add_argument("--ping", action="store_true",
+                       help="ping before the messages and require the pong with the same payload")
     return p

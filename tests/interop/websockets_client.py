@@ -9,14 +9,14 @@ import asyncio
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from peer_common import digest, emit, fail, messages, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, digest, emit, fail, messages, parser
 
 
 async def main():
     args = parser(__doc__, "client").parse_args()
     async with connect(args.url, subprotocols=args.subprotocols or None,
                        compression=None if args.compression == "none" else "deflate",
-                       max_size=args.max_size, open_timeout=5, close_timeout=5) as ws:
+                       max_size=args.max_size, open_timeout=OPEN_TIMEOUT, close_timeout=CLOSE_TIMEOUT) as ws:
         extensions = [e.name for e in ws.protocol.extensions]
         emit("open", subprotocol=ws.subprotocol, extensions=extensions)
         if args.expect_subprotocol is not None:
@@ -26,11 +26,21 @@ async def main():
         if extensions:
             fail(f"extensions {extensions} negotiated, expected none")
 
+        if args.ping:
+            pong = await ws.ping(PING_PAYLOAD)  # resolves when the pong with this payload arrives
+            latency = await asyncio.wait_for(pong, 5)
+            emit("pong", latency=latency)
+
         sent = messages(args.sizes, args.kinds)
         # Everything goes out first, then the echoes are read back: both directions stream.
         async def send_all():
             for is_binary, payload in sent:
-                await ws.send(payload)
+                if args.fragment and payload:
+                    data = payload if is_binary else payload.encode()
+                    frames = [data[i:i + args.fragment] for i in range(0, len(data), args.fragment)]
+                    await ws.send(frames, text=not is_binary)
+                else:
+                    await ws.send(payload)
         sender = asyncio.create_task(send_all())
         for i, (is_binary, payload) in enumerate(sent):
             echo = await ws.recv()

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from peer_common import digest, emit, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, digest, emit, parser
 
 
 async def main():
@@ -46,7 +46,7 @@ async def main():
 
     async with serve(handler, "127.0.0.1", args.port, subprotocols=args.subprotocols or None,
                      compression=None if args.compression == "none" else "deflate",
-                     max_size=args.max_size) as server:
+                     max_size=args.max_size, open_timeout=OPEN_TIMEOUT, close_timeout=CLOSE_TIMEOUT) as server:
         port = server.sockets[0].getsockname()[1]
         emit("ready", url=f"ws://127.0.0.1:{port}")
         await all_done.wait()

@@ -25,6 +25,12 @@ export function textPayload(size) {
   return UNIT.repeat(units) + 'x'.repeat(size - units * 10);
 }
 
+// The interop tests check what goes over the wire, not timers: on a loaded 2-core machine a
+// peer's reply can take longer than the 1 s default close timeouts (ours and autobahn's), so
+// both sides get room. The Python peers do the same (peer_common.py).
+const SERVER_TIMEOUTS = { openHandshakeTimeout: 10, closeHandshakeTimeout: 5 };
+const CLIENT_TIMEOUTS = { ...SERVER_TIMEOUTS, serverConnectionDropTimeout: 5 };
+
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /** Resolves `promise`, or rejects after `ms` with a message naming `what`. */
@@ -84,7 +90,7 @@ export async function startEchoServer({ protocols = [], options = {}, accept } =
   }
   const factory = new WebSocketServerFactory('ws://127.0.0.1:0', { protocols });
   factory.protocol = EchoProtocol;
-  if (Object.keys(options).length) factory.setProtocolOptions(options);
+  factory.setProtocolOptions({ ...SERVER_TIMEOUTS, ...options });
   const handle = await listenWS(factory, { host: '127.0.0.1', port: 0 });
   return {
     factory,
@@ -105,7 +111,7 @@ export async function startEchoServer({ protocols = [], options = {}, accept } =
 
 /**
  * Our client (connectWS) to `url`, recording everything in `events` in order:
- * {type:'connect', response}, {type:'open'}, {type:'message', isBinary, data},
+ * {type:'connect', response}, {type:'open'}, {type:'message', isBinary, data}, {type:'pong', data},
  * {type:'close', wasClean, code, reason}. `next(pred)` waits for an event.
  */
 export async function connectClient(url, { protocols = [], options = {}, headers = {} } = {}) {
@@ -122,11 +128,12 @@ export async function connectClient(url, { protocols = [], options = {}, headers
     onConnect(response) { events.push({ type: 'connect', response }); notify(); }
     onOpen() { events.push({ type: 'open', subprotocol: this.protocolInUse }); notify(); }
     onMessage(data, isBinary) { events.push({ type: 'message', isBinary, data }); notify(); }
+    onPong(data) { events.push({ type: 'pong', data }); notify(); }
     onClose(wasClean, code, reason) { events.push({ type: 'close', wasClean, code, reason }); notify(); }
   }
   const factory = new WebSocketClientFactory(url, { protocols, headers });
   factory.protocol = RecordingProtocol;
-  if (Object.keys(options).length) factory.setProtocolOptions(options);
+  factory.setProtocolOptions({ ...CLIENT_TIMEOUTS, ...options });
   const connection = await connectWS(factory, { timeout: 5 });
   return {
     ...connection,
