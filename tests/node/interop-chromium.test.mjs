@@ -34,7 +34,7 @@ function sameBytes(a, b) {
 }
 // Opens a WebSocket, echoes every size as binary and text, then closes: with close = [code,
 // reason] the page closes; with serverClose = [code, reason] it asks the server to.
-window.runInterop = async ({ url, protocols, sizes, close, serverClose }) => {
+window.runInterop = async ({ url, protocols, sizes, close, serverClose, holdMs = 0 }) => {
   const ws = new WebSocket(url, protocols);
   ws.binaryType = 'arraybuffer';
   const received = [];
@@ -57,6 +57,7 @@ window.runInterop = async ({ url, protocols, sizes, close, serverClose }) => {
     if (!ok) result.mismatches.push({ i, kind: typeof want === 'string' ? 'text' : 'binary', sent: want.length ?? want.byteLength, got: got.length ?? got.byteLength });
     else result.echoed++;
   }
+  if (holdMs) await new Promise((resolve) => setTimeout(resolve, holdMs));
   if (serverClose) ws.send('!close ' + serverClose[0] + ' ' + serverClose[1]);
   else ws.close(close[0], close[1]);
   result.close = await closed;
@@ -158,6 +159,22 @@ test('chromium → our server: a refused subprotocol fails the handshake in the 
     assert.equal(result.opened, false);
     assert.equal(result.close.code, 1006);
     assert.equal(result.close.wasClean, false);
+  } finally {
+    await server.close();
+  }
+});
+
+test('chromium → our server: the browser answers our auto-pings', T, async () => {
+  const server = await startEchoServer({ options: { autoPingInterval: 0.1, autoPingTimeout: 2, autoPingSize: 16 } });
+  try {
+    const result = await within(30_000, page.evaluate((args) => window.runInterop(args), {
+      url: server.url, protocols: [], sizes: [10], holdMs: 800, close: [1000, ''],
+    }), 'the page');
+    assert.deepEqual(result.mismatches, []);
+    assert.deepEqual(result.close, { code: 1000, reason: '', wasClean: true });
+    const record = await server.connection();
+    assert.ok(record.pongs >= 3, `pongs: ${record.pongs}`);
+    assert.deepEqual(await within(5000, record.closed.promise, 'our onClose'), { wasClean: true, code: 1000, reason: '' });
   } finally {
     await server.close();
   }

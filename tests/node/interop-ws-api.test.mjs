@@ -226,3 +226,57 @@ test('our client → ws server that picks no subprotocol of ours: no subprotocol
     await new Promise((resolve) => wss.close(resolve));
   }
 });
+
+test('ws client → our server: limits and validation fail with 1009 and 1007 as ws sees them', T, async () => {
+  const server = await startEchoServer();
+  try {
+    // One byte over the default maxMessagePayloadSize (16 MiB): 1009 at the frame header.
+    {
+      const { ws, closed } = wsClient(server.url, [], { perMessageDeflate: false });
+      await within(5000, once(ws, 'open'), 'open');
+      ws.send(Buffer.alloc(16 * 1024 * 1024 + 1));
+      const close = await within(10_000, closed, 'ws close');
+      assert.equal(close.code, 1009);
+      const ours = await within(5000, (await server.connection(0)).closed.promise, 'our onClose');
+      assert.equal(ours.wasClean, false);
+      assert.equal(ours.code, 1009);
+      assert.equal(close.reason, ours.reason);
+    }
+    // Invalid UTF-8 in a fragmented text message (ws does not check what it sends): 1007.
+    {
+      const { ws, closed } = wsClient(server.url, [], { perMessageDeflate: false });
+      await within(5000, once(ws, 'open'), 'open');
+      ws.send(Buffer.from('κόσμε'), { binary: false, fin: false });
+      ws.send(Buffer.from([0xed, 0xa0, 0x80]), { binary: false, fin: true }); // a UTF-16 surrogate
+      const close = await within(10_000, closed, 'ws close');
+      assert.equal(close.code, 1007);
+      const ours = await within(5000, (await server.connection(1)).closed.promise, 'our onClose');
+      assert.deepEqual([ours.wasClean, ours.code], [false, 1007]);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('our client → ws server: a message over 16 MiB fails with 1009', T, async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await within(5000, once(wss, 'listening'), 'listening');
+  const serverClosed = new Promise((resolve) => {
+    wss.on('connection', (ws) => {
+      ws.send(Buffer.alloc(16 * 1024 * 1024 + 1));
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+  });
+  let client;
+  try {
+    client = await connectClient(`ws://127.0.0.1:${wss.address().port}`);
+    const close = await client.next((e) => e.type === 'close', 10_000, 'onClose');
+    assert.deepEqual([close.wasClean, close.code], [false, 1009]);
+    assert.equal(client.messages().length, 0);
+    const seen = await within(5000, serverClosed, 'ws server close');
+    assert.equal(seen.code, 1009);
+  } finally {
+    client?.protocol.dropConnection();
+    await new Promise((resolve) => wss.close(resolve));
+  }
+});

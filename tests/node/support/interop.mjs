@@ -50,7 +50,7 @@ function deferred() {
 
 /**
  * Our echo server (listenWS on 127.0.0.1, a port of its own). Each connection is recorded:
- * request, subprotocol, received messages (kind, length, sha256) and onClose's arguments.
+ * request, subprotocol, received messages (kind, length, sha256), pongs and onClose's arguments.
  * A text message `!close CODE REASON` makes the server close with that code and reason
  * instead of echoing. `accept(request)` is the onConnect answer (default: factory protocols).
  */
@@ -58,7 +58,7 @@ export async function startEchoServer({ protocols = [], options = {}, accept } =
   const connections = [];
   const connected = [];
   class EchoProtocol extends WebSocketServerProtocol {
-    record = { request: null, subprotocol: null, messages: [], close: null, closed: deferred() };
+    record = { request: null, subprotocol: null, messages: [], pongs: 0, close: null, closed: deferred() };
     constructor() {
       super();
       connections.push(this.record);
@@ -82,6 +82,9 @@ export async function startEchoServer({ protocols = [], options = {}, accept } =
       }
       this.sendMessage(payload, isBinary);
       return undefined;
+    }
+    onPong() {
+      this.record.pongs++;
     }
     onClose(wasClean, code, reason) {
       this.record.close = { wasClean, code, reason };
