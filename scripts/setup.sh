@@ -33,11 +33,25 @@ if [ "${SKIP_FUZZ:-}" != 1 ]; then
   command -v cargo-fuzz >/dev/null || { step "cargo-fuzz (cargo install)"; cargo install --quiet cargo-fuzz --locked; }
 fi
 
-# npm dev tools: deno, binaryen's wasm-opt, ws (interop peer and benchmark baseline), ...
+# npm dev tools: deno, binaryen's wasm-opt, ws (interop peer and benchmark baseline),
+# playwright-core (drives Debian's chromium for the browser interop test; it never downloads a browser), ...
 # Not `npm ci`: it rejects this lockfile because npm records only this platform's optional
 # @deno/* binary; `npm install --no-save` installs the locked versions without rewriting it.
 if ! npm ls --depth=0 >/dev/null 2>&1; then
   step "npm install (locked dev tools)"
   npm install --no-audit --no-fund --no-save --loglevel=error
+fi
+# Python interop peers (tests/interop/): websockets and autobahn, pinned in requirements.txt,
+# in a venv of the machine's Python 3.11. A stamp of the requirements' hash skips the reinstall.
+VENV=.venv-interop
+REQS=tests/interop/requirements.txt
+if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$(sha256sum "$REQS" | cut -d' ' -f1)" ] \
+   || ! "$VENV/bin/python" -c 'import websockets, autobahn.asyncio.websocket' 2>/dev/null; then
+  step "python venv $VENV (pip install -r $REQS)"
+  PYTHON=$(command -v python3.11 || command -v python3)
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$REQS"
+  sha256sum "$REQS" | cut -d' ' -f1 > "$VENV/.requirements.sha256"
 fi
 step "ok"
