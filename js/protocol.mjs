@@ -174,6 +174,16 @@ export class WebSocketProtocol {
   #pump() {
     if (this.#dispatching || this.#closed) return;
     this.#dispatching = true;
+    // Replies to one batch leave together: one writev per input chunk, not one per message.
+    this.transport.cork();
+    try {
+      this.#pumpCorked();
+    } finally {
+      this.transport.uncork();
+    }
+  }
+
+  #pumpCorked() {
     for (;;) {
       if (this.#queueAt < this.#queue.length) {
         const pending = this._handle(this.#queue[this.#queueAt++]);

@@ -23,6 +23,9 @@ export const Status = Object.freeze({
 });
 
 const RECORD = 4;
+// Payloads up to this size are copied behind their header into one buffer (one write);
+// larger ones go as [header, payload] without a copy.
+const MERGE_LIMIT = 16 * 1024;
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 
@@ -57,6 +60,7 @@ function randomSeed() {
  * `Buffer.allocUnsafe` for its pooled allocation; the default is a plain Uint8Array).
  */
 export class Wire {
+  #headerOnly = undefined;
   constructor(role, options = {}, { open = false, alloc = (n) => new Uint8Array(n) } = {}) {
     this.core = open ? Connection.newOpen(role, options, randomSeed()) : new Connection(role, options, randomSeed());
     this.alloc = alloc;
@@ -137,10 +141,20 @@ export class Wire {
    * into wasm memory. Unmasked, unextended binary data skips wasm entirely (header only).
    */
   sendMessage(payload, isBinary) {
+    // Header-only applies to unmasked, unextended frames; that never changes once open.
+    this.#headerOnly ??= this.core.canSendHeaderOnly();
     const fragments = this.autoFragmentSize > 0 && payload.length > this.autoFragmentSize;
-    if (typeof payload !== 'string' && !fragments && this.core.canSendHeaderOnly() && (this.core.outputLen() === 0)) {
+    if (typeof payload !== 'string' && !fragments && this.#headerOnly && this.core.outputLen() === 0) {
       this.core.sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, true, payload.length);
-      return payload.length ? [this.takeOutput(), payload] : [this.takeOutput()];
+      if (payload.length > MERGE_LIMIT) return [this.takeOutput(), payload];
+      // Small: header and payload in one buffer, one socket write.
+      const headerLen = this.core.outputLen();
+      const out = this.alloc(headerLen + payload.length);
+      const at = this.core.outputPtr();
+      out.set(memoryBytes().subarray(at, at + headerLen));
+      out.set(payload, headerLen);
+      this.core.clearOutput();
+      return [out];
     }
     const len = this.#stage(payload);
     this.core.sendMessage(isBinary, len);

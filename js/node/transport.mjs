@@ -30,6 +30,15 @@ export class NodeTransport {
     return ok;
   }
 
+  /** Holds writes until `uncork`, which sends them in one writev (calls nest). */
+  cork() {
+    this.socket.cork();
+  }
+
+  uncork() {
+    this.socket.uncork();
+  }
+
   end() {
     if (!this.socket.destroyed) this.socket.end();
   }
