@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fillBinary, fillText, prng } from './payloads.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = join(dirname(SCRIPT), '..');
@@ -69,44 +70,6 @@ function parseArgs(argv) {
 // ---------------------------------------------------------------------------------------------
 // Input: N single-frame masked messages, generated from a fixed seed so that every child
 // builds byte-identical input (checked by the parent through a fingerprint).
-
-function prng(seed) {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0);
-  };
-}
-
-const ASCII = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_!?"()[]{}\n');
-// 2-, 3- and 4-byte sequences; about 1 character in 16 is one of them.
-const MULTI = ['é', 'ß', 'κ', 'ж', '€', '中', '→', '😀', '𝄞'].map((c) => Buffer.from(c));
-
-function fillText(out, rand) {
-  let i = 0;
-  while (i < out.length) {
-    const r = rand();
-    if ((r & 15) === 0) {
-      const seq = MULTI[(r >>> 4) % MULTI.length];
-      if (i + seq.length <= out.length) {
-        seq.copy(out, i);
-        i += seq.length;
-        continue;
-      }
-    }
-    out[i++] = ASCII[(r >>> 8) % ASCII.length];
-  }
-}
-
-function fillBinary(out, rand) {
-  let i = 0;
-  for (; i + 4 <= out.length; i += 4) out.writeUInt32LE(rand(), i);
-  for (; i < out.length; i++) out[i] = rand() & 0xff;
-}
 
 function headerLength(size) {
   return 2 + (size < 126 ? 0 : size < 65536 ? 2 : 8) + 4;

@@ -441,19 +441,20 @@ export class WebSocketProtocol {
 
   /** Sends a ping; the payload (≤ 125 bytes) defaults to empty. */
   sendPing(payload = null) {
-    const bytes = toBytes(payload, 'ping payload');
-    if (bytes.length > 125) throw new RangeError(`ping payload must be at most 125 bytes, got ${bytes.length}`);
-    this.#requireOpen();
-    this.wire.core.sendPing(bytes);
-    this._flush();
+    this.#sendControl('ping', payload);
   }
 
   /** Sends a pong; the payload (≤ 125 bytes) defaults to empty. */
   sendPong(payload = null) {
-    const bytes = toBytes(payload, 'pong payload');
-    if (bytes.length > 125) throw new RangeError(`pong payload must be at most 125 bytes, got ${bytes.length}`);
+    this.#sendControl('pong', payload);
+  }
+
+  #sendControl(kind, payload) {
+    const bytes = toBytes(payload, `${kind} payload`);
+    if (bytes.length > 125) throw new RangeError(`${kind} payload must be at most 125 bytes, got ${bytes.length}`);
     this.#requireOpen();
-    this.wire.core.sendPong(bytes);
+    if (kind === 'ping') this.wire.core.sendPing(bytes);
+    else this.wire.core.sendPong(bytes);
     this._flush();
   }
 

@@ -7,10 +7,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmsocket::handshake::{format_extensions, parse_extensions, ExtensionOffer};
 
 fn offer(name: &str, params: &[(&str, Option<&str>)]) -> ExtensionOffer {
-    ExtensionOffer {
-        name: name.into(),
-        params: params.iter().map(|(n, v)| (n.to_string(), v.map(str::to_string))).collect(),
-    }
+    ExtensionOffer::new(name, params)
 }
 
 #[test]

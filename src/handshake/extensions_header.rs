@@ -21,6 +21,16 @@ pub struct ExtensionOffer {
     pub params: Vec<ExtensionParam>,
 }
 
+impl ExtensionOffer {
+    /// `ExtensionOffer::new("permessage-deflate", &[("client_max_window_bits", None)])`
+    pub fn new(name: &str, params: &[(&str, Option<&str>)]) -> ExtensionOffer {
+        ExtensionOffer {
+            name: name.to_owned(),
+            params: params.iter().map(|(n, v)| ((*n).to_owned(), v.map(str::to_owned))).collect(),
+        }
+    }
+}
+
 /// Parses the values of every `Sec-WebSocket-Extensions` header line, in order.
 /// No lines gives an empty list; lines present but holding no extension are an error.
 pub fn parse_extensions(header_values: &[&str]) -> Result<Vec<ExtensionOffer>, String> {
@@ -214,10 +224,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn offer(name: &str, params: &[(&str, Option<&str>)]) -> ExtensionOffer {
-        ExtensionOffer {
-            name: name.into(),
-            params: params.iter().map(|(n, v)| (n.to_string(), v.map(str::to_string))).collect(),
-        }
+        ExtensionOffer::new(name, params)
     }
 
     #[test]
