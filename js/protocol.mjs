@@ -178,6 +178,12 @@ export class WebSocketProtocol {
     this.transport.cork();
     try {
       this.#pumpCorked();
+    } catch (error) {
+      // Not the application's callbacks (those are caught in _callback): a bug or a trap in
+      // the engine. Report it and drop this connection; never throw into the socket's handler.
+      this.#dispatching = false;
+      this._callback(() => { throw error; }, { failOnError: false });
+      this.dropConnection(`internal error: ${error?.message ?? error}`);
     } finally {
       this.transport.uncork();
     }
