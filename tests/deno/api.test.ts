@@ -403,3 +403,60 @@ Deno.test('Unix sockets: our server and client both ways', async () => {
     await Deno.remove(path).catch(() => {});
   }
 });
+
+/** A one-day self-signed certificate for 127.0.0.1 from the openssl CLI (key and cert on stdout). */
+async function selfSigned(): Promise<{ cert: string; key: string } | null> {
+  try {
+    const out = await new Deno.Command('openssl', {
+      args: ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-addext', 'basicConstraints=critical,CA:FALSE', '-keyout', '/dev/stdout', '-out', '/dev/stdout'],
+      stdout: 'piped', stderr: 'piped',
+    }).output();
+    const text = dec.decode(out.stdout);
+    const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n/.exec(text)?.[0];
+    const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/.exec(text)?.[0];
+    return key && cert ? { key, cert } : null;
+  } catch {
+    return null;
+  }
+}
+
+Deno.test('TLS: our wss:// server and client (Deno.listenTls / Deno.connectTls with a private CA)', async () => {
+  const pair = await selfSigned();
+  if (!pair) {
+    console.log('skipped: the openssl CLI could not make a certificate');
+    return;
+  }
+  const closed = deferred<CloseArgs>();
+  let secure: boolean | null = null;
+  const factory = new WebSocketServerFactory('wss://127.0.0.1:0');
+  factory.protocol = class extends WebSocketServerProtocol {
+    onConnecting(details: any) { secure = details.isSecure; }
+    onMessage(p: Uint8Array, b: boolean) { this.sendMessage(p, b); }
+    onClose(...args: CloseArgs) { closed.resolve(args); }
+  };
+  const listener = await listenWS(factory, { port: 0, host: '127.0.0.1', tls: pair });
+  try {
+    assert(listener.url.startsWith('wss://127.0.0.1:'), listener.url);
+    const messages: Uint8Array[] = [];
+    const got = deferred();
+    const cclosed = deferred<CloseArgs>();
+    class C extends WebSocketClientProtocol {
+      onOpen() { this.sendMessage(new Uint8Array(100_000).fill(9), true); }
+      onMessage(p: Uint8Array) { messages.push(p); got.resolve(); }
+      onClose(...args: CloseArgs) { cclosed.resolve(args); }
+    }
+    const cf = new WebSocketClientFactory(listener.url);
+    cf.protocol = C;
+    const handle = await connectWS(cf, { tls: { ca: pair.cert }, timeout: 5 });
+    await within(got.promise, 5000, 'echo over TLS');
+    assertEquals([messages[0].length, messages[0][99_999]], [100_000, 9]);
+    assertEquals(secure, true);
+    handle.close(1000);
+    assertEquals((await within(cclosed.promise, 5000, 'client onClose'))[0], true);
+    assertEquals((await within(closed.promise, 5000, 'server onClose'))[0], true);
+  } finally {
+    await within(listener.close(), 5000, 'listener close');
+  }
+});
