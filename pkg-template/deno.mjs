@@ -4,5 +4,5 @@
 import source wasmModule from './wasm/wasmsocket_bg.wasm';
 import { initSync } from './wasm/wasmsocket.js';
 export * from './wasm/wasmsocket.js';
-export * from './js/index.mjs';
+export * from './js/deno/index.mjs';
 initSync({ module: wasmModule });

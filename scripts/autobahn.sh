@@ -12,6 +12,9 @@
 #                     "1 2 9", "9.1.*", "7.1.6" ... (a bare number N means "N.*")
 #   AUTOBAHN_TIMEOUT  upper bound in seconds for one mode's whole run (default 600)
 #   AUTOBAHN_DIR      where the testsuite is installed (default .autobahn, gitignored)
+#   AUTOBAHN_SERVER_CMD  the echo server for server mode, given --port P --host 127.0.0.1 and
+#                     expected to print "listening on ws://..." (default: node examples/echo-server.mjs).
+#                     The Deno one: "node_modules/.bin/deno run --no-check --allow-net=127.0.0.1 examples/echo-server.ts"
 #
 # The testsuite is Python 2 only: it needs pyenv's 2.7.18 (this script does not build Python)
 # and installs autobahntestsuite from PyPI into $AUTOBAHN_DIR/py2lib on first use.
@@ -113,8 +116,10 @@ run_server_mode() {
   rm -rf "$out" && mkdir -p "$out"
   port=$(free_port)
   start=$SECONDS
-  echo "autobahn: server mode: echo-server on 127.0.0.1:$port, cases $CASES_JSON"
-  node examples/echo-server.mjs --port "$port" --host 127.0.0.1 >"$out/echo-server.log" 2>&1 &
+  echo "autobahn: server mode: ${AUTOBAHN_SERVER_CMD:-node examples/echo-server.mjs} on 127.0.0.1:$port, cases $CASES_JSON"
+  # Word-split on purpose: a command with its arguments.
+  # shellcheck disable=SC2086
+  ${AUTOBAHN_SERVER_CMD:-node examples/echo-server.mjs} --port "$port" --host 127.0.0.1 >"$out/echo-server.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   for _ in $(seq 200); do

@@ -39,7 +39,14 @@ section "node --test"
 node --test tests/node/
 
 section "deno test"
-deno test --no-check --allow-read --allow-run --allow-net=127.0.0.1 tests/deno/
+# Deno's Unix socket permissions name the exact path: one socket in a fresh temp dir, passed in
+# WASMSOCKET_UNIX_SOCKET; network otherwise 127.0.0.1 only, writes only to that socket path.
+DENO_UNIX_DIR=$(mktemp -d)
+DENO_UNIX_SOCK=$DENO_UNIX_DIR/ws.sock
+WASMSOCKET_UNIX_SOCKET=$DENO_UNIX_SOCK deno test --no-check --allow-read --allow-run \
+  --allow-net="127.0.0.1,unix:$DENO_UNIX_SOCK" --allow-write="$DENO_UNIX_SOCK" --allow-env=WASMSOCKET_UNIX_SOCKET \
+  tests/deno/ || { rm -rf "$DENO_UNIX_DIR"; exit 1; }
+rm -rf "$DENO_UNIX_DIR"
 
 section "autobahn testsuite, server mode (examples/echo-server.mjs vs wstest fuzzingclient)"
 bash scripts/autobahn.sh server

@@ -1,0 +1,43 @@
+// An echo server on Deno: every message comes back as it went out (text as text, binary as binary).
+//   deno run --allow-net=127.0.0.1 examples/echo-server.ts [--port 9001] [--host 127.0.0.1] [--no-compression] [--max-message-size BYTES]
+// The same flags and the same one "listening on ws://…" line as echo-server.mjs (tools wait for it).
+import { WebSocketServerFactory, WebSocketServerProtocol, listenWS } from '../pkg/deno.mjs';
+
+function parseArgs(args: string[]) {
+  const values: Record<string, string | boolean> = { port: '9001', host: '127.0.0.1', 'no-compression': false };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    const name = flag.replace(/^--/, '');
+    if (!flag.startsWith('--') || !['port', 'host', 'no-compression', 'max-message-size'].includes(name)) {
+      console.error(`echo-server: unknown option ${args[i]}`);
+      Deno.exit(2);
+    }
+    if (name === 'no-compression') values[name] = true;
+    else if (inline !== undefined) values[name] = inline;
+    else if (i + 1 < args.length) values[name] = args[++i];
+    else { console.error(`echo-server: ${flag} needs a value`); Deno.exit(2); }
+  }
+  return values;
+}
+const values = parseArgs(Deno.args);
+
+class EchoProtocol extends WebSocketServerProtocol {
+  onMessage(payload: Uint8Array, isBinary: boolean) {
+    this.sendMessage(payload, isBinary);
+  }
+}
+
+const factory = new WebSocketServerFactory(`ws://${values.host}:${values.port}`);
+factory.protocol = EchoProtocol;
+if (values['max-message-size'] !== undefined) {
+  const max = Number(values['max-message-size']);
+  factory.setProtocolOptions({ maxMessagePayloadSize: max, maxFramePayloadSize: max });
+}
+// --no-compression: compression (permessage-deflate) arrives with the extensions work; until
+// then the server negotiates none either way.
+
+const listener = await listenWS(factory);
+console.log(`echo server listening on ${listener.url}`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  Deno.addSignalListener(signal, () => listener.close().then(() => Deno.exit(0)));
+}

@@ -1,0 +1,162 @@
+// autobahn.twisted's listenWS and connectWS for Deno: TCP, TLS and Unix sockets over Deno's
+// own API (Deno.listen, Deno.listenTls, Deno.connect, Deno.connectTls). Same shapes as the
+// Node versions in ../node/listen.mjs. No node: imports.
+
+import { DenoTransport } from './transport.mjs';
+import { createUrl } from '../url.mjs';
+import { State } from '../protocol.mjs';
+
+/** Serves one accepted connection with a new protocol from `factory`. */
+export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
+  const transport = new DenoTransport(conn, { isSecure, peer });
+  const protocol = factory.buildProtocol();
+  transport.bind(protocol);
+  protocol._connectionMade(factory, transport, 'server');
+  return { protocol, transport };
+}
+
+function unixPath(factory) {
+  return factory.host?.startsWith('unix:') ? factory.host.slice('unix:'.length) : null;
+}
+
+const textDecoder = new TextDecoder();
+/** PEM text from a string or bytes (Node-style options may hold Buffers). */
+function pem(value) {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : textDecoder.decode(value);
+}
+
+/**
+ * Listens for WebSocket connections. `port`/`host` default to the factory's URL, `tls` takes
+ * { cert, key } (PEM), `path` a Unix socket path (or use a ws://unix:/path URL). Resolves to
+ * a handle: { listener, port, host, url, close() }.
+ */
+export async function listenWS(factory, { port, host, tls = null, path } = {}) {
+  const socketPath = path ?? unixPath(factory);
+  const isSecure = Boolean(tls);
+  let listener;
+  if (socketPath) {
+    if (isSecure) throw new TypeError('listenWS: TLS over a Unix socket is not supported on Deno');
+    listener = Deno.listen({ transport: 'unix', path: socketPath });
+  } else {
+    const options = { hostname: host ?? factory.host, port: port ?? factory.port };
+    listener = isSecure ? Deno.listenTls({ ...options, cert: pem(tls.cert), key: pem(tls.key) }) : Deno.listen(options);
+  }
+  const served = new Set();
+  const peer = socketPath ? `unix:${socketPath}` : null;
+  const serve = async (conn) => {
+    if (isSecure) {
+      // As Node's 'secureConnection': serve only once the TLS handshake is done. A failed
+      // handshake is the client's problem; it must not bring the server down.
+      try {
+        await conn.handshake();
+      } catch {
+        try { conn.close(); } catch { /* closed */ }
+        return;
+      }
+    }
+    const { transport } = serveConn(factory, conn, { isSecure, peer });
+    served.add(transport);
+    transport.closed.then(() => served.delete(transport));
+  };
+  const accepting = (async () => {
+    for (;;) {
+      let conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) return;
+        // Transient accept errors (too many open files, a reset before accept): keep going.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      serve(conn);
+    }
+  })();
+  return listenerHandle(factory, listener, socketPath, isSecure, served, accepting);
+}
+
+function listenerHandle(factory, listener, socketPath, isSecure, served, accepting) {
+  const address = listener.addr;
+  const port = socketPath ? null : address.port;
+  const host = socketPath ? `unix:${socketPath}` : address.hostname;
+  let closing = null;
+  return {
+    listener,
+    port,
+    host,
+    url: socketPath ? `${isSecure ? 'wss' : 'ws'}://unix:${socketPath}` : createUrl(host, port, isSecure),
+    /**
+     * Stops listening; open connections get close 1001 (going away), opening ones are dropped.
+     * Resolves once every connection this listener served has closed (as Node's server.close).
+     */
+    close() {
+      closing ??= (async () => {
+        try { listener.close(); } catch { /* closed */ }
+        await accepting;
+        for (const protocol of factory._connections) {
+          if (protocol.state === State.OPEN) protocol._goingAway('server shutting down');
+          else if (protocol.state === State.CONNECTING) protocol.dropConnection('server shutting down');
+        }
+        await Promise.all([...served].map((transport) => transport.closed));
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Connects to the factory's URL (ws://, wss://, ws://unix:/path). `tls` takes { caCerts }
+ * (or Node's { ca }) for a private CA; `timeout` (seconds) bounds the TCP/TLS connect.
+ * Resolves once connected (the WebSocket handshake then runs; see onOpen) to
+ * { protocol, close(code?, reason?) }.
+ */
+export async function connectWS(factory, { tls = {}, timeout = 10 } = {}) {
+  if (factory.proxy) throw new TypeError('connectWS: HTTP CONNECT proxies are not supported on Deno yet');
+  const socketPath = unixPath(factory);
+  const conn = await withTimeout(openConn(factory, socketPath, tls ?? {}), timeout, `connecting to ${factory.url}`);
+  // A Unix socket client has no remote address: its peer is the socket path.
+  const transport = new DenoTransport(conn, { isSecure: factory.isSecure, peer: socketPath ? `unix:${socketPath}` : null });
+  const protocol = factory.buildProtocol();
+  transport.bind(protocol);
+  protocol._connectionMade(factory, transport, 'client');
+  return {
+    protocol,
+    close(code = 1000, reason = null) {
+      if (protocol.state === State.OPEN) protocol.sendClose(code, reason);
+      else protocol.dropConnection('closed by application');
+    },
+  };
+}
+
+async function openConn(factory, socketPath, tls) {
+  if (socketPath) {
+    if (factory.isSecure) throw new TypeError('connectWS: TLS over a Unix socket is not supported on Deno');
+    return Deno.connect({ transport: 'unix', path: socketPath });
+  }
+  if (!factory.isSecure) return Deno.connect({ hostname: factory.host, port: factory.port });
+  const ca = tls.caCerts ?? (tls.ca === undefined ? undefined : [tls.ca].flat().map(pem));
+  const conn = await Deno.connectTls({ hostname: tls.hostname ?? factory.host, port: factory.port, ...(ca ? { caCerts: ca } : {}) });
+  try {
+    await conn.handshake();
+  } catch (error) {
+    try { conn.close(); } catch { /* closed */ }
+    throw error;
+  }
+  return conn;
+}
+
+function withTimeout(promise, seconds, what) {
+  if (!(seconds > 0)) return promise;
+  let timer;
+  let timedOut = false;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`timeout after ${seconds} s ${what}`));
+    }, seconds * 1000);
+  });
+  // A connection that opens after the timeout fired is not wanted any more.
+  promise.then((conn) => { if (timedOut) { try { conn.close(); } catch { /* closed */ } } }, () => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

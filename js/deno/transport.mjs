@@ -1,0 +1,256 @@
+// The protocol's transport interface over a Deno.Conn (TCP, TLS or Unix socket): a read loop
+// that pause()/resume() stop and restart, and writes awaited in order through a queue.
+// No node: imports; Deno's own API only.
+
+const READ_SIZE = 64 * 1024;
+/** write() returns false once more than this is queued and not yet written (as Node's socket). */
+const HIGH_WATER_MARK = 64 * 1024;
+/** Queued chunks up to this size in total are joined into one conn.write. */
+const BATCH_LIMIT = 256 * 1024;
+
+export class DenoTransport {
+  /**
+   * `conn` is a Deno.Conn (Deno.TcpConn, Deno.TlsConn, Deno.UnixConn). `peer` overrides the
+   * peer string (a Unix socket's accepted connection has no remote path: pass unix:/path).
+   */
+  constructor(conn, { isSecure = false, peer = null, highWaterMark = HIGH_WATER_MARK } = {}) {
+    this.conn = conn;
+    this.isSecure = isSecure;
+    this.peer = peer ?? peerOf(conn.remoteAddr);
+    this.highWaterMark = highWaterMark;
+    this.error = null;
+    /** Resolves once the connection is gone (after _connectionLost). */
+    this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
+  }
+
+  #protocol = null;
+  #resolveClosed;
+  // reading
+  #paused = false;
+  #wake = null;
+  #readDone = false;
+  // writing
+  #queue = [];
+  #buffered = 0;
+  #writing = false;
+  #corked = 0;
+  #needDrain = false;
+  #ending = false;
+  #shutdown = false;
+  #writeDone = false;
+  // the end
+  #destroyed = false;
+  #lost = false;
+
+  /** Routes the connection's events to `protocol` and starts reading. */
+  bind(protocol) {
+    this.#protocol = protocol;
+    // Started on the next microtask: _connectionMade runs first, as with Node's events.
+    queueMicrotask(() => this.#readLoop());
+  }
+
+  async #readLoop() {
+    const buf = new Uint8Array(READ_SIZE);
+    for (;;) {
+      if (this.#destroyed) return;
+      if (this.#paused) {
+        await new Promise((resolve) => { this.#wake = resolve; });
+        continue;
+      }
+      let n;
+      try {
+        n = await this.conn.read(buf);
+      } catch (error) {
+        if (this.#destroyed) return;
+        this.#fail(error);
+        return;
+      }
+      if (this.#destroyed) return;
+      if (n === null) {
+        this.#readDone = true;
+        this.#protocol._eofReceived();
+        // As a Node socket with allowHalfOpen false: the peer's EOF ends our side too.
+        this.end();
+        this.#maybeLost();
+        return;
+      }
+      // A copy: the protocol may queue the chunk (while an async handler runs) and `buf` is reused.
+      if (n > 0) this.#protocol._dataReceived(buf.slice(0, n));
+    }
+  }
+
+  /** Queues chunks to be written in order; false when above the high-water mark. */
+  write(chunks) {
+    if (this.#destroyed || this.#ending) return false;
+    for (const chunk of chunks) {
+      if (!chunk || chunk.length === 0) continue;
+      this.#queue.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    if (this.#corked === 0) this.#kick();
+    if (this.#buffered > this.highWaterMark) {
+      this.#needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Holds writes until the matching uncork, so they can leave as one write (calls nest). */
+  cork() {
+    this.#corked++;
+  }
+
+  uncork() {
+    if (this.#corked > 0 && --this.#corked === 0) this.#kick();
+  }
+
+  #kick() {
+    if (this.#writing || this.#destroyed) return;
+    if (this.#queue.length === 0) {
+      if (this.#ending && !this.#shutdown) this.#closeWrite();
+      return;
+    }
+    this.#writeLoop();
+  }
+
+  async #writeLoop() {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#destroyed) {
+        const batch = this.#takeBatch();
+        for (let offset = 0; offset < batch.length;) {
+          const n = await this.conn.write(batch.subarray(offset));
+          if (this.#destroyed) return;
+          offset += n;
+          this.#buffered -= n;
+        }
+        if (this.#buffered <= this.highWaterMark && (this.#needDrain || this.#buffered === 0)) {
+          this.#needDrain = false;
+          this.#protocol?._drained();
+        }
+      }
+    } catch (error) {
+      if (!this.#destroyed) this.#fail(error);
+      return;
+    } finally {
+      this.#writing = false;
+    }
+    // Written meanwhile while corked and nothing running: the uncork kicks; else we are done.
+    if (this.#queue.length > 0 && this.#corked === 0) this.#kick();
+    else if (this.#queue.length === 0 && this.#ending && !this.#shutdown) this.#closeWrite();
+  }
+
+  /** The next write: one big chunk as it is, or small ones joined (up to BATCH_LIMIT). */
+  #takeBatch() {
+    const first = this.#queue[0];
+    if (this.#queue.length === 1 || first.length >= BATCH_LIMIT) return this.#queue.shift();
+    let count = 0;
+    let total = 0;
+    while (count < this.#queue.length && total + this.#queue[count].length <= BATCH_LIMIT) total += this.#queue[count++].length;
+    if (count <= 1) return this.#queue.shift();
+    const batch = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of this.#queue.splice(0, count)) {
+      batch.set(chunk, at);
+      at += chunk.length;
+    }
+    return batch;
+  }
+
+  /** Writes what is queued, then half-closes (closeWrite; a full close where unsupported). */
+  end() {
+    if (this.#destroyed || this.#ending) return;
+    this.#ending = true;
+    if (!this.#writing && this.#corked === 0) this.#kick();
+  }
+
+  #closeWrite() {
+    this.#shutdown = true;
+    try {
+      if (typeof this.conn.closeWrite === 'function') {
+        Promise.resolve(this.conn.closeWrite()).then(() => {
+          this.#writeDone = true;
+          this.#maybeLost();
+        }, () => this.#closeConn());
+        return;
+      }
+    } catch {
+      // not supported on this connection: close it altogether
+    }
+    this.#closeConn();
+  }
+
+  /** Closes at once: queued writes are dropped, a pending read ends. */
+  destroy() {
+    if (this.#destroyed) return;
+    this.#closeConn();
+  }
+
+  #closeConn() {
+    this.#destroyed = true;
+    this.#readDone = true;
+    this.#writeDone = true;
+    this.#queue = [];
+    this.#buffered = 0;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+    this.#wake?.();
+    this.#lostOnce();
+  }
+
+  #fail(error) {
+    this.error ??= error;
+    this.#closeConn();
+  }
+
+  /** Both directions done: close the resource, report once. */
+  #maybeLost() {
+    if (this.#readDone && this.#writeDone && !this.#destroyed) this.#closeConn();
+  }
+
+  #lostOnce() {
+    if (this.#lost) return;
+    this.#lost = true;
+    // Asynchronously, as Node's 'close' event: never inside a call the protocol is making.
+    queueMicrotask(() => {
+      this.#protocol?._connectionLost(this.error);
+      this.#resolveClosed();
+    });
+  }
+
+  pause() {
+    this.#paused = true;
+  }
+
+  resume() {
+    if (!this.#paused) return;
+    this.#paused = false;
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  setNoDelay(on) {
+    try {
+      this.conn.setNoDelay?.(on);
+    } catch {
+      // a TLS or Unix connection, or closed already
+    }
+  }
+
+  /** Bytes queued and not yet written. */
+  get bufferedAmount() {
+    return this.#buffered;
+  }
+}
+
+/** autobahn's peer strings from a Deno.Addr: tcp4:1.2.3.4:5678, tcp6:[::1]:5678, unix:/path. */
+export function peerOf(addr) {
+  if (!addr) return 'unix:';
+  if (addr.transport === 'unix' || addr.transport === 'unixpacket') return `unix:${addr.path ?? ''}`;
+  const host = addr.hostname ?? '';
+  return host.includes(':') ? `tcp6:[${host}]:${addr.port}` : `tcp4:${host}:${addr.port}`;
+}
