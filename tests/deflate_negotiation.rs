@@ -56,7 +56,8 @@ fn server_declines_malformed_offers() {
 #[test]
 fn server_accepts_each_parameter() {
     let s = server(bare());
-    let cases: &[(&[(&str, Option<&str>)], &[(&str, Option<&str>)], Agreement)] = &[
+    type Params<'a> = &'a [(&'a str, Option<&'a str>)];
+    let cases: &[(Params, Params, Agreement)] = &[
         (&[], &[], Agreement::default()),
         (&[SNCT], &[SNCT], Agreement { server_no_context_takeover: true, ..Default::default() }),
         (&[CNCT], &[CNCT], Agreement { client_no_context_takeover: true, ..Default::default() }),

@@ -147,9 +147,7 @@ fn corrupt_data_fails_with_1007_and_too_big_with_1009() {
     conn.receive_data(&peer_frame_rsv(Role::Server, true, RSV1, BINARY, &[0xff, 0xff, 0xff]));
     assert_failed(&mut conn, 1007, "corrupt");
 
-    let mut c = Config::default();
-    c.max_message_payload_size = 1000;
-    let mut conn = deflate_conn(Role::Server, c);
+    let mut conn = deflate_conn(Role::Server, Config { max_message_payload_size: 1000, ..Config::default() });
     let mut ext = PerMessageDeflate::new(Role::Client, Agreement::default(), 6, 0);
     let f = ext.encode(Frame::new(Opcode::Binary, vec![0; 1001])).unwrap();
     conn.receive_data(&peer_frame_rsv(Role::Server, true, RSV1, BINARY, &f.data));
