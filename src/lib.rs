@@ -11,6 +11,7 @@
 pub mod close;
 pub mod config;
 pub mod connection;
+pub mod deflate;
 pub mod error;
 pub mod extension;
 pub mod frame;

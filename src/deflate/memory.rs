@@ -1,0 +1,61 @@
+//! What permessage-deflate costs in memory per connection.
+//!
+//! A connection holds at most two things: miniz's inflate state (its 32 KiB window plus
+//! Huffman tables), kept between messages only when the peer takes context over, and a
+//! compressor (hash chains, window and LZ buffer), kept only when we send with window 15 and
+//! context takeover. Everything else is allocated per frame or shared per thread.
+
+use miniz_oxide::inflate::stream::InflateState;
+
+use crate::config::Role;
+
+use super::params::{Agreement, ClientBits, DeflateConfig};
+
+/// miniz's inflate state: one allocation of exactly this size.
+pub const INFLATE_BYTES: usize = core::mem::size_of::<InflateState>();
+
+/// miniz's `CompressorOxide` with its boxed hash buffers and Huffman tables, as measured by
+/// `tests/deflate_memory.rs` with a counting allocator (which fails if this drifts).
+pub const COMPRESSOR_BYTES: usize = 319_326;
+
+/// Bytes of deflate state one connection holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateBytes {
+    /// Held between messages.
+    pub idle: usize,
+    /// Held while a compressed message is being received (the inflate state is needed then
+    /// even without context takeover).
+    pub receiving: usize,
+    /// The per-thread scratch compressor, shared by all connections (0 if this connection
+    /// never uses it).
+    pub shared: usize,
+}
+
+/// The state a connection with this agreement holds, in `role`.
+pub fn state_bytes(role: Role, agreement: &Agreement) -> StateBytes {
+    let (send_bits, send_nct) = agreement.sending(role);
+    let (_, recv_nct) = agreement.receiving(role);
+    let keeps_compressor = send_bits == 15 && !send_nct;
+    let compressor = if keeps_compressor { COMPRESSOR_BYTES } else { 0 };
+    let inflate_idle = if recv_nct { 0 } else { INFLATE_BYTES };
+    StateBytes {
+        idle: compressor + inflate_idle,
+        receiving: compressor + INFLATE_BYTES,
+        shared: if keeps_compressor { 0 } else { COMPRESSOR_BYTES },
+    }
+}
+
+/// The state for a config, assuming the peer accepts it as is (a server's peer offers nothing
+/// beyond it; a client's peer echoes the offer and picks no client window of its own).
+pub fn config_state_bytes(role: Role, config: &DeflateConfig) -> StateBytes {
+    let agreement = Agreement {
+        server_no_context_takeover: config.server_no_context_takeover,
+        client_no_context_takeover: config.client_no_context_takeover,
+        server_max_window_bits: config.server_max_window_bits,
+        client_max_window_bits: match config.client_max_window_bits {
+            Some(ClientBits::Value(b)) => Some(b),
+            _ => None,
+        },
+    };
+    state_bytes(role, &agreement)
+}

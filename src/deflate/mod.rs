@@ -1,0 +1,22 @@
+//! RFC 7692 permessage-deflate on `miniz_oxide`: parameter negotiation for both roles
+//! ([`params`]), a window-honouring compressor ([`compress`]), a size-bounded inflater
+//! ([`decompress`]), the [`Extension`](crate::extension::Extension) that ties them to RSV1
+//! ([`extension`]), and what all of it costs in memory per connection ([`memory`]).
+
+pub mod compress;
+pub mod decompress;
+pub mod extension;
+pub mod memory;
+pub mod params;
+
+pub use extension::PerMessageDeflate;
+pub use params::{
+    Agreement, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory,
+};
+
+/// The registered extension name.
+pub const NAME: &str = "permessage-deflate";
+
+/// What a sync flush ends with, stripped by the sender and appended by the receiver
+/// (RFC 7692 §7.2.1, §7.2.2).
+pub const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];

@@ -1,0 +1,357 @@
+//! permessage-deflate parameters (RFC 7692 §7): the configuration, strict parsing of offers and
+//! responses, and the two negotiation factories. The rules follow python-websockets, which
+//! follows the RFC: an offer the server cannot read is declined (the next offer may do), a
+//! response the client cannot read fails the handshake.
+
+use crate::config::Role;
+use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
+use crate::frame::RSV1;
+use crate::handshake::ExtensionParam;
+
+use super::extension::PerMessageDeflate;
+use super::NAME;
+
+const SERVER_NO_CONTEXT_TAKEOVER: &str = "server_no_context_takeover";
+const CLIENT_NO_CONTEXT_TAKEOVER: &str = "client_no_context_takeover";
+const SERVER_MAX_WINDOW_BITS: &str = "server_max_window_bits";
+const CLIENT_MAX_WINDOW_BITS: &str = "client_max_window_bits";
+
+/// `client_max_window_bits` as a client offers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientBits {
+    /// `client_max_window_bits=N`: the client promises to compress with at most 2^N.
+    Value(u8),
+    /// `client_max_window_bits` without a value: the server may pick the client's window.
+    Any,
+}
+
+/// What one endpoint asks for. Field meanings are per role: a server always imposes the
+/// flags it sets and caps both windows; a client offers exactly these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeflateConfig {
+    pub server_no_context_takeover: bool,
+    pub client_no_context_takeover: bool,
+    /// 8–15.
+    pub server_max_window_bits: Option<u8>,
+    /// 8–15, or `Any` (meaningful in a client offer only; a server treats it as `None`).
+    pub client_max_window_bits: Option<ClientBits>,
+    /// miniz level 0–10 (6 is zlib's default; 0 stores).
+    pub level: u8,
+    /// Data messages whose first frame is shorter than this are sent uncompressed.
+    pub min_size: usize,
+}
+
+impl Default for DeflateConfig {
+    /// python-websockets' bare `ClientPerMessageDeflateFactory()`: no restriction, and the
+    /// client lets the server choose its window (`client_max_window_bits` without a value).
+    fn default() -> Self {
+        DeflateConfig {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: None,
+            client_max_window_bits: Some(ClientBits::Any),
+            level: 6,
+            min_size: 0,
+        }
+    }
+}
+
+impl DeflateConfig {
+    /// python-websockets' `enable_server_permessage_deflate`: both windows capped at 12 bits,
+    /// which keeps memory low at a small cost in ratio.
+    pub fn server() -> Self {
+        DeflateConfig {
+            server_max_window_bits: Some(12),
+            client_max_window_bits: Some(ClientBits::Value(12)),
+            ..DeflateConfig::default()
+        }
+    }
+
+    /// python-websockets' `enable_client_permessage_deflate`.
+    pub fn client() -> Self {
+        DeflateConfig::default()
+    }
+
+    fn validate(&self) -> Result<(), NegotiationError> {
+        let bad = |what: &str| Err(NegotiationError(format!("invalid deflate config: {what}")));
+        if self.server_max_window_bits.is_some_and(|b| !(8..=15).contains(&b)) {
+            return bad("server_max_window_bits out of 8..=15");
+        }
+        if matches!(self.client_max_window_bits, Some(ClientBits::Value(b)) if !(8..=15).contains(&b)) {
+            return bad("client_max_window_bits out of 8..=15");
+        }
+        if self.level > 10 {
+            return bad("level above 10");
+        }
+        Ok(())
+    }
+}
+
+/// The negotiated parameters, as both sides now understand them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Agreement {
+    pub server_no_context_takeover: bool,
+    pub client_no_context_takeover: bool,
+    pub server_max_window_bits: Option<u8>,
+    pub client_max_window_bits: Option<u8>,
+}
+
+impl Agreement {
+    /// (window bits, no context takeover) of the side `role` compresses with.
+    pub fn sending(&self, role: Role) -> (u8, bool) {
+        match role {
+            Role::Server => (self.server_max_window_bits.unwrap_or(15), self.server_no_context_takeover),
+            Role::Client => (self.client_max_window_bits.unwrap_or(15), self.client_no_context_takeover),
+        }
+    }
+    /// Same for the side `role` decompresses.
+    pub fn receiving(&self, role: Role) -> (u8, bool) {
+        match role {
+            Role::Server => self.sending(Role::Client),
+            Role::Client => self.sending(Role::Server),
+        }
+    }
+}
+
+/// One offer or response, read strictly.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Parsed {
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: Option<u8>,
+    client_max_window_bits: Option<ClientBits>,
+}
+
+fn window_bits(name: &str, value: &str) -> Result<u8, NegotiationError> {
+    // 1*DIGIT in 8..=15 (RFC 7692 §7.1.2); "08" or "+9" are not valid spellings.
+    match value {
+        "8" | "9" | "10" | "11" | "12" | "13" | "14" | "15" => Ok(value.parse().unwrap_or(15)),
+        _ => Err(NegotiationError(format!("invalid {name} value: {value:?}"))),
+    }
+}
+
+/// `response` is true when reading a server's response, where `client_max_window_bits`
+/// needs a value (RFC 7692 §7.1.2.2).
+fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
+    let mut p = Parsed::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, value) in params {
+        if seen.contains(&name.as_str()) {
+            return Err(NegotiationError(format!("duplicate parameter {name}")));
+        }
+        seen.push(name);
+        let flag = |set: &mut bool| match value {
+            None => {
+                *set = true;
+                Ok(())
+            }
+            Some(v) => Err(NegotiationError(format!("{name} takes no value, got {v:?}"))),
+        };
+        match (name.as_str(), value.as_deref()) {
+            (SERVER_NO_CONTEXT_TAKEOVER, _) => flag(&mut p.server_no_context_takeover)?,
+            (CLIENT_NO_CONTEXT_TAKEOVER, _) => flag(&mut p.client_no_context_takeover)?,
+            (SERVER_MAX_WINDOW_BITS, None) => {
+                return Err(NegotiationError(format!("{SERVER_MAX_WINDOW_BITS} needs a value")))
+            }
+            (SERVER_MAX_WINDOW_BITS, Some(v)) => p.server_max_window_bits = Some(window_bits(name, v)?),
+            (CLIENT_MAX_WINDOW_BITS, None) if response => {
+                return Err(NegotiationError(format!("{CLIENT_MAX_WINDOW_BITS} in a response needs a value")))
+            }
+            (CLIENT_MAX_WINDOW_BITS, None) => p.client_max_window_bits = Some(ClientBits::Any),
+            (CLIENT_MAX_WINDOW_BITS, Some(v)) => {
+                p.client_max_window_bits = Some(ClientBits::Value(window_bits(name, v)?))
+            }
+            _ => return Err(NegotiationError(format!("unknown parameter {name}"))),
+        }
+    }
+    Ok(p)
+}
+
+fn build(a: &Agreement, client_bits: Option<ClientBits>) -> Vec<ExtensionParam> {
+    let mut out: Vec<ExtensionParam> = Vec::new();
+    if a.server_no_context_takeover {
+        out.push((SERVER_NO_CONTEXT_TAKEOVER.into(), None));
+    }
+    if a.client_no_context_takeover {
+        out.push((CLIENT_NO_CONTEXT_TAKEOVER.into(), None));
+    }
+    if let Some(b) = a.server_max_window_bits {
+        out.push((SERVER_MAX_WINDOW_BITS.into(), Some(b.to_string())));
+    }
+    match client_bits {
+        Some(ClientBits::Value(b)) => out.push((CLIENT_MAX_WINDOW_BITS.into(), Some(b.to_string()))),
+        Some(ClientBits::Any) => out.push((CLIENT_MAX_WINDOW_BITS.into(), None)),
+        None => {}
+    }
+    out
+}
+
+/// permessage-deflate owns RSV1, so it cannot join a chain where something else does.
+fn check_accepted(accepted: &[Box<dyn Extension>]) -> Result<(), NegotiationError> {
+    if accepted.iter().any(|e| e.name() == NAME) {
+        return Err(NegotiationError("permessage-deflate already negotiated".into()));
+    }
+    if accepted.iter().any(|e| e.rsv_bits() & RSV1 != 0) {
+        return Err(NegotiationError("RSV1 is already owned by another extension".into()));
+    }
+    Ok(())
+}
+
+/// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
+pub struct ServerPerMessageDeflateFactory {
+    config: DeflateConfig,
+}
+
+impl ServerPerMessageDeflateFactory {
+    pub fn new(config: DeflateConfig) -> Result<Self, NegotiationError> {
+        config.validate()?;
+        Ok(ServerPerMessageDeflateFactory { config })
+    }
+
+    /// The response parameters and agreement for one offer, or why it is declined.
+    pub fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
+        let offer = parse(params, false)?;
+        let c = &self.config;
+        // Flags: accept what the client asked for, and impose our own (RFC 7692 §7.1.1:
+        // a server may add either flag to its response).
+        let server_no_context_takeover = offer.server_no_context_takeover || c.server_no_context_takeover;
+        let client_no_context_takeover = offer.client_no_context_takeover || c.client_no_context_takeover;
+        // Our window: the lower of the client's limit and ours (§7.1.2.1).
+        let server_max_window_bits = match (offer.server_max_window_bits, c.server_max_window_bits) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // The client's window: only if the client offered the parameter may we set it
+        // (§7.1.2.2); without it, the client uses up to 15 and we inflate that fine.
+        let ours = match c.client_max_window_bits {
+            Some(ClientBits::Value(b)) => Some(b),
+            _ => None,
+        };
+        let client_max_window_bits = match (offer.client_max_window_bits, ours) {
+            (None, _) => None,
+            (Some(ClientBits::Any), b) => b,
+            (Some(ClientBits::Value(a)), Some(b)) => Some(a.min(b)),
+            // The client limited itself; echoing its value is allowed and makes it explicit.
+            (Some(ClientBits::Value(a)), None) => Some(a),
+        };
+        let agreement = Agreement {
+            server_no_context_takeover,
+            client_no_context_takeover,
+            server_max_window_bits,
+            client_max_window_bits,
+        };
+        Ok((build(&agreement, client_max_window_bits.map(ClientBits::Value)), agreement))
+    }
+}
+
+impl Default for ServerPerMessageDeflateFactory {
+    fn default() -> Self {
+        ServerPerMessageDeflateFactory { config: DeflateConfig::server() }
+    }
+}
+
+impl ServerExtensionFactory for ServerPerMessageDeflateFactory {
+    fn name(&self) -> &str {
+        NAME
+    }
+    fn process_request_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
+        check_accepted(accepted)?;
+        let (response, agreement) = self.negotiate(params)?;
+        let ext = PerMessageDeflate::new(Role::Server, agreement, self.config.level, self.config.min_size);
+        Ok((response, Box::new(ext)))
+    }
+}
+
+/// Client side: offers its config, then checks the server's response against it.
+pub struct ClientPerMessageDeflateFactory {
+    config: DeflateConfig,
+}
+
+impl ClientPerMessageDeflateFactory {
+    pub fn new(config: DeflateConfig) -> Result<Self, NegotiationError> {
+        config.validate()?;
+        Ok(ClientPerMessageDeflateFactory { config })
+    }
+
+    pub fn offer(&self) -> Vec<ExtensionParam> {
+        let c = &self.config;
+        let a = Agreement {
+            server_no_context_takeover: c.server_no_context_takeover,
+            client_no_context_takeover: c.client_no_context_takeover,
+            server_max_window_bits: c.server_max_window_bits,
+            client_max_window_bits: None,
+        };
+        build(&a, c.client_max_window_bits)
+    }
+
+    /// The agreement a response establishes, or why the response is unacceptable.
+    pub fn accept(&self, params: &[ExtensionParam]) -> Result<Agreement, NegotiationError> {
+        let r = parse(params, true)?;
+        let c = &self.config;
+        let err = |m: &str| Err(NegotiationError(m.into()));
+        if c.server_no_context_takeover && !r.server_no_context_takeover {
+            return err("server_no_context_takeover was requested but not accepted");
+        }
+        // The server may always ask us not to take over context; and we may always choose
+        // not to (§7.1.1.2), so our own flag stands either way.
+        let client_no_context_takeover = r.client_no_context_takeover || c.client_no_context_takeover;
+        let server_max_window_bits = match (c.server_max_window_bits, r.server_max_window_bits) {
+            (None, any) => any,
+            (Some(_), None) => return err("server_max_window_bits was requested but not accepted"),
+            (Some(ours), Some(theirs)) if theirs > ours => {
+                return err("server_max_window_bits in the response is above the offered value")
+            }
+            (Some(_), theirs) => theirs,
+        };
+        let client_max_window_bits = match (c.client_max_window_bits, r.client_max_window_bits) {
+            (None, Some(_)) => return err("client_max_window_bits in the response was not offered"),
+            (None, None) => None,
+            (Some(ClientBits::Any), Some(ClientBits::Value(b))) => Some(b),
+            (Some(ClientBits::Any), _) => None,
+            // Without a value in the response we keep the limit we offered ourselves.
+            (Some(ClientBits::Value(ours)), None) => Some(ours),
+            (Some(ClientBits::Value(ours)), Some(ClientBits::Value(theirs))) if theirs > ours => {
+                return err("client_max_window_bits in the response is above the offered value")
+            }
+            (Some(ClientBits::Value(_)), Some(ClientBits::Value(theirs))) => Some(theirs),
+            // parse() rejects a response without a value, so this is unreachable in practice.
+            (Some(ClientBits::Value(_)), Some(ClientBits::Any)) => {
+                return err("client_max_window_bits in a response needs a value")
+            }
+        };
+        Ok(Agreement {
+            server_no_context_takeover: r.server_no_context_takeover,
+            client_no_context_takeover,
+            server_max_window_bits,
+            client_max_window_bits,
+        })
+    }
+}
+
+impl Default for ClientPerMessageDeflateFactory {
+    fn default() -> Self {
+        ClientPerMessageDeflateFactory { config: DeflateConfig::client() }
+    }
+}
+
+impl ClientExtensionFactory for ClientPerMessageDeflateFactory {
+    fn name(&self) -> &str {
+        NAME
+    }
+    fn get_request_params(&self) -> Vec<ExtensionParam> {
+        self.offer()
+    }
+    fn process_response_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<Box<dyn Extension>, NegotiationError> {
+        check_accepted(accepted)?;
+        let agreement = self.accept(params)?;
+        Ok(Box::new(PerMessageDeflate::new(Role::Client, agreement, self.config.level, self.config.min_size)))
+    }
+}

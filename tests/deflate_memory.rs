@@ -1,0 +1,173 @@
+//! permessage-deflate memory: the decompression bomb is stopped within the budget (measured
+//! with a counting allocator), and the per-connection state sizes `deflate::memory` reports
+//! match what miniz really allocates.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush};
+use wasmsocket::config::Role;
+use wasmsocket::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES, INFLATE_BYTES};
+use wasmsocket::deflate::{Agreement, DeflateConfig, PerMessageDeflate};
+use wasmsocket::extension::Extension;
+use wasmsocket::frame::{Frame, Opcode, RSV1};
+
+/// Counts live bytes per thread (tests run in parallel threads), with a resettable peak.
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn track(delta: isize) {
+    // try_with: the allocator may run while thread-locals are being torn down.
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + delta;
+        live.set(now);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        track(layout.size() as isize);
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        track(layout.size() as isize);
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        track(-(layout.size() as isize));
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        track(new_size as isize - layout.size() as isize);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn live() -> isize {
+    LIVE.with(|l| l.get())
+}
+
+/// Runs `f` and returns its peak of live bytes above the level at the start.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, isize) {
+    let base = live();
+    PEAK.with(|p| p.set(base));
+    let out = f();
+    (out, PEAK.with(|p| p.get()) - base)
+}
+
+/// A raw deflate stream inflating to `mib` MiB of zeros, built by compressing 1 MiB once and
+/// repeating it: each piece is byte-aligned by its sync flush and only references the zeros
+/// right before it, so the repetition is a valid stream without ever holding the output.
+fn zero_bomb(mib: usize) -> Vec<u8> {
+    let mut d = CompressorOxide::new(create_comp_flags_from_zip_params(9, -15, 0));
+    let mut piece = Vec::new();
+    compress_to_output(&mut d, &vec![0u8; 1 << 20], TDEFLFlush::Sync, |b| {
+        piece.extend_from_slice(b);
+        true
+    });
+    piece.repeat(mib)
+}
+
+#[test]
+fn bomb_of_one_gib_stops_at_the_budget_with_1009() {
+    let bomb = zero_bomb(1024);
+    assert!(bomb.len() < 8 << 20, "bomb is {} bytes", bomb.len());
+    let mut ext = PerMessageDeflate::new(Role::Server, Agreement::default(), 6, 0);
+    // Warm up: the inflate state is allocated on first use and counted separately.
+    let warm = Frame { fin: true, rsv: RSV1, opcode: Opcode::Binary, data: vec![0x00] }; // an empty stored block, not final
+    assert_eq!(ext.decode(warm, None).unwrap().data, b"");
+    let limit = 1u64 << 20;
+    let frame = Frame { fin: true, rsv: RSV1, opcode: Opcode::Binary, data: bomb };
+    let (result, peak) = peak_during(|| ext.decode(frame, Some(limit)));
+    let err = result.unwrap_err();
+    assert_eq!(err.code, 1009, "{err:?}");
+    println!("bomb: {} MiB budget, peak extra allocation {peak} bytes", limit >> 20);
+    // The frame itself was allocated before; during decoding: output ≤ limit + 1, plus a
+    // fresh inflate state after the failure (dropped then re-created lazily: not counted).
+    assert!(peak <= limit as isize + 1 + 4096, "peak {peak}");
+}
+
+#[test]
+fn bomb_split_over_frames_stops_at_the_budget() {
+    let bomb = zero_bomb(64);
+    let mut ext = PerMessageDeflate::new(Role::Client, Agreement::default(), 6, 0);
+    let limit = 3u64 << 20;
+    let mut produced = 0u64;
+    let chunks: Vec<&[u8]> = bomb.chunks(bomb.len() / 8 + 1).collect();
+    let mut failed = None;
+    for (i, c) in chunks.iter().enumerate() {
+        let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
+        let rsv = if i == 0 { RSV1 } else { 0 };
+        let f = Frame { fin: i + 1 == chunks.len(), rsv, opcode: op, data: c.to_vec() };
+        match ext.decode(f, Some(limit - produced)) {
+            Ok(out) => produced += out.data.len() as u64,
+            Err(e) => {
+                failed = Some(e.code);
+                break;
+            }
+        }
+    }
+    assert_eq!(failed, Some(1009));
+    assert!(produced <= limit);
+}
+
+#[test]
+fn inflate_and_compressor_sizes_match_what_miniz_allocates() {
+    let (state, inflate) = peak_during(|| miniz_oxide::inflate::stream::InflateState::new_boxed(miniz_oxide::DataFormat::Raw));
+    drop(state);
+    let (d, compressor) = peak_during(|| Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(6, -15, 0))));
+    drop(d);
+    println!("inflate state {inflate} B, compressor {compressor} B");
+    assert_eq!(inflate as usize, INFLATE_BYTES);
+    assert_eq!(compressor as usize, COMPRESSOR_BYTES);
+}
+
+#[test]
+fn a_connection_holds_what_memory_reports() {
+    // Window 15 with takeover both ways: a compressor and an inflate state stay.
+    let mut ext = PerMessageDeflate::new(Role::Server, Agreement::default(), 6, 0);
+    let f = ext.encode(Frame::new(Opcode::Text, b"hello hello hello".to_vec())).unwrap();
+    let _ = ext.decode(f, None);
+    assert_eq!(ext.held_bytes(), COMPRESSOR_BYTES + INFLATE_BYTES);
+    // The default server config: window 12 out, takeover in: only the inflate state.
+    let a = Agreement { server_max_window_bits: Some(12), client_max_window_bits: Some(12), ..Agreement::default() };
+    let mut ext = PerMessageDeflate::new(Role::Server, a, 6, 0);
+    let f = ext.encode(Frame::new(Opcode::Text, b"hello hello hello".to_vec())).unwrap();
+    let _ = ext.decode(f, None);
+    assert_eq!(ext.held_bytes(), INFLATE_BYTES);
+    let (_, used) = peak_during(|| ext.held_bytes());
+    assert_eq!(used, 0);
+}
+
+#[test]
+fn per_config_numbers() {
+    let no_takeover = DeflateConfig {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        ..DeflateConfig::server()
+    };
+    let w15 = DeflateConfig { server_max_window_bits: None, client_max_window_bits: None, ..DeflateConfig::server() };
+    let rows = [
+        ("server default (12/12, takeover)", Role::Server, DeflateConfig::server()),
+        ("server, no context takeover", Role::Server, no_takeover),
+        ("server, window 15, takeover", Role::Server, w15),
+        ("client default", Role::Client, DeflateConfig::client()),
+    ];
+    for (name, role, config) in rows {
+        let s = config_state_bytes(role, &config);
+        println!("{name}: idle {} B, receiving {} B, shared per thread {} B", s.idle, s.receiving, s.shared);
+    }
+    let s = config_state_bytes(Role::Server, &DeflateConfig::server());
+    assert!(s.idle <= 64 * 1024 && s.receiving <= 64 * 1024, "{s:?}");
+}

@@ -1,0 +1,182 @@
+//! Cross-checks with an independent deflate implementation, Python's zlib: our output must
+//! inflate at exactly the negotiated window, and zlib's sync-flushed streams must inflate in
+//! our decoder. Skipped (with a message) when python3 is missing. Also prints the ratio the
+//! block technique costs against window 15 (`cargo test --test deflate_python -- --nocapture`).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::Rng;
+use wasmsocket::config::Role;
+use wasmsocket::deflate::{Agreement, PerMessageDeflate};
+use wasmsocket::extension::Extension;
+use wasmsocket::frame::{Frame, Opcode, RSV1};
+
+/// Reads cases from a directory: `N.meta` = "bits takeover mode count", `N.M.in` = message
+/// M. mode "inflate": decompress each with wbits=-bits (a fresh object per message unless
+/// takeover) and write `N.M.out`. mode "deflate": compress with compressobj(6, DEFLATED,
+/// -max(bits, 9)) + sync flush, strip the tail and write `N.M.out`.
+/// Inflate runs at exactly -bits, 8 included: zlib's inflate accepts a 256-byte window; it
+/// is zlib's *deflate* that cannot make raw window-8 streams (RFC 7692 §7.1.2.1 note), hence
+/// the 9 on the compressing side, which our 32 KiB inflater handles anyway.
+const SCRIPT: &str = r#"
+import sys, zlib, os
+d = sys.argv[1]
+for meta in sorted(f for f in os.listdir(d) if f.endswith('.meta')):
+    n = meta[:-5]
+    bits, takeover, mode, count = open(os.path.join(d, meta)).read().split()
+    bits, takeover, count = int(bits), takeover == '1', int(count)
+    obj = None
+    for m in range(count):
+        data = open(os.path.join(d, f'{n}.{m}.in'), 'rb').read()
+        if mode == 'inflate':
+            if obj is None or not takeover:
+                obj = zlib.decompressobj(-bits)
+            out = obj.decompress(data + b'\x00\x00\xff\xff')
+        else:
+            if obj is None or not takeover:
+                obj = zlib.compressobj(6, zlib.DEFLATED, -max(bits, 9))
+            out = obj.compress(data) + obj.flush(zlib.Z_SYNC_FLUSH)
+            assert out.endswith(b'\x00\x00\xff\xff')
+            out = out[:-4]
+        open(os.path.join(d, f'{n}.{m}.out'), 'wb').write(out)
+"#;
+
+fn python() -> bool {
+    let ok = Command::new("python3").arg("-c").arg("import zlib").status().is_ok_and(|s| s.success());
+    if !ok {
+        println!("SKIPPED: python3 with zlib not found");
+    }
+    ok
+}
+
+fn json_like(n: usize) -> Vec<u8> {
+    let mut s = String::new();
+    let mut i = 0u64;
+    while s.len() < n {
+        s.push_str(&format!(
+            "{{\"id\":{i},\"user\":\"name{}\",\"email\":\"u{}@example.com\",\"active\":{},\"score\":{}.{}}},",
+            i * 7919 % 1000,
+            i % 97,
+            i % 3 == 0,
+            i * 31 % 100,
+            i % 10
+        ));
+        i += 1;
+    }
+    s.truncate(n);
+    s.into_bytes()
+}
+
+fn corpus() -> Vec<Vec<u8>> {
+    let mut rng = Rng::new(11);
+    vec![
+        vec![],
+        json_like(200),
+        json_like(40_000),
+        rng.bytes(9_000),
+        b"0123456789abcdef".repeat(5_000),
+        json_like(40_000), // same again: takeover may reference the previous message
+        (0..70_000u32).map(|i| (i / 300) as u8).collect(),
+    ]
+}
+
+fn run(dir: &PathBuf) {
+    let status = Command::new("python3").arg("-c").arg(SCRIPT).arg(dir).status().unwrap();
+    assert!(status.success(), "python script failed");
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmsocket-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn agreement(bits: u8, takeover: bool) -> Agreement {
+    Agreement {
+        server_no_context_takeover: !takeover,
+        client_no_context_takeover: !takeover,
+        server_max_window_bits: Some(bits),
+        client_max_window_bits: Some(bits),
+    }
+}
+
+#[test]
+fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
+    if !python() {
+        return;
+    }
+    let dir = tmpdir("inflate");
+    let corpus = corpus();
+    let mut n = 0;
+    for bits in 8..=15u8 {
+        for takeover in [true, false] {
+            let mut ext = PerMessageDeflate::new(Role::Server, agreement(bits, takeover), 6, 0);
+            std::fs::write(dir.join(format!("{n:03}.meta")), format!("{bits} {} inflate {}", takeover as u8, corpus.len())).unwrap();
+            for (m, data) in corpus.iter().enumerate() {
+                let f = ext.encode(Frame::new(Opcode::Binary, data.clone())).unwrap();
+                std::fs::write(dir.join(format!("{n:03}.{m}.in")), &f.data).unwrap();
+            }
+            n += 1;
+        }
+    }
+    run(&dir);
+    for i in 0..n {
+        for (m, data) in corpus.iter().enumerate() {
+            let out = std::fs::read(dir.join(format!("{i:03}.{m}.out"))).unwrap();
+            assert!(out == *data, "case {i} message {m}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn we_inflate_zlib_sync_flushed_streams() {
+    if !python() {
+        return;
+    }
+    let dir = tmpdir("deflate");
+    let corpus = corpus();
+    let mut cases = Vec::new();
+    for bits in 8..=15u8 {
+        for takeover in [true, false] {
+            let n = cases.len();
+            std::fs::write(dir.join(format!("{n:03}.meta")), format!("{bits} {} deflate {}", takeover as u8, corpus.len())).unwrap();
+            for (m, data) in corpus.iter().enumerate() {
+                std::fs::write(dir.join(format!("{n:03}.{m}.in")), data).unwrap();
+            }
+            cases.push((bits, takeover));
+        }
+    }
+    run(&dir);
+    for (i, (bits, takeover)) in cases.into_iter().enumerate() {
+        // We are the client, receiving what a zlib-based server compressed.
+        let mut ext = PerMessageDeflate::new(Role::Client, agreement(bits, takeover), 6, 0);
+        for (m, data) in corpus.iter().enumerate() {
+            let wire = std::fs::read(dir.join(format!("{i:03}.{m}.out"))).unwrap();
+            let f = ext.decode(Frame { fin: true, rsv: RSV1, opcode: Opcode::Binary, data: wire }, Some(1 << 20)).unwrap();
+            assert!(f.data == *data, "bits {bits} takeover {takeover} message {m}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ratio_of_the_block_technique_per_window() {
+    let text = json_like(256 * 1024);
+    println!("JSON-like text, {} bytes, level 6, one message:", text.len());
+    println!("bits | compressed | ratio | vs window 15");
+    let mut w15 = 0;
+    for bits in (8..=15u8).rev() {
+        let mut ext = PerMessageDeflate::new(Role::Server, agreement(bits, true), 6, 0);
+        let len = ext.encode(Frame::new(Opcode::Text, text.clone())).unwrap().data.len();
+        if bits == 15 {
+            w15 = len;
+        }
+        println!("{bits:>4} | {len:>10} | {:>5.2} | {:>+.1}%", text.len() as f64 / len as f64, (len as f64 / w15 as f64 - 1.0) * 100.0);
+    }
+}
