@@ -3,8 +3,9 @@
 // browsers share it; transports (sockets, timers) live in the layers above.
 //
 // Copies per message are counted in src/wasm.rs. Here: `receive` makes copy 1 (chunk → wasm
-// input) and copy 3 (message → fresh array for the application); `send*` either writes no
-// payload copy at all (header-only path) or copies into staging and back out.
+// input) and copy 3 (message → fresh array for the application); `send*` either takes the
+// header-only path (no payload copy above 16 KiB, one copy behind the header below) or copies
+// into staging and back out.
 
 import { Connection, wasmMemory } from '../wasm/wasmsocket.js';
 

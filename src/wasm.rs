@@ -12,8 +12,10 @@
 //!   (3) JS copies the message out into a fresh `Uint8Array`/`Buffer` for the application,
 //!   which must outlive the next call. A fragmented message costs no extra copy: each
 //!   fragment is unmasked straight onto the end of the message buffer.
-//! - Send, unmasked and without extension (a server's usual case), 0 copies: the core writes
-//!   only the 2–10 byte header (`sendHeaderOnly`) and JS writes header + payload.
+//! - Send, unmasked and without extension (a server's usual case): the core writes only the
+//!   2–10 byte header (`sendHeaderOnly`). A payload over 16 KiB then goes to the socket as is
+//!   (0 copies, header + payload in one writev); a smaller one is copied once behind the
+//!   header into one buffer, which costs less than a second socket write.
 //! - Send otherwise, 3 copies: (1) JS copies the payload into the staging buffer
 //!   (`stagingSpace`); (2) the core writes header + payload into the output buffer, fused
 //!   with masking; (3) JS copies the output into a `Buffer` for the transport.
