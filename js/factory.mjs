@@ -5,6 +5,7 @@ import { parseUrl } from './url.mjs';
 import { checkOptions, defaultOptions } from './options.mjs';
 import { WebSocketServerProtocol } from './server-protocol.mjs';
 import { WebSocketClientProtocol } from './client-protocol.mjs';
+import { State } from './protocol.mjs';
 
 export const VERSION = '0.1.0';
 const PRODUCT = `wasmsocket/${VERSION}`;
@@ -51,6 +52,14 @@ class Factory {
     }
     this.protocols = [...protocols];
     this.headers = { ...(headers ?? {}) };
+  }
+
+  /** Shutdown: open connections get close 1001 (going away), opening ones are dropped. */
+  _goingAway(reason = 'server shutting down') {
+    for (const protocol of this._connections) {
+      if (protocol.state === State.OPEN) protocol._goingAway(reason);
+      else if (protocol.state === State.CONNECTING) protocol.dropConnection(reason);
+    }
   }
 
   /** A new protocol instance for one connection. */

@@ -94,10 +94,7 @@ function listenerHandle(factory, listener, socketPath, isSecure, served, accepti
       closing ??= (async () => {
         try { listener.close(); } catch { /* closed */ }
         await accepting;
-        for (const protocol of factory._connections) {
-          if (protocol.state === State.OPEN) protocol._goingAway('server shutting down');
-          else if (protocol.state === State.CONNECTING) protocol.dropConnection('server shutting down');
-        }
+        factory._goingAway();
         await Promise.all([...served].map((transport) => transport.closed));
       })();
       return closing;

@@ -53,10 +53,7 @@ function listenerHandle(factory, server, socketPath, isSecure) {
     url: socketPath ? `${isSecure ? 'wss' : 'ws'}://unix:${socketPath}` : createUrl(host, port, isSecure),
     /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
     close() {
-      for (const protocol of factory._connections) {
-        if (protocol.state === State.OPEN) protocol._goingAway('server shutting down');
-        else if (protocol.state === State.CONNECTING) protocol.dropConnection('server shutting down');
-      }
+      factory._goingAway();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
