@@ -46,6 +46,11 @@ export function createUrl(hostname, port = null, isSecure = false, path = null, 
   return url;
 }
 
+/** The URL a listener is reachable at: a Unix socket path, or host and port. */
+export function listenerUrl(socketPath, host, port, isSecure) {
+  return socketPath ? `${isSecure ? 'wss' : 'ws'}://unix:${socketPath}` : createUrl(host, port, isSecure);
+}
+
 /**
  * Parses a WebSocket URL into [isSecure, host, port, resource, path, params], as autobahn does:
  * the resource as sent (path + query), the path percent-decoded, params as lists of values.

@@ -3,7 +3,7 @@
 // Node versions in ../node/listen.mjs. No node: imports.
 
 import { DenoTransport } from './transport.mjs';
-import { createUrl } from '../url.mjs';
+import { listenerUrl } from '../url.mjs';
 import { State } from '../protocol.mjs';
 
 /** Serves one accepted connection with a new protocol from `factory`. */
@@ -85,7 +85,7 @@ function listenerHandle(factory, listener, socketPath, isSecure, served, accepti
     listener,
     port,
     host,
-    url: socketPath ? `${isSecure ? 'wss' : 'ws'}://unix:${socketPath}` : createUrl(host, port, isSecure),
+    url: listenerUrl(socketPath, host, port, isSecure),
     /**
      * Stops listening; open connections get close 1001 (going away), opening ones are dropped.
      * Resolves once every connection this listener served has closed (as Node's server.close).

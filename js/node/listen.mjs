@@ -3,7 +3,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { NodeTransport } from './transport.mjs';
-import { createUrl } from '../url.mjs';
+import { listenerUrl } from '../url.mjs';
 import { State } from '../protocol.mjs';
 
 /** Serves one accepted socket with a new protocol from `factory`. */
@@ -50,7 +50,7 @@ function listenerHandle(factory, server, socketPath, isSecure) {
     server,
     port,
     host,
-    url: socketPath ? `${isSecure ? 'wss' : 'ws'}://unix:${socketPath}` : createUrl(host, port, isSecure),
+    url: listenerUrl(socketPath, host, port, isSecure),
     /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
     close() {
       factory._goingAway();
