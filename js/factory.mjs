@@ -67,6 +67,14 @@ class Factory {
     const Protocol = this.protocol;
     return new Protocol();
   }
+
+  /** Runs a new protocol over a connected transport (any runtime's), in this factory's role. */
+  _start(transport) {
+    const protocol = this.buildProtocol();
+    transport.bind(protocol);
+    protocol._connectionMade(this, transport, this.role);
+    return protocol;
+  }
 }
 
 export class WebSocketServerFactory extends Factory {
@@ -100,5 +108,17 @@ export class WebSocketClientFactory extends Factory {
       throw new TypeError('proxy must be {host, port}');
     }
     this.proxy = proxy;
+  }
+
+  /** Starts the client over a connected transport; the handle connectWS resolves to. */
+  _connect(transport) {
+    const protocol = this._start(transport);
+    return {
+      protocol,
+      close(code = 1000, reason = null) {
+        if (protocol.state === State.OPEN) protocol.sendClose(code, reason);
+        else protocol.dropConnection('closed by application');
+      },
+    };
   }
 }

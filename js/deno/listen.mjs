@@ -4,15 +4,11 @@
 
 import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
-import { State } from '../protocol.mjs';
 
 /** Serves one accepted connection with a new protocol from `factory`. */
 export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
   const transport = new DenoTransport(conn, { isSecure, peer });
-  const protocol = factory.buildProtocol();
-  transport.bind(protocol);
-  protocol._connectionMade(factory, transport, 'server');
-  return { protocol, transport };
+  return { protocol: factory._start(transport), transport };
 }
 
 function unixPath(factory) {
@@ -114,16 +110,7 @@ export async function connectWS(factory, { tls = {}, timeout = 10 } = {}) {
   const conn = await withTimeout(openConn(factory, socketPath, tls ?? {}), timeout, `connecting to ${factory.url}`);
   // A Unix socket client has no remote address: its peer is the socket path.
   const transport = new DenoTransport(conn, { isSecure: factory.isSecure, peer: socketPath ? `unix:${socketPath}` : null });
-  const protocol = factory.buildProtocol();
-  transport.bind(protocol);
-  protocol._connectionMade(factory, transport, 'client');
-  return {
-    protocol,
-    close(code = 1000, reason = null) {
-      if (protocol.state === State.OPEN) protocol.sendClose(code, reason);
-      else protocol.dropConnection('closed by application');
-    },
-  };
+  return factory._connect(transport);
 }
 
 async function openConn(factory, socketPath, tls) {

@@ -4,15 +4,11 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { NodeTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
-import { State } from '../protocol.mjs';
 
 /** Serves one accepted socket with a new protocol from `factory`. */
 export function serveSocket(factory, socket, isSecure) {
   const transport = new NodeTransport(socket, { isSecure });
-  const protocol = factory.buildProtocol();
-  transport.bind(protocol);
-  protocol._connectionMade(factory, transport, 'server');
-  return protocol;
+  return factory._start(transport);
 }
 
 function unixPath(factory) {
@@ -70,16 +66,7 @@ export async function connectWS(factory, { tls: tlsOptions = {}, timeout = 10 } 
   // A Unix socket client has no remote address: its peer is the socket path.
   const socketPath = unixPath(factory);
   const transport = new NodeTransport(socket, { isSecure: factory.isSecure, peer: socketPath ? `unix:${socketPath}` : null });
-  const protocol = factory.buildProtocol();
-  transport.bind(protocol);
-  protocol._connectionMade(factory, transport, 'client');
-  return {
-    protocol,
-    close(code = 1000, reason = null) {
-      if (protocol.state === State.OPEN) protocol.sendClose(code, reason);
-      else protocol.dropConnection('closed by application');
-    },
-  };
+  return factory._connect(transport);
 }
 
 async function openSocket(factory, tlsOptions) {
