@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatSummary, summarize } from './cpuprofile-summary.mjs';
+import { ENV_CHILD, parseArgs } from './common.mjs';
 import { fillBinary, fillText, prng } from './payloads.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -52,30 +53,6 @@ const WINDOW_BYTES = 4 << 20;
 // pre-built payload gets checked), and the opcode and size of every one.
 const SAMPLE = 13;
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-const ENV_CHILD = {
-  // glibc's memcpy switches to `rep movsb` above x86_rep_movsb_threshold (a few KiB by default).
-  // On this VM `rep movsb` between misaligned source and destination is bimodal: the same
-  // ≥4 KiB copy runs at full speed or several times slower depending on the buffers' relative
-  // alignment, which changes from process to process (V8's TypedArray#set, Buffer#copy and
-  // wasm's memory.copy all end up in glibc memcpy/memmove). Raising the threshold to 1 GiB keeps
-  // glibc on its vector loop for every size, so runs are comparable. glibc reads tunables only
-  // at process start, which is one more reason each server and client is its own process.
-  GLIBC_TUNABLES: 'glibc.cpu.x86_rep_movsb_threshold=1073741824',
-};
-
-function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const [key, inline] = a.slice(2).split('=', 2);
-    if (inline !== undefined) args[key] = inline;
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
-    else args[key] = true;
-  }
-  return args;
-}
 
 /** 32, 1024, 1k, 64k, 64KiB, 1m, 1MiB → bytes. */
 function parseSize(s) {

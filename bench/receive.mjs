@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV_CHILD, parseArgs } from './common.mjs';
 import { fillBinary, fillText, prng } from './payloads.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -42,30 +43,6 @@ const COUNT = { 32: 65536, 1024: 8192, [64 * 1024]: 128, [1024 * 1024]: 8 };
 const SOCKET_CHUNK = 64 * 1024;
 // Sizes also measured with one message per chunk (a socket read per small message).
 const PER_MESSAGE_SIZES = [32, 1024];
-
-const ENV_CHILD = {
-  // glibc's memcpy switches to `rep movsb` above x86_rep_movsb_threshold (a few KiB by default).
-  // On this VM `rep movsb` between misaligned source and destination is bimodal: the same
-  // ≥4 KiB copy runs at full speed or several times slower depending on the buffers' relative
-  // alignment, which changes from process to process (V8's TypedArray#set, Buffer#copy and
-  // wasm's memory.copy all end up in glibc memcpy/memmove). Raising the threshold to 1 GiB keeps
-  // glibc on its vector loop for every size, so runs are comparable. glibc reads tunables only
-  // at process start, which is one more reason each measurement runs in a child process.
-  GLIBC_TUNABLES: 'glibc.cpu.x86_rep_movsb_threshold=1073741824',
-};
-
-function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const [key, inline] = a.slice(2).split('=', 2);
-    if (inline !== undefined) args[key] = inline;
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
-    else args[key] = true;
-  }
-  return args;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Input: N single-frame masked messages, generated from a fixed seed so that every child
