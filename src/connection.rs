@@ -746,6 +746,7 @@ impl Connection {
         if opcode.is_control() {
             if !self.extensions.is_empty() {
                 frame = self.extensions.decode(frame, None)?;
+                check_rsv_consumed(&frame)?;
             }
             return self.control_frame(frame);
         }
@@ -753,6 +754,7 @@ impl Connection {
             let max = self.config.max_message_payload_size;
             let budget = (max > 0).then(|| max.saturating_sub(self.message.size));
             frame = self.extensions.decode(frame, budget)?;
+            check_rsv_consumed(&frame)?;
             self.check_message_size(frame.data.len() as u64)?;
             self.message.size += frame.data.len() as u64;
             if self.message.is_text() && self.config.utf8_validate_incoming {
@@ -905,6 +907,12 @@ impl Connection {
         Ok(())
     }
 
+    /// The next data message goes out without extension transforms that honour an opt-out
+    /// (permessage-deflate sends it uncompressed): autobahn's `doNotCompress`, ws's `compress: false`.
+    pub fn skip_next_message_transform(&mut self) {
+        self.extensions.skip_next_message();
+    }
+
     /// Fast path for the I/O layer: writes only the header of a data frame that needs no
     /// transform (unmasked, no extension); the caller writes the `payload_len` payload bytes
     /// itself right after the output, saving two copies through wasm memory.
@@ -1002,4 +1010,14 @@ impl Connection {
             _ => self.output.extend_from_slice(data),
         }
     }
+}
+
+/// An extension that sets an RSV bit decodes it away; one still set after the chain ran was
+/// set by the peer without meaning (websockets' rule, which also covers JS extensions that
+/// declare no bits of their own).
+fn check_rsv_consumed(frame: &Frame) -> Result<(), ProtocolError> {
+    if frame.rsv != 0 {
+        return Err(ProtocolError::protocol("RSV bits set that no negotiated extension used"));
+    }
+    Ok(())
 }

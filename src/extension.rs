@@ -18,6 +18,9 @@ pub trait Extension {
     /// Transforms a received frame. `max_size` is what is left of the message size budget:
     /// a decoder that expands data must stop (1009) before producing more than that.
     fn decode(&mut self, frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError>;
+    /// The next data message goes out untransformed (a per-message opt-out such as
+    /// autobahn's `doNotCompress`); extensions that do not compress ignore it.
+    fn skip_next_message(&mut self) {}
 }
 
 /// Why a factory declined an offer or a response.
@@ -83,6 +86,42 @@ impl ExtensionChain {
             frame = ext.decode(frame, max_size)?;
         }
         Ok(frame)
+    }
+
+    pub fn skip_next_message(&mut self) {
+        for ext in self.extensions.iter_mut() {
+            ext.skip_next_message();
+        }
+    }
+}
+
+/// A server factory that accepts one exact offer with a response chosen in advance: how the
+/// JS layer applies autobahn's `perMessageCompressionAccept`, which picks the offer and the
+/// response parameters itself.
+pub struct PinnedServerFactory<F: Fn() -> Box<dyn Extension>> {
+    pub name: String,
+    pub offer: Vec<ExtensionParam>,
+    pub response: Vec<ExtensionParam>,
+    pub make: F,
+}
+
+impl<F: Fn() -> Box<dyn Extension>> ServerExtensionFactory for PinnedServerFactory<F> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn process_request_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
+        if params != self.offer.as_slice() {
+            return Err(NegotiationError("not the offer that was chosen".into()));
+        }
+        let ext = (self.make)();
+        if accepted.iter().any(|e| e.rsv_bits() & ext.rsv_bits() != 0) {
+            return Err(NegotiationError("its RSV bits are owned by an accepted extension".into()));
+        }
+        Ok((self.response.clone(), ext))
     }
 }
 

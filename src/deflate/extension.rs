@@ -21,6 +21,8 @@ pub struct PerMessageDeflate {
     sending: Option<bool>,
     /// Same for the incoming message.
     receiving: Option<bool>,
+    /// The next outgoing message is sent uncompressed (per-message opt-out).
+    skip_next: bool,
 }
 
 impl PerMessageDeflate {
@@ -34,6 +36,7 @@ impl PerMessageDeflate {
             min_size,
             sending: None,
             receiving: None,
+            skip_next: false,
         }
     }
 
@@ -62,7 +65,7 @@ impl Extension for PerMessageDeflate {
             op if op.is_control() => return Ok(frame),
             Opcode::Continuation => self.sending.unwrap_or(false),
             _ => {
-                let compress = frame.data.len() >= self.min_size;
+                let compress = !core::mem::take(&mut self.skip_next) && frame.data.len() >= self.min_size;
                 if compress {
                     frame.rsv |= RSV1;
                 }
@@ -74,6 +77,10 @@ impl Extension for PerMessageDeflate {
             frame.data = self.compressor.compress(&frame.data, frame.fin)?;
         }
         Ok(frame)
+    }
+
+    fn skip_next_message(&mut self) {
+        self.skip_next = true;
     }
 
     fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {

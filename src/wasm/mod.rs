@@ -24,6 +24,8 @@
 //! records of four u32 `[kind, flags, dataPtr, dataLen]`; payloads stay valid until the next
 //! call that takes input. Rare events carry an object from `eventDetail(i)`.
 
+mod extensions;
+
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -266,6 +268,17 @@ impl WasmConnection {
 
     // ----- handshake -----
 
+    /// The extension factories to negotiate with, in order (see `extensions.rs` for the
+    /// entries). Call before `accept` (server) or `connect` (client).
+    #[wasm_bindgen(js_name = setExtensions)]
+    pub fn set_extensions(&mut self, specs: js_sys::Array) -> Result<(), JsError> {
+        match self.conn.role() {
+            Role::Server => self.conn.set_server_extensions(extensions::server_factories(&specs)?),
+            Role::Client => self.conn.set_client_extensions(extensions::client_factories(&specs)?),
+        }
+        Ok(())
+    }
+
     /// Server: accept the pending request (`{subprotocol?, headers?: [[name, value]]}`).
     pub fn accept(&mut self, accept: JsValue) -> Result<usize, JsError> {
         let accept: Accept = if accept.is_undefined() || accept.is_null() {
@@ -326,6 +339,12 @@ impl WasmConnection {
     #[wasm_bindgen(js_name = sendMessage)]
     pub fn send_message(&mut self, is_binary: bool, len: usize) -> Result<(), JsError> {
         self.send_staged(len, |conn, data| conn.send_message(is_binary, data))
+    }
+
+    /// The next message goes out uncompressed (autobahn's `doNotCompress`).
+    #[wasm_bindgen(js_name = skipCompressNext)]
+    pub fn skip_compress_next(&mut self) {
+        self.conn.skip_next_message_transform();
     }
 
     /// One data frame (opcode 0, 1 or 2) from the staging buffer, for streaming.
