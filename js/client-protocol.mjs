@@ -3,6 +3,8 @@
 
 import { WebSocketProtocol } from './protocol.mjs';
 import { ConnectionResponse, headerMap } from './types.mjs';
+import { clientEntries } from './extensions/negotiation.mjs';
+import { isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
 
 export class WebSocketClientProtocol extends WebSocketProtocol {
   /** The server accepted: `response` is a ConnectionResponse. */
@@ -14,6 +16,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
       .filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => [k, String(v)]);
     try {
+      this.wire.core.setExtensions(clientEntries(this.options));
       this.wire.core.connect({
         // A Unix socket has no host name; any will do for the Host header.
         host: factory.host.startsWith('unix:') ? 'localhost' : factory.host,
@@ -39,6 +42,12 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
       const r = event.response;
       const response = new ConnectionResponse(this.peer, headerMap(r.headers), 13, r.protocol ?? null, r.extensions);
       this.response = response;
+      const refused = this.#refusedCompression(r.extensions);
+      if (refused) {
+        this._notClean(`opening handshake failed: ${refused}`);
+        this.dropConnection(refused);
+        return undefined;
+      }
       const pending = this._callback(() => this.onConnect(response));
       if (pending) return pending.then(() => this._opened());
       this._opened();
@@ -46,5 +55,25 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
       this._notClean(`opening handshake failed: ${event.error.message}`);
     }
     return undefined;
+  }
+
+  /** autobahn's client-side perMessageCompressionAccept: why a negotiated compression is refused, or null. */
+  #refusedCompression(extensions) {
+    const accept = this.options.perMessageCompressionAccept;
+    if (typeof accept !== 'function') return null;
+    for (const { name, params } of extensions) {
+      const response = parseResponse(name, params);
+      if (response === null) continue;
+      let answer;
+      try {
+        answer = accept(response);
+      } catch (error) {
+        this._callback(() => { throw error; }, { failOnError: false });
+        return `perMessageCompressionAccept threw: ${error.message}`;
+      }
+      if (answer === null || answer === undefined) return `${name} response from server denied by client`;
+      if (!isPmceResponseAccept(answer)) return 'perMessageCompressionAccept must return a PerMessageDeflateResponseAccept, a PerMessageBzip2ResponseAccept or null';
+    }
+    return null;
   }
 }

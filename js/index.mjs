@@ -10,3 +10,4 @@ export {
 export { createUrl, parseUrl } from './url.mjs';
 export { OPTIONS as PROTOCOL_OPTIONS } from './options.mjs';
 export { Wire, Kind, Opcode, Status } from './wire.mjs';
+export * from './extensions/index.mjs';

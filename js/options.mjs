@@ -8,6 +8,9 @@ const isBool = (v) => typeof v === 'boolean';
 const isNonNegInt = (v) => Number.isSafeInteger(v) && v >= 0;
 const isNonNegNumber = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isFn = (v) => typeof v === 'function';
+// A factory has a name and the method(s) of its role; built-in ones describe themselves (coreSpec).
+const isFactoryList = (v, role) => Array.isArray(v) && v.every((f) => f && typeof f.name === 'string' &&
+  (role === 's' ? typeof f.processRequestParams === 'function' : typeof f.processResponseParams === 'function' && typeof f.getRequestParams === 'function'));
 
 // role: 's' server, 'c' client, 'sc' both. core: the Config field it feeds (if any).
 // Defaults differ from autobahn where autobahn's is unbounded (sizes, maxConnections is left
@@ -31,7 +34,11 @@ export const OPTIONS = {
   closeHandshakeTimeout: { role: 'sc', default: 1, check: isNonNegNumber, expect: 'seconds (0 = none)' },
   serverConnectionDropTimeout: { role: 'c', default: 1, check: isNonNegNumber, expect: 'seconds (0 = none)' },
   tcpNoDelay: { role: 'sc', default: true, check: isBool, expect: 'a boolean' },
-  perMessageCompressionOffers: { role: 'c', default: [], check: Array.isArray, expect: 'an array of PerMessageCompressOffer' },
+  // python-websockets' extension API: factories in negotiation order; and its compression
+  // shorthand, on by default (null turns it off). See js/extensions/negotiation.mjs.
+  extensions: { role: 'sc', default: [], check: isFactoryList, expect: 'an array of extension factories of this role' },
+  compression: { role: 'sc', default: 'deflate', check: (v) => v === 'deflate' || v === null, expect: "'deflate' or null" },
+  perMessageCompressionOffers: { role: 'c', default: [], check: (v) => Array.isArray(v) && v.every((o) => typeof o?.coreSpec === 'function'), expect: 'an array of PerMessageDeflateOffer / PerMessageBzip2Offer' },
   perMessageCompressionAccept: { role: 'sc', default: null, check: (v) => v === null || isFn(v), expect: 'a function or null' },
   autoPingInterval: { role: 'sc', default: 0, check: isNonNegNumber, expect: 'seconds (0 = no pings)' },
   autoPingTimeout: { role: 'sc', default: 0, check: isNonNegNumber, expect: 'seconds (0 = no timeout)' },
@@ -80,7 +87,7 @@ export function checkOptions(role, changes) {
     const spec = OPTIONS[name];
     if (!spec) problems.push(`unknown option "${name}"`);
     else if (!spec.role.includes(letter)) problems.push(`"${name}" is a ${spec.role === 's' ? 'server' : 'client'} option`);
-    else if (!spec.check(value)) problems.push(`"${name}" must be ${spec.expect}, got ${describe(value)}`);
+    else if (!spec.check(value, letter)) problems.push(`"${name}" must be ${spec.expect}, got ${describe(value)}`);
   }
   if (problems.length) throw new RangeError(`invalid protocol options: ${problems.join('; ')}`);
 }

@@ -8,6 +8,8 @@
 
 import { Wire, Status } from './wire.mjs';
 import { coreConfig } from './options.mjs';
+import { inUse } from './extensions/pmce.mjs';
+import { OutgoingMessage } from './types.mjs';
 
 export const State = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
 
@@ -60,6 +62,16 @@ export class WebSocketProtocol {
   get protocolInUse() {
     return this.wire?.core.subprotocol() ?? null;
   }
+  /**
+   * The negotiated extensions, once open (autobahn's `websocket_extensions_in_use`):
+   * PerMessageDeflate / PerMessageBzip2 objects, `{name, params}` for others.
+   */
+  get extensionsInUse() {
+    if (this.state !== State.OPEN && this.state !== State.CLOSING) return [];
+    this.#extensionsInUse ??= (this.wire.core.extensions() ?? []).map((e) => inUse(this.role === 'server', e));
+    return this.#extensionsInUse;
+  }
+  #extensionsInUse = null;
   /** Bytes written to the transport and not yet sent. */
   get bufferedAmount() {
     return this.transport?.bufferedAmount ?? 0;
@@ -418,11 +430,16 @@ export class WebSocketProtocol {
    * Returns false when the send buffer is above `sendHighWaterMark`; onDrain follows.
    */
   sendMessage(payload, isBinary = false, fragmentSize = null, sync = false, doNotCompress = false) { // eslint-disable-line no-unused-vars
+    if (payload instanceof OutgoingMessage) {
+      ({ payload, isBinary } = payload);
+      doNotCompress ||= arguments[0].skipCompress;
+    }
     this.#requireOpen();
     if (fragmentSize !== null && !(Number.isInteger(fragmentSize) && fragmentSize > 0)) {
       throw new RangeError(`fragmentSize must be a positive integer, got ${fragmentSize}`);
     }
     const data = typeof payload === 'string' ? payload : toBytes(payload, 'payload');
+    if (doNotCompress) this.wire.core.skipCompressNext();
     if (fragmentSize !== null) {
       const bytes = toBytes(data, 'payload');
       let offset = 0;

@@ -5,6 +5,7 @@ import { WebSocketProtocol, State } from './protocol.mjs';
 import { Status } from './wire.mjs';
 import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
 import { originAllowed } from './options.mjs';
+import { serverEntries } from './extensions/negotiation.mjs';
 
 export class WebSocketServerProtocol extends WebSocketProtocol {
   /** Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, or throw ConnectionDeny. */
@@ -74,6 +75,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
       .flatMap(([k, v]) => (Array.isArray(v) ? v.map((one) => [k, String(one)]) : [[k, String(v)]]));
     let pipelined;
     try {
+      this.wire.core.setExtensions(serverEntries(this.options, this.request.extensions));
       pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
     } catch (error) {
       return this.#refuse(error);

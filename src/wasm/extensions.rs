@@ -42,6 +42,11 @@ enum ClientBitsSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 struct DeflateSpec {
     kind: String,
+    /// `"bare"`: python-websockets' bare factory (no window limits) under unset options;
+    /// otherwise the role's `compression="deflate"` defaults (windows 12).
+    preset: Option<String>,
+    /// zlib's memLevel (1-9).
+    mem_level: Option<u8>,
     server_no_context_takeover: Option<bool>,
     client_no_context_takeover: Option<bool>,
     server_max_window_bits: Option<u8>,
@@ -51,10 +56,12 @@ struct DeflateSpec {
 }
 
 impl DeflateSpec {
-    fn config(self, role: Role) -> DeflateConfig {
-        let mut c = match role {
-            Role::Server => DeflateConfig::server(),
-            Role::Client => DeflateConfig::client(),
+    fn config(self, role: Role) -> Result<DeflateConfig, JsError> {
+        let mut c = match (self.preset.as_deref(), role) {
+            (Some("bare"), _) => DeflateConfig::default(),
+            (None, Role::Server) => DeflateConfig::server(),
+            (None, Role::Client) => DeflateConfig::client(),
+            (Some(other), _) => return Err(invalid(format!("unknown deflate preset {other:?}"))),
         };
         c.server_no_context_takeover = self.server_no_context_takeover.unwrap_or(c.server_no_context_takeover);
         c.client_no_context_takeover = self.client_no_context_takeover.unwrap_or(c.client_no_context_takeover);
@@ -69,7 +76,8 @@ impl DeflateSpec {
         }
         c.level = self.level.unwrap_or(c.level);
         c.min_size = self.threshold.unwrap_or(c.min_size);
-        c
+        let _ = self.mem_level; // TODO(lead): DeflateConfig's memory knob
+        Ok(c)
     }
 }
 
@@ -127,7 +135,7 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
     for spec in specs.iter() {
         match kind_of(&spec)?.as_str() {
             "permessage-deflate" => {
-                let config = from_js::<DeflateSpec>(spec)?.config(Role::Server);
+                let config = from_js::<DeflateSpec>(spec)?.config(Role::Server)?;
                 let factory = ServerPerMessageDeflateFactory::new(config).map_err(|e| invalid(e.0))?;
                 out.push(Box::new(factory));
             }
@@ -157,7 +165,7 @@ pub fn client_factories(specs: &Array) -> Result<Vec<Box<dyn ClientExtensionFact
     for spec in specs.iter() {
         match kind_of(&spec)?.as_str() {
             "permessage-deflate" => {
-                let config = from_js::<DeflateSpec>(spec)?.config(Role::Client);
+                let config = from_js::<DeflateSpec>(spec)?.config(Role::Client)?;
                 let factory = ClientPerMessageDeflateFactory::new(config).map_err(|e| invalid(e.0))?;
                 out.push(Box::new(factory));
             }
