@@ -48,10 +48,24 @@ export interface CommonProtocolOptions {
   /** Disable Nagle's algorithm on the socket. Default `true`. */
   tcpNoDelay?: boolean;
   /**
-   * permessage-compression negotiation callback (autobahn's). Reserved for the extensions work
-   * (permessage-deflate): accepted and stored, not used yet. Default `null`.
+   * Autobahn's per-message compression callback. Server: gets the parseable compression offers
+   * (`PerMessageDeflateOffer` / `PerMessageBzip2Offer`) and returns a `PerMessageDeflateOfferAccept`
+   * / `PerMessageBzip2OfferAccept`, or `null` to decline them all. Client: gets the server's
+   * `PerMessageDeflateResponse` / `PerMessageBzip2Response` and returns a `...ResponseAccept`, or
+   * `null` to fail the handshake. Setting it replaces `compression`'s default. Default `null`.
    */
   perMessageCompressionAccept?: ((offersOrResponse: any) => unknown) | null;
+  /**
+   * python-websockets' extension factories of this role, in negotiation order (the built-in
+   * `Server/ClientPerMessageDeflateFactory`, bzip2, or your own). Default `[]`.
+   */
+  extensions?: readonly (ServerExtensionFactory | ClientExtensionFactory)[];
+  /**
+   * python-websockets' shorthand: `'deflate'` negotiates permessage-deflate with the default
+   * settings (windows 12) unless `extensions` has a deflate factory or autobahn's PMCE
+   * options are set; `null` turns it off. Default `'deflate'`.
+   */
+  compression?: 'deflate' | null;
   /** Send a ping every this many seconds while open; `0` = no pings. Default `0`. */
   autoPingInterval?: number;
   /** Drop the connection when an automatic ping's pong does not come within this many seconds; `0` = no timeout. Default `0`. */
@@ -99,8 +113,8 @@ export interface ClientProtocolOptions extends CommonProtocolOptions {
   maskClientFrames?: boolean;
   /** Seconds to wait, after the closing handshake, for the server to close TCP before dropping it; `0` = no limit. Default `1`. */
   serverConnectionDropTimeout?: number;
-  /** permessage-compression offers. Reserved for the extensions work (permessage-deflate): accepted and stored, not used yet. Default `[]`. */
-  perMessageCompressionOffers?: readonly unknown[];
+  /** Autobahn's compression offers, in order (`PerMessageDeflateOffer`, `PerMessageBzip2Offer`); non-empty replaces `compression`'s default. Default `[]`. */
+  perMessageCompressionOffers?: readonly (PerMessageDeflateOffer | PerMessageBzip2Offer)[];
 }
 
 /** Every option name, both roles. */
@@ -328,6 +342,8 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
   readonly options?: Readonly<Required<ServerProtocolOptions> | Required<ClientProtocolOptions>>;
   /** The subprotocol in use, once open (`null` when none was agreed). */
   readonly protocolInUse: string | null;
+  /** The negotiated extensions once open (autobahn's `websocket_extensions_in_use`). */
+  readonly extensionsInUse: readonly (PerMessageDeflate | PerMessageBzip2 | { name: string; params: [string, string | null][] })[];
   /** Bytes written to the transport and not yet sent. */
   readonly bufferedAmount: number;
 
@@ -340,7 +356,7 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
    * Returns `false` when the send buffer is above `sendHighWaterMark`; `onDrain` follows.
    * @throws {Disconnected} when the connection is not open.
    */
-  sendMessage(payload: SendPayload, isBinary?: boolean, fragmentSize?: number | null, sync?: boolean, doNotCompress?: boolean): boolean;
+  sendMessage(payload: SendPayload | OutgoingMessage, isBinary?: boolean, fragmentSize?: number | null, sync?: boolean, doNotCompress?: boolean): boolean;
   /**
    * Sends a ping; the payload (at most 125 bytes) defaults to empty.
    * @throws {Disconnected} when the connection is not open.
@@ -641,3 +657,178 @@ export declare class Wire<Payload extends Uint8Array = Uint8Array> {
   sendFrame(opcode: Opcode, payload: Uint8Array | string, fin: boolean): Uint8Array[];
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Extensions: python-websockets' API (frame → frame transforms and their factories)
+// ---------------------------------------------------------------------------------------------
+
+/** `[name, value]`; `null` for a parameter without a value. */
+export type ExtensionParam = [string, string | null];
+
+export declare const RSV1: 4;
+export declare const RSV2: 2;
+export declare const RSV3: 1;
+
+/** A frame as extensions see it. */
+export declare class Frame {
+  static readonly OP_CONT: 0;
+  static readonly OP_TEXT: 1;
+  static readonly OP_BINARY: 2;
+  static readonly OP_CLOSE: 8;
+  static readonly OP_PING: 9;
+  static readonly OP_PONG: 10;
+  constructor(opcode: number, data: Uint8Array, flags?: { fin?: boolean; rsv1?: boolean; rsv2?: boolean; rsv3?: boolean });
+  opcode: number;
+  data: Uint8Array;
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  readonly isControl: boolean;
+  /** A copy with some fields changed. */
+  with(changes: Partial<Pick<Frame, 'opcode' | 'data' | 'fin' | 'rsv1' | 'rsv2' | 'rsv3'>>): Frame;
+}
+
+/** Thrown by a factory to decline an offer (server) or refuse a response (client). */
+export declare class NegotiationError extends Error {
+  constructor(message: string);
+}
+
+/** Thrown by `encode`/`decode` to fail the connection with this close code (1002, 1007, 1009, 1010, 1011). */
+export declare class ExtensionError extends Error {
+  constructor(message: string, closeCode?: number);
+  closeCode: number;
+}
+
+/** One negotiated extension of one connection. */
+export declare class Extension {
+  get name(): string;
+  /** The RSV bits it sets on frames it sends (`RSV1 | RSV2 | RSV3`). Default 0. */
+  get rsvBits(): number;
+  encode(frame: Frame): Frame;
+  /** `maxSize`: what is left of the message size budget (null: unlimited). */
+  decode(frame: Frame, options: { maxSize: number | null }): Frame;
+}
+
+export declare class ServerExtensionFactory {
+  get name(): string;
+  /** Returns `[responseParams, extension]`, or throws `NegotiationError` to decline. */
+  processRequestParams(params: ExtensionParam[], accepted: Extension[]): [ExtensionParam[], Extension];
+}
+
+export declare class ClientExtensionFactory {
+  get name(): string;
+  getRequestParams(): ExtensionParam[];
+  /** Returns the extension, or throws `NegotiationError` (the handshake fails). */
+  processResponseParams(params: ExtensionParam[], accepted: Extension[]): Extension;
+}
+
+/** permessage-deflate settings (RFC 7692 names in camelCase). */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  /** 8-15, or null for no limit. */
+  serverMaxWindowBits?: number | null;
+  /** 8-15, `true` (client: offer without a value), or null. */
+  clientMaxWindowBits?: number | true | null;
+  /** zlib's knobs: `level` 0-9 (default 6), `memLevel` 1-9 (default 8). */
+  compressSettings?: { level?: number; memLevel?: number };
+  /** Messages shorter than this many bytes go uncompressed. Default 0. */
+  threshold?: number;
+}
+
+/** The built-in permessage-deflate, server side (runs in the core). */
+export declare class ServerPerMessageDeflateFactory extends ServerExtensionFactory {
+  constructor(options?: PerMessageDeflateOptions & { clientMaxWindowBits?: number | null });
+  readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
+}
+
+/** The built-in permessage-deflate, client side (runs in the core). */
+export declare class ClientPerMessageDeflateFactory extends ClientExtensionFactory {
+  constructor(options?: PerMessageDeflateOptions);
+  readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extensions: autobahn's per-message compression (PMCE) classes
+// ---------------------------------------------------------------------------------------------
+
+/** Offer parameters as autobahn gives them (`{name: [value | true]}`) or as `[[name, value | null]]`. */
+export type PmceParams = Record<string, (string | true)[]> | ExtensionParam[];
+
+export declare class PerMessageDeflateOffer {
+  static readonly EXTENSION_NAME: 'permessage-deflate';
+  constructor(acceptNoContextTakeover?: boolean, acceptMaxWindowBits?: boolean, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number);
+  static parse(params: PmceParams): PerMessageDeflateOffer;
+  acceptNoContextTakeover: boolean;
+  acceptMaxWindowBits: boolean;
+  requestNoContextTakeover: boolean;
+  requestMaxWindowBits: number;
+  getExtensionString(): string;
+}
+
+export declare class PerMessageDeflateOfferAccept {
+  constructor(offer: PerMessageDeflateOffer, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null);
+  offer: PerMessageDeflateOffer;
+  getExtensionString(): string;
+}
+
+export declare class PerMessageDeflateResponse {
+  constructor(clientMaxWindowBits: number, clientNoContextTakeover: boolean, serverMaxWindowBits: number, serverNoContextTakeover: boolean);
+  static parse(params: PmceParams): PerMessageDeflateResponse;
+  clientMaxWindowBits: number;
+  clientNoContextTakeover: boolean;
+  serverMaxWindowBits: number;
+  serverNoContextTakeover: boolean;
+}
+
+export declare class PerMessageDeflateResponseAccept {
+  constructor(response: PerMessageDeflateResponse, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null);
+  response: PerMessageDeflateResponse;
+}
+
+/** A negotiated permessage-deflate, as `extensionsInUse` lists it. */
+export declare class PerMessageDeflate {
+  static readonly EXTENSION_NAME: 'permessage-deflate';
+  readonly name: 'permessage-deflate';
+  isServer: boolean;
+  serverNoContextTakeover: boolean;
+  clientNoContextTakeover: boolean;
+  serverMaxWindowBits: number;
+  clientMaxWindowBits: number;
+}
+
+export declare class PerMessageBzip2Offer {
+  static readonly EXTENSION_NAME: 'permessage-bzip2';
+  constructor(acceptMaxCompressLevel?: boolean, requestMaxCompressLevel?: number);
+  static parse(params: PmceParams): PerMessageBzip2Offer;
+  acceptMaxCompressLevel: boolean;
+  requestMaxCompressLevel: number;
+  getExtensionString(): string;
+}
+
+export declare class PerMessageBzip2OfferAccept {
+  constructor(offer: PerMessageBzip2Offer, requestMaxCompressLevel?: number, compressLevel?: number | null);
+  offer: PerMessageBzip2Offer;
+  getExtensionString(): string;
+}
+
+export declare class PerMessageBzip2Response {
+  constructor(clientMaxCompressLevel: number, serverMaxCompressLevel: number);
+  static parse(params: PmceParams): PerMessageBzip2Response;
+  clientMaxCompressLevel: number;
+  serverMaxCompressLevel: number;
+}
+
+export declare class PerMessageBzip2ResponseAccept {
+  constructor(response: PerMessageBzip2Response, compressLevel?: number | null);
+  response: PerMessageBzip2Response;
+}
+
+export declare class PerMessageBzip2 {
+  static readonly EXTENSION_NAME: 'permessage-bzip2';
+  readonly name: 'permessage-bzip2';
+  isServer: boolean;
+  serverMaxCompressLevel: number;
+  clientMaxCompressLevel: number;
+}

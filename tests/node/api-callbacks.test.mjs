@@ -60,7 +60,9 @@ test('server: onConnecting(details), onConnect(request) with every ConnectionReq
   // No onConnect answer: the first offered subprotocol the factory supports, in the client's order.
   assert.equal(protocol.protocolInUse, 'p1');
   assert.equal(ws.protocol, 'p1');
-  assert.equal(ws.extensions, '', 'no extension negotiated');
+  // Compression is on by default (as in python-websockets); ws offers it by default too.
+  assert.equal(ws.extensions, 'permessage-deflate');
+  assert.deepEqual(protocol.extensionsInUse.map((e) => e.name), ['permessage-deflate']);
 });
 
 test('client: onConnecting(details), onConnect(response), onOpen, onMessage', async (t) => {

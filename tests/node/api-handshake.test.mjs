@@ -148,7 +148,7 @@ const BAD_RESPONSES = [
   ['a non-101 status', () => 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n', /403/],
   ['a wrong Sec-WebSocket-Accept', () => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n', /accept/i],
   ['a subprotocol that was not offered', (key) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: other\r\n\r\n`, /protocol/i],
-  ['an extension that was not offered', (key) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`, /extension/i],
+  ['an extension that was not offered', (key) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Extensions: x-not-offered\r\n\r\n`, /extension/i],
   ['no Upgrade header', (key) => `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`, /upgrade/i],
   ['not HTTP at all', () => 'SSH-2.0-OpenSSH_9.0\r\n\r\n', /./],
 ];

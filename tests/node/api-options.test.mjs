@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { WebSocketServerFactory, WebSocketClientFactory, PROTOCOL_OPTIONS } from '../../pkg/node.mjs';
+import {
+  WebSocketServerFactory, WebSocketClientFactory, PROTOCOL_OPTIONS, PerMessageDeflateOffer, ServerPerMessageDeflateFactory, ClientPerMessageDeflateFactory,
+} from '../../pkg/node.mjs';
 import { startServer, startClient, cleanup, wsOpen, next, sleep, closeArgs, within } from './support/api.mjs';
 import { rawClient, rawServer, closePayload } from './support/raw.mjs';
 
@@ -29,6 +31,8 @@ const SERVER_DEFAULTS = {
   openHandshakeTimeout: 5,
   closeHandshakeTimeout: 1,
   tcpNoDelay: true,
+  extensions: [],
+  compression: 'deflate',
   perMessageCompressionAccept: null,
   autoPingInterval: 0,
   autoPingTimeout: 0,
@@ -58,6 +62,8 @@ const CLIENT_DEFAULTS = {
   serverConnectionDropTimeout: 1,
   tcpNoDelay: true,
   perMessageCompressionOffers: [],
+  extensions: [],
+  compression: 'deflate',
   perMessageCompressionAccept: null,
   autoPingInterval: 0,
   autoPingTimeout: 0,
@@ -92,7 +98,10 @@ const VALUES = {
   closeHandshakeTimeout: [0, [-0.1, null]],
   serverConnectionDropTimeout: [2.5, [-1]],
   tcpNoDelay: [false, [0]],
-  perMessageCompressionOffers: [[], [null, {}]],
+  perMessageCompressionOffers: [[new PerMessageDeflateOffer()], [null, {}, [{}], ['permessage-deflate']]],
+  compression: [null, ['gzip', false, undefined]],
+  // Each role takes its own factories (a server factory on a client is a bad value).
+  extensions: [{ server: [new ServerPerMessageDeflateFactory()], client: [new ClientPerMessageDeflateFactory()] }, [null, [{}], [{ name: 'x' }], ['permessage-deflate']]],
   perMessageCompressionAccept: [() => null, ['fn', {}]],
   autoPingInterval: [0.5, [-1]],
   autoPingTimeout: [0.5, [-0.5]],
@@ -110,9 +119,12 @@ test('the validation table covers every option', () => {
   assert.deepEqual(Object.keys(VALUES).sort(), Object.keys(PROTOCOL_OPTIONS).sort());
 });
 
-for (const [name, [good, bads]] of Object.entries(VALUES)) {
+for (const [name, [goods, badValues]] of Object.entries(VALUES)) {
   const roles = [['server', WebSocketServerFactory, SERVER_DEFAULTS], ['client', WebSocketClientFactory, CLIENT_DEFAULTS]];
   for (const [role, Factory, defaults] of roles) {
+    const good = goods?.constructor === Object ? goods[role] : goods;
+    const otherRole = role === 'server' ? 'client' : 'server';
+    const bads = goods?.constructor === Object ? [...badValues, goods[otherRole]] : badValues;
     if (name in defaults) {
       test(`${role} option ${name}: accepts ${typeof good === 'function' ? 'a function' : JSON.stringify(good)}, rejects bad values naming the option`, () => {
         const factory = new Factory();

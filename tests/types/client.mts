@@ -74,6 +74,8 @@ const every: Required<ClientProtocolOptions> = {
   tcpNoDelay: true,
   perMessageCompressionOffers: [],
   perMessageCompressionAccept: null,
+  extensions: [],
+  compression: 'deflate',
   autoPingInterval: 0,
   autoPingTimeout: 0,
   autoPingSize: 4,

@@ -157,6 +157,8 @@ const every: Required<ServerProtocolOptions> = {
   closeHandshakeTimeout: 1,
   tcpNoDelay: true,
   perMessageCompressionAccept: null,
+  extensions: [],
+  compression: 'deflate',
   autoPingInterval: 0,
   autoPingTimeout: 0,
   autoPingSize: 4,

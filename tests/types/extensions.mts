@@ -1,0 +1,80 @@
+// The extension API's types: a user-defined extension and its factories (python-websockets'
+// shape), the built-in deflate factories, autobahn's PMCE classes and the options using them.
+import {
+  ClientExtensionFactory,
+  ClientPerMessageDeflateFactory,
+  Extension,
+  ExtensionError,
+  Frame,
+  NegotiationError,
+  PerMessageDeflate,
+  PerMessageDeflateOffer,
+  PerMessageDeflateOfferAccept,
+  PerMessageDeflateResponse,
+  PerMessageDeflateResponseAccept,
+  PerMessageBzip2Offer,
+  RSV2,
+  ServerExtensionFactory,
+  ServerPerMessageDeflateFactory,
+  WebSocketClientFactory,
+  WebSocketServerFactory,
+  WebSocketServerProtocol,
+  type ExtensionParam,
+} from 'wasmsocket';
+import { expectType } from './assert.mjs';
+
+class Xor extends Extension {
+  override get name() { return 'x-xor'; }
+  override get rsvBits() { return RSV2; }
+  override encode(frame: Frame): Frame {
+    return frame.isControl ? frame : frame.with({ data: frame.data.map((b) => b ^ 0x55), rsv2: frame.opcode !== Frame.OP_CONT });
+  }
+  override decode(frame: Frame, { maxSize }: { maxSize: number | null }): Frame {
+    if (maxSize !== null && frame.data.length > maxSize) throw new ExtensionError('too big', 1009);
+    return frame.isControl ? frame : frame.with({ data: frame.data.map((b) => b ^ 0x55), rsv2: false });
+  }
+}
+
+class ServerXor extends ServerExtensionFactory {
+  override get name() { return 'x-xor'; }
+  override processRequestParams(params: ExtensionParam[], accepted: Extension[]): [ExtensionParam[], Extension] {
+    if (params.length > 0 || accepted.some((e) => e.name === 'x-xor')) throw new NegotiationError('unexpected');
+    return [[], new Xor()];
+  }
+}
+
+class ClientXor extends ClientExtensionFactory {
+  override get name() { return 'x-xor'; }
+  override getRequestParams(): ExtensionParam[] { return [['mode', null]]; }
+  override processResponseParams(): Extension { return new Xor(); }
+}
+
+const server = new WebSocketServerFactory('ws://127.0.0.1:9001');
+server.setProtocolOptions({ extensions: [new ServerXor(), new ServerPerMessageDeflateFactory({ serverMaxWindowBits: 10, compressSettings: { level: 9, memLevel: 4 } })] });
+server.setProtocolOptions({ compression: null });
+server.setProtocolOptions({
+  perMessageCompressionAccept: (offers: PerMessageDeflateOffer[]) => {
+    const offer = offers.find((o) => o instanceof PerMessageDeflateOffer);
+    return offer ? new PerMessageDeflateOfferAccept(offer, true, 10) : null;
+  },
+});
+
+const client = new WebSocketClientFactory('ws://127.0.0.1:9001');
+client.setProtocolOptions({ extensions: [new ClientXor(), new ClientPerMessageDeflateFactory({ clientMaxWindowBits: true, threshold: 128 })] });
+client.setProtocolOptions({ perMessageCompressionOffers: [new PerMessageDeflateOffer(true, true, false, 12), new PerMessageBzip2Offer()] });
+client.setProtocolOptions({ perMessageCompressionAccept: (response: PerMessageDeflateResponse) => new PerMessageDeflateResponseAccept(response) });
+
+expectType<string>(PerMessageDeflateOffer.parse([['client_max_window_bits', null]]).getExtensionString());
+expectType<PerMessageDeflateOffer>(PerMessageDeflateOffer.parse({ server_max_window_bits: ['10'] }));
+
+class Show extends WebSocketServerProtocol {
+  override onOpen() {
+    for (const ext of this.extensionsInUse) {
+      if (ext instanceof PerMessageDeflate) expectType<number>(ext.serverMaxWindowBits);
+    }
+  }
+}
+server.protocol = Show;
+
+// @ts-expect-error compression is 'deflate' or null
+server.setProtocolOptions({ compression: 'gzip' });
