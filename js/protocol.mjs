@@ -67,7 +67,7 @@ export class WebSocketProtocol {
    * PerMessageDeflate / PerMessageBzip2 objects, `{name, params}` for others.
    */
   get extensionsInUse() {
-    if (this.state !== State.OPEN && this.state !== State.CLOSING) return [];
+    if (this.state === State.CONNECTING) return [];
     this.#extensionsInUse ??= (this.wire.core.extensions() ?? []).map((e) => inUse(this.role === 'server', e));
     return this.#extensionsInUse;
   }
