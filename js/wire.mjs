@@ -1,15 +1,15 @@
 // The JS half of the wasm boundary: copies bytes into and out of wasm memory and decodes the
-// batched event records of src/wasm.rs. It imports nothing runtime-specific, so Node, Deno and
+// batched event records of src/wasm/mod.rs. It imports nothing runtime-specific, so Node, Deno and
 // browsers share it; transports (sockets, timers) live in the layers above.
 //
-// Copies per message are counted in src/wasm.rs. Here: `receive` makes copy 1 (chunk → wasm
+// Copies per message are counted in src/wasm/mod.rs. Here: `receive` makes copy 1 (chunk → wasm
 // input) and copy 3 (message → fresh array for the application); `send*` either takes the
 // header-only path (no payload copy above 16 KiB, one copy behind the header below) or copies
 // into staging and back out.
 
 import { Connection, wasmMemory } from '../wasm/wasmsocket.js';
 
-/** Event kinds, as in src/wasm.rs `kind`. */
+/** Event kinds, as in src/wasm/mod.rs `kind`. */
 export const Kind = Object.freeze({
   TEXT: 1, BINARY: 2, FRAME: 3, PING: 4, PONG: 5, CLOSE: 6,
   REQUEST: 7, HTTP_REQUEST: 8, REJECTED: 9, OPEN: 10, HANDSHAKE_FAILED: 11,
@@ -17,7 +17,7 @@ export const Kind = Object.freeze({
 
 export const Opcode = Object.freeze({ CONTINUATION: 0, TEXT: 1, BINARY: 2 });
 
-/** Bits of `core.status()`, as in src/wasm.rs `status`. */
+/** Bits of `core.status()`, as in src/wasm/mod.rs `status`. */
 export const Status = Object.freeze({
   OUTPUT_PENDING: 1, CLOSE_EXPECTED: 2, CLOSE_TRANSPORT: 4, CLOSE_SENT: 8,
   CLOSE_RECEIVED: 16, FAILED: 32, WAS_CLEAN: 64, HELD: 128,

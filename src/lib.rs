@@ -6,7 +6,7 @@
 //! ([`Connection::take_output`]). Timers belong to the I/O layer; the core only says
 //! when one is due ([`Connection::close_expected`]).
 //!
-//! The JavaScript layer reaches it through `src/wasm.rs`, the only JS-aware module.
+//! The JavaScript layer reaches it through `src/wasm/`, the only JS-aware module.
 
 pub mod close;
 pub mod config;
