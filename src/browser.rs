@@ -124,7 +124,7 @@ impl BrowserSocket {
     /// `Error` naming the rule, before the browser sees it. Without a code the close frame
     /// carries none (the peer sees 1005).
     pub fn close(&self, code: Option<f64>, reason: Option<String>) -> Result<(), JsError> {
-        let code = check_close(code, reason.as_deref()).map_err(|message| JsError::new(&message))?;
+        let code = check_close(code, reason.as_deref()).map_err(JsError::new)?;
         let result = match (code, reason) {
             (None, _) => self.socket.close(),
             (Some(code), None) => self.socket.close_with_code(code),
@@ -172,18 +172,19 @@ impl Drop for BrowserSocket {
 
 /// The browser's close rules, checked here so a bad call gets a message naming the rule
 /// (the browser would throw an `InvalidAccessError` or `SyntaxError` DOMException).
-fn check_close(code: Option<f64>, reason: Option<&str>) -> Result<Option<u16>, String> {
+/// (Messages without the bad value: formatting an f64 would add kilobytes of wasm.)
+fn check_close(code: Option<f64>, reason: Option<&str>) -> Result<Option<u16>, &'static str> {
     let code = match code {
         None => None,
         Some(c) if c == 1000.0 || (c.fract() == 0.0 && (3000.0..=4999.0).contains(&c)) => Some(c as u16),
-        Some(c) => return Err(format!("close code must be 1000 or within 3000-4999 in a browser, got {c}")),
+        Some(_) => return Err("close code must be 1000 or within 3000-4999 in a browser"),
     };
     if let Some(reason) = reason {
         if code.is_none() {
-            return Err("a close reason needs a close code".into());
+            return Err("a close reason needs a close code");
         }
         if reason.len() > 123 {
-            return Err(format!("close reason must be at most 123 UTF-8 bytes, got {}", reason.len()));
+            return Err("close reason must be at most 123 UTF-8 bytes");
         }
     }
     Ok(code)
@@ -194,8 +195,8 @@ fn browser_error(what: &str, error: &JsValue) -> JsError {
     let detail = js_sys::Reflect::get(error, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())
-        .unwrap_or_else(|| format!("{error:?}"));
-    JsError::new(&format!("WebSocket {what} failed: {detail}"))
+        .unwrap_or_default();
+    JsError::new(&["WebSocket ", what, " failed: ", &detail].concat())
 }
 
 #[cfg(test)]

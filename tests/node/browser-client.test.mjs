@@ -263,3 +263,37 @@ test('browser client: the browser refuses a bad subprotocol list, and connectWS 
   const log = await run({ url: 'ws://127.0.0.1:9/', protocols: ['a', 'a'] });
   assert.match(log.rejected, /SyntaxError|subprotocol/i);
 });
+
+test('examples/chat-server.mjs: two pages chat through the browser client', T, async () => {
+  const { spawn } = await import('node:child_process');
+  const chat = spawn(process.execPath, [fileURLToPath(new URL('../../examples/chat-server.mjs', import.meta.url)), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    chat.stdout.on('data', (chunk) => { out += chunk; });
+    const url = await within(10_000, new Promise((resolve) => chat.stdout.on('data', () => {
+      const match = /listening on (http:\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    })), 'the chat server');
+    const pages = [await browser.newPage(), await browser.newPage()];
+    try {
+      const lines = (p) => p.evaluate(() => Array.from(document.querySelectorAll('#log div'), (d) => d.textContent));
+      for (const p of pages) {
+        await within(10_000, p.goto(url), 'the chat page');
+        await within(10_000, p.waitForFunction(() => document.querySelector('#log div')?.textContent === 'connected'), 'the page to connect');
+      }
+      await pages[0].fill('#text', 'hello from tab 1 ✓');
+      await pages[0].click('button');
+      for (const p of pages) {
+        await within(10_000, p.waitForFunction(() => document.querySelectorAll('#log div').length === 2), 'the message to arrive');
+        const [connected, said] = await lines(p);
+        assert.equal(connected, 'connected');
+        assert.match(said, /^guest-\d+: hello from tab 1 ✓$/);
+      }
+    } finally {
+      for (const p of pages) await p.close();
+    }
+  } finally {
+    chat.kill('SIGTERM');
+    await once(chat, 'exit');
+  }
+});
