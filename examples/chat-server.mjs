@@ -1,9 +1,12 @@
-// A chat room: a Node http server serves a small HTML page on GET / and WebSocket on /chat;
-// every text message a client sends goes, unchanged, to every open connection (the sender
-// included).
+// A chat room: a Node http server serves a small HTML page on GET /, the package's browser
+// entry under /pkg/ (read-only, from ../pkg/), and WebSocket on /chat; every text message a
+// client sends goes, unchanged, to every open connection (the sender included).
 //   node examples/chat-server.mjs [--port 8080] [--host 127.0.0.1]
 // Prints one line with its http:// URL once listening; open it in a few browser tabs.
 import http from 'node:http';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocketServerFactory, WebSocketServerProtocol, attachWS } from '../pkg/node.mjs';
 
@@ -14,7 +17,9 @@ const { values } = parseArgs({
   },
 });
 
-// The page uses the browser's own WebSocket; it connects back to wherever it was loaded from.
+// The page uses wasmsocket's browser client (/pkg/browser.mjs: the same WebSocketClientProtocol
+// callbacks as on Node, over the browser's own WebSocket); it connects back to wherever it was
+// loaded from.
 const PAGE = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>wasmsocket chat</title>
 <style>
@@ -27,7 +32,9 @@ const PAGE = `<!DOCTYPE html>
 <h1>wasmsocket chat</h1>
 <div id="log"></div>
 <form id="form"><input id="text" autocomplete="off" placeholder="say something" autofocus><button>Send</button></form>
-<script>
+<script type="module">
+  import { WebSocketClientFactory, WebSocketClientProtocol, connectWS, State } from '/pkg/browser.mjs';
+
   const log = document.getElementById('log');
   const show = (text, meta = false) => {
     const line = document.createElement('div');
@@ -36,21 +43,57 @@ const PAGE = `<!DOCTYPE html>
     log.append(line);
     log.scrollTop = log.scrollHeight;
   };
-  const ws = new WebSocket(new URL('/chat', location.href.replace(/^http/, 'ws')));
-  ws.onopen = () => show('connected', true);
-  ws.onmessage = (event) => show(event.data);
+  const decoder = new TextDecoder();
+
+  class ChatClient extends WebSocketClientProtocol {
+    onOpen() { show('connected', true); }
+    // Text arrives as its UTF-8 bytes (as on Node).
+    onMessage(payload, isBinary) { if (!isBinary) show(decoder.decode(payload)); }
+    onClose(wasClean, code, reason) { show('disconnected (' + code + (reason ? ': ' + reason : '') + ')', true); }
+  }
+
+  const factory = new WebSocketClientFactory(location.origin.replace(/^http/, 'ws') + '/chat');
+  factory.protocol = ChatClient;
+  const { protocol } = await connectWS(factory);
+
   // The server relays text as it is; the page puts a name in front.
   const name = 'guest-' + Math.floor(Math.random() * 1000);
-  ws.onclose = (event) => show('disconnected (' + event.code + ')', true);
   document.getElementById('form').onsubmit = (event) => {
     event.preventDefault();
     const input = document.getElementById('text');
-    if (input.value && ws.readyState === WebSocket.OPEN) ws.send(name + ': ' + input.value);
+    if (input.value && protocol.state === State.OPEN) protocol.sendMessage(name + ': ' + input.value);
     input.value = '';
   };
 </script>
 </body></html>
 `;
+
+// The package, for the page: ../pkg/, read-only; nothing outside it is reachable.
+const PKG = path.resolve(fileURLToPath(new URL('../pkg/', import.meta.url)));
+const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+async function servePackage(pathname, res) {
+  let file;
+  try {
+    file = path.resolve(PKG, `.${decodeURIComponent(pathname.slice('/pkg'.length))}`);
+  } catch {
+    file = null; // malformed %-escape
+  }
+  const type = file && file.startsWith(PKG + path.sep) ? TYPES[path.extname(file)] : undefined;
+  if (!type) return notFound(res);
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'Content-Type': `${type}${type === 'text/javascript' ? '; charset=utf-8' : ''}` });
+    res.end(body);
+  } catch {
+    notFound(res);
+  }
+}
+
+function notFound(res) {
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('Not Found');
+}
 
 // The room: every open connection.
 const room = new Set();
@@ -80,12 +123,14 @@ class ChatProtocol extends WebSocketServerProtocol {
 }
 
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) {
+  const pathname = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && (pathname === '/' || pathname === '/index.html')) {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(PAGE);
+  } else if (req.method === 'GET' && pathname.startsWith('/pkg/')) {
+    servePackage(pathname, res);
   } else {
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end('Not Found');
+    notFound(res);
   }
 });
 

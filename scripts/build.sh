@@ -23,12 +23,12 @@ wasm-opt -O3 --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-
 node -e '
   const fs = require("node:fs"), file = "pkg/wasm/wasmsocket.d.ts";
   let text = fs.readFileSync(file, "utf8");
-  const cut = text.indexOf("\nexport type InitInput"), dispose = /^ *\[Symbol\.dispose\]\(\): void;\n/m;
+  const cut = text.indexOf("\nexport type InitInput"), dispose = /^ *\[Symbol\.dispose\]\(\): void;\n/gm;
   if (cut < 0 || !dispose.test(text)) { console.error("build.sh: generated wasmsocket.d.ts changed shape; update the trim"); process.exit(1); }
   text = text.slice(0, cut + 1).replace(dispose, "");
   fs.writeFileSync(file, text + "\n// (The loader'"'"'s types, InitInput/initSync/init, are left out: the package entries load the wasm.)\n");
 '
 
-cp LICENSE pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/node.d.mts pkg/
+cp LICENSE pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/browser.d.ts pkg-template/node.d.mts pkg/
 cp -r js pkg/js
 echo "built pkg/: wasm $(stat -c %s pkg/wasm/wasmsocket_bg.wasm) bytes, gzip $(gzip -9c pkg/wasm/wasmsocket_bg.wasm | wc -c) bytes"

@@ -20,6 +20,8 @@ pub mod mask;
 mod message;
 pub mod utf8;
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 
 pub use config::{Config, Role};
 pub use connection::{Connection, Event, State};

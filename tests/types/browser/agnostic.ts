@@ -34,7 +34,7 @@ server.setProtocolOptions({ maxConnections: 100, allowedOrigins: ['https://examp
 server.handleUpgrade;
 
 const client = new WebSocketClientFactory(createUrl('127.0.0.1', 9001), { protocols: ['chat'] });
-client.setProtocolOptions({ autoPingInterval: 30 });
+client.setProtocolOptions({ openHandshakeTimeout: 30 }); // the browser client takes only the options that apply in a browser
 const [isSecure] = parseUrl(client.url);
 console.log(isSecure, VERSION);
 
