@@ -24,7 +24,21 @@ export class Disconnected extends Error {
 const textEncoder = new TextEncoder();
 const EOF = Symbol('EOF');
 
-function toBytes(payload, what) {
+/** `sendClose`'s argument rules (autobahn's): code 1000 or 3000–4999; a reason needs a code and fits in 123 UTF-8 bytes. */
+export function checkCloseArguments(code, reason) {
+  if (code !== null && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+    throw new RangeError(`close code must be 1000 or within 3000-4999, got ${code}`);
+  }
+  if (reason !== null) {
+    if (code === null) throw new TypeError('a close reason needs a close code');
+    if (typeof reason !== 'string') throw new TypeError('close reason must be a string');
+    const length = textEncoder.encode(reason).length;
+    if (length > 123) throw new RangeError(`close reason must be at most 123 UTF-8 bytes, got ${length}`);
+  }
+}
+
+/** A payload as bytes (strings as UTF-8). */
+export function toBytes(payload, what) {
   if (payload === null || payload === undefined) return new Uint8Array(0);
   if (typeof payload === 'string') return textEncoder.encode(payload);
   if (payload instanceof Uint8Array) return payload;
@@ -487,15 +501,7 @@ export class WebSocketProtocol {
    * one still connecting drops it.
    */
   sendClose(code = null, reason = null) {
-    if (code !== null && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-      throw new RangeError(`close code must be 1000 or within 3000-4999, got ${code}`);
-    }
-    if (reason !== null) {
-      if (code === null) throw new TypeError('a close reason needs a close code');
-      if (typeof reason !== 'string') throw new TypeError('close reason must be a string');
-      const length = textEncoder.encode(reason).length;
-      if (length > 123) throw new RangeError(`close reason must be at most 123 UTF-8 bytes, got ${length}`);
-    }
+    checkCloseArguments(code, reason);
     if (this.state === State.CONNECTING) return this.dropConnection('closed before the connection opened');
     if (this.state !== State.OPEN) return undefined;
     this.wire.core.sendClose(code ?? undefined, reason ?? '');

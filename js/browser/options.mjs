@@ -21,6 +21,8 @@ const WHY_NOT = {
   serverConnectionDropTimeout: 'the browser manages the TCP connection',
   tcpNoDelay: 'the browser manages the TCP connection',
   perMessageCompressionOffers: 'the browser negotiates permessage-deflate itself',
+  extensions: 'the browser negotiates extensions itself',
+  compression: 'the browser negotiates permessage-deflate itself',
   perMessageCompressionAccept: 'the browser negotiates permessage-deflate itself',
   autoPingInterval: 'a page cannot send pings (the browser answers the server\'s)',
   autoPingTimeout: 'a page cannot send pings (the browser answers the server\'s)',

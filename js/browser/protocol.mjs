@@ -6,23 +6,13 @@
 // with a clear error (pings). Events are delivered in order, one at a time: while an async
 // callback runs, later events wait in a queue (the browser cannot pause a WebSocket).
 
-import { State, Disconnected } from '../protocol.mjs';
+import { State, Disconnected, checkCloseArguments, toBytes } from '../protocol.mjs';
 import { ConnectionResponse } from '../types.mjs';
 
-const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 /** How often a blocked sender checks whether the browser's buffer drained (it has no event for it). */
 const DRAIN_POLL_MS = 20;
 const NO_PINGS = 'a page cannot send pings or pongs (the browser answers the server\'s pings itself)';
-
-function toBytes(payload, what) {
-  if (payload === null || payload === undefined) return new Uint8Array(0);
-  if (typeof payload === 'string') return encoder.encode(payload);
-  if (payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  throw new TypeError(`${what} must be a Uint8Array, ArrayBuffer or string, got ${typeof payload}`);
-}
 
 export class WebSocketClientProtocol {
   // ----- callbacks: override in your protocol class -----
@@ -325,15 +315,7 @@ export class WebSocketClientProtocol {
    * one still connecting drops it.
    */
   sendClose(code = null, reason = null) {
-    if (code !== null && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-      throw new RangeError(`close code must be 1000 or within 3000-4999, got ${code}`);
-    }
-    if (reason !== null) {
-      if (code === null) throw new TypeError('a close reason needs a close code');
-      if (typeof reason !== 'string') throw new TypeError('close reason must be a string');
-      const length = encoder.encode(reason).length;
-      if (length > 123) throw new RangeError(`close reason must be at most 123 UTF-8 bytes, got ${length}`);
-    }
+    checkCloseArguments(code, reason);
     if (this.state === State.CONNECTING) return this.dropConnection('closed before the connection opened');
     this.#syncState();
     if (this.state !== State.OPEN) return undefined;
