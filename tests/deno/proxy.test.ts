@@ -5,7 +5,7 @@ import { assert, assertEquals } from './support/assert.ts';
 import { WebSocketServerFactory, WebSocketServerProtocol, WebSocketClientFactory, WebSocketClientProtocol, listenWS, connectWS } from '../../pkg/deno.mjs';
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: number;
+  let timer: ReturnType<typeof setTimeout>;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms); });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
