@@ -1,5 +1,5 @@
 // Drives the Autobahn testsuite's fuzzingserver with our client on Node (the logic, shared with
-// the Deno entry autobahn-client.ts, is in autobahn-driver.mjs).
+// the Deno entry autobahn-client.ts, is in shared/autobahn-driver.mjs).
 //   node examples/autobahn-client.mjs [ws://127.0.0.1:9001] [agent] [--case-timeout SECONDS]
 // scripts/autobahn.sh starts the fuzzingserver and runs this. Each case is bounded by
 // --case-timeout (default 60 s) so a hang cannot stall CI; a timed-out case is dropped and
@@ -7,7 +7,7 @@
 // 1 when the fuzzingserver could not be reached or a case timed out.
 import { parseArgs } from 'node:util';
 import { WebSocketClientFactory, WebSocketClientProtocol, State, connectWS } from '../pkg/node.mjs';
-import { driveFuzzingServer } from './autobahn-driver.mjs';
+import { driveFuzzingServer } from './shared/autobahn-driver.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

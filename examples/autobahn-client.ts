@@ -1,10 +1,10 @@
 // Drives the Autobahn testsuite's fuzzingserver with our client on Deno (the logic, shared with
-// the Node entry autobahn-client.mjs, is in autobahn-driver.mjs). Same arguments and output:
+// the Node entry autobahn-client.mjs, is in shared/autobahn-driver.mjs). Same arguments and output:
 //   deno run --allow-net=127.0.0.1 examples/autobahn-client.ts [ws://127.0.0.1:9001] [agent] [--case-timeout SECONDS]
 // scripts/autobahn.sh runs it with AUTOBAHN_CLIENT_CMD. Exits 0 when every case ran, 1 when
 // the fuzzingserver could not be reached or a case timed out.
 import { WebSocketClientFactory, WebSocketClientProtocol, State, connectWS } from '../pkg/deno.mjs';
-import { driveFuzzingServer } from './autobahn-driver.mjs';
+import { driveFuzzingServer } from './shared/autobahn-driver.mjs';
 
 const positionals: string[] = [];
 let caseTimeout = '60';

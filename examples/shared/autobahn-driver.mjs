@@ -1,5 +1,5 @@
 // Drives the Autobahn testsuite's fuzzingserver with our client, on any runtime: the entries
-// (autobahn-client.mjs on Node, autobahn-client.ts on Deno) parse the flags and pass in their
+// (../autobahn-client.mjs on Node, ../autobahn-client.ts on Deno) parse the flags and pass in their
 // runtime's API. Asks for the number of cases, runs each case in turn, echoing every message
 // back exactly as received (text as text, binary as binary), then asks the fuzzingserver to
 // write its reports. Each case is bounded by `caseTimeout` seconds so a hang cannot stall CI;
