@@ -22,7 +22,7 @@ function parseArgs(args: string[]) {
 const values = parseArgs(Deno.args);
 
 class EchoProtocol extends WebSocketServerProtocol {
-  onMessage(payload: Uint8Array, isBinary: boolean) {
+  override onMessage(payload: Uint8Array, isBinary: boolean) {
     this.sendMessage(payload, isBinary);
   }
 }

@@ -1,4 +1,4 @@
-// @ts-self-types="./index.d.ts"
+// @ts-self-types="./deno.d.mts"
 // Deno entry: the source-phase import puts the .wasm in the module graph, so no
 // --allow-read permission is needed to load it.
 import source wasmModule from './wasm/wasmsocket_bg.wasm';

@@ -6,6 +6,7 @@
 #
 #   server: node examples/echo-server.mjs on 127.0.0.1, tested by wstest's fuzzingclient
 #   client: wstest's fuzzingserver on 127.0.0.1, driven by node examples/autobahn-client.mjs
+#           (or AUTOBAHN_CLIENT_CMD)
 #
 # Environment:
 #   AUTOBAHN_CASES    sections/cases to run, comma- or space-separated: "1-10" (default),
@@ -15,6 +16,9 @@
 #   AUTOBAHN_SERVER_CMD  the echo server for server mode, given --port P --host 127.0.0.1 and
 #                     expected to print "listening on ws://..." (default: node examples/echo-server.mjs).
 #                     The Deno one: "node_modules/.bin/deno run --no-check --allow-net=127.0.0.1 examples/echo-server.ts"
+#   AUTOBAHN_CLIENT_CMD  the fuzzingserver driver for client mode, given the fuzzingserver's URL and
+#                     the agent name (default: node examples/autobahn-client.mjs).
+#                     The Deno one: "node_modules/.bin/deno run --no-check --allow-net=127.0.0.1 examples/autobahn-client.ts"
 #
 # The testsuite is Python 2 only: it needs pyenv's 2.7.18 (this script does not build Python)
 # and installs autobahntestsuite from PyPI into $AUTOBAHN_DIR/py2lib on first use.
@@ -171,7 +175,10 @@ EOF
     echo "autobahn: the fuzzingserver did not start:" >&2; tail -20 "$out/wstest.log" >&2; return 1
   fi
   local rc=0
-  timeout "$TIMEOUT" node examples/autobahn-client.mjs "ws://127.0.0.1:$port" wasmsocket || rc=$?
+  echo "autobahn: client mode: driven by ${AUTOBAHN_CLIENT_CMD:-node examples/autobahn-client.mjs}"
+  # Word-split on purpose: a command with its arguments.
+  # shellcheck disable=SC2086
+  timeout "$TIMEOUT" ${AUTOBAHN_CLIENT_CMD:-node examples/autobahn-client.mjs} "ws://127.0.0.1:$port" wasmsocket || rc=$?
   stop "$pid"
   TIMES+=("client $((SECONDS - start)) s")
   echo "autobahn: client mode took $((SECONDS - start)) s (fuzzingserver log: $out/wstest.log)"

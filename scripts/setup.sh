@@ -41,6 +41,17 @@ if ! npm ls --depth=0 >/dev/null 2>&1; then
   step "npm install (locked dev tools)"
   npm install --no-audit --no-fund --no-save --loglevel=error
 fi
+# Bun (the Node entry and transport run on it unchanged; scripts/test.sh runs Autobahn 1-7
+# against examples/echo-server.mjs on Bun). Pinned, in its own prefix outside the project's
+# node_modules so `npm ls` above stays clean; the npm package ships the linux-x64 binary as
+# an optional dependency (@oven/bun-linux-x64), so nothing downloads from GitHub.
+BUN_VERSION=1.4.5
+BUN_PREFIX=${WASMSOCKET_BUN_PREFIX:-$HOME/.cache/wasmsocket/bun}
+if [ "$("$BUN_PREFIX/node_modules/.bin/bun" --version 2>/dev/null)" != "$BUN_VERSION" ]; then
+  step "bun $BUN_VERSION (npm, into $BUN_PREFIX)"
+  mkdir -p "$BUN_PREFIX"
+  npm install --prefix "$BUN_PREFIX" --no-audit --no-fund --no-save --loglevel=error "bun@$BUN_VERSION"
+fi
 # Python interop peers (tests/interop/): websockets and autobahn, pinned in requirements.txt,
 # in a venv of the machine's Python 3.11. A stamp of the requirements' hash skips the reinstall.
 VENV=.venv-interop

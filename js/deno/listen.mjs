@@ -1,6 +1,6 @@
 // autobahn.twisted's listenWS and connectWS for Deno: TCP, TLS and Unix sockets over Deno's
 // own API (Deno.listen, Deno.listenTls, Deno.connect, Deno.connectTls). Same shapes as the
-// Node versions in ../node/listen.mjs. No node: imports.
+// Node versions in ../node/listen.mjs, HTTP CONNECT proxies included. No node: imports.
 
 import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
@@ -99,13 +99,13 @@ function listenerHandle(factory, listener, socketPath, isSecure, served, accepti
 }
 
 /**
- * Connects to the factory's URL (ws://, wss://, ws://unix:/path). `tls` takes { caCerts }
- * (or Node's { ca }) for a private CA; `timeout` (seconds) bounds the TCP/TLS connect.
- * Resolves once connected (the WebSocket handshake then runs; see onOpen) to
+ * Connects to the factory's URL (ws://, wss://, ws://unix:/path), through `factory.proxy` with
+ * HTTP CONNECT if set. `tls` takes { caCerts } (or Node's { ca }) for a private CA and
+ * { hostname } for the name to verify; `timeout` (seconds) bounds the TCP/TLS connect, the
+ * proxy's CONNECT included. Resolves once connected (the WebSocket handshake then runs; see onOpen) to
  * { protocol, close(code?, reason?) }.
  */
 export async function connectWS(factory, { tls = {}, timeout = 10 } = {}) {
-  if (factory.proxy) throw new TypeError('connectWS: HTTP CONNECT proxies are not supported on Deno yet');
   const socketPath = unixPath(factory);
   const conn = await withTimeout(openConn(factory, socketPath, tls ?? {}), timeout, `connecting to ${factory.url}`);
   // A Unix socket client has no remote address: its peer is the socket path.
@@ -118,9 +118,11 @@ async function openConn(factory, socketPath, tls) {
     if (factory.isSecure) throw new TypeError('connectWS: TLS over a Unix socket is not supported on Deno');
     return Deno.connect({ transport: 'unix', path: socketPath });
   }
-  if (!factory.isSecure) return Deno.connect({ hostname: factory.host, port: factory.port });
+  const tunnel = factory.proxy ? await proxyTunnel(factory.proxy, factory.host, factory.port) : null;
+  if (!factory.isSecure) return tunnel ?? Deno.connect({ hostname: factory.host, port: factory.port });
   const ca = tls.caCerts ?? (tls.ca === undefined ? undefined : [tls.ca].flat().map(pem));
-  const conn = await Deno.connectTls({ hostname: tls.hostname ?? factory.host, port: factory.port, ...(ca ? { caCerts: ca } : {}) });
+  const options = { hostname: tls.hostname ?? factory.host, ...(ca ? { caCerts: ca } : {}) };
+  const conn = tunnel ? await Deno.startTls(tunnel, options) : await Deno.connectTls({ ...options, port: factory.port });
   try {
     await conn.handshake();
   } catch (error) {
@@ -128,6 +130,34 @@ async function openConn(factory, socketPath, tls) {
     throw error;
   }
   return conn;
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/** Opens a TCP tunnel through an HTTP proxy (CONNECT host:port); resolves to the Deno.Conn. */
+async function proxyTunnel(proxy, host, port) {
+  const conn = await Deno.connect({ hostname: proxy.host, port: proxy.port });
+  try {
+    const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const request = new TextEncoder().encode(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    for (let at = 0; at < request.length;) at += await conn.write(request.subarray(at));
+    // Byte by byte up to the blank line: whatever follows belongs to the tunnel (a TLS
+    // handshake or the WebSocket's), and a Deno.Conn cannot take bytes back.
+    const head = new Uint8Array(16384);
+    let length = 0;
+    while (!(length >= 4 && head[length - 4] === 13 && head[length - 3] === 10 && head[length - 2] === 13 && head[length - 1] === 10)) {
+      if (length === head.length) throw new Error('proxy response head too large');
+      const n = await conn.read(head.subarray(length, length + 1));
+      if (n === null) throw new Error(`proxy closed the connection during CONNECT ${target}`);
+      length += n;
+    }
+    const text = latin1.decode(head.subarray(0, length));
+    if (!/^HTTP\/1\.[01] 200/.test(text)) throw new Error(`proxy refused CONNECT ${target}: ${text.slice(0, text.indexOf('\r\n'))}`);
+    return conn;
+  } catch (error) {
+    try { conn.close(); } catch { /* closed */ }
+    throw error;
+  }
 }
 
 function withTimeout(promise, seconds, what) {

@@ -186,6 +186,9 @@ Deno.test('listener close: open connections get 1001 going away', async () => {
   assertEquals([clean, code], [true, 1001]);
 });
 
+// TODO(compression): once permessage-deflate is wired into JS, assert here what was negotiated.
+// Checked with Deno 2.9.6: its native client sends no Sec-WebSocket-Extensions at all, so the
+// assertion is "no extension in use (ws.extensions === '', extensionsInUse empty), echoes intact".
 Deno.test('our Deno server with Deno\'s native WebSocket client', async () => {
   const server = await echoServer((f) => f.setProtocolOptions({ echoCloseCodeReason: true }));
   const ws = new WebSocket(server.listener.url);
@@ -213,6 +216,10 @@ Deno.test('our Deno server with Deno\'s native WebSocket client', async () => {
   await within(server.listener.close(), 5000, 'listener close');
 });
 
+// TODO(compression): once permessage-deflate is wired into JS, assert the negotiation here.
+// Checked with Deno 2.9.6 and main's deflate: our client offers "permessage-deflate;
+// client_max_window_bits", Deno.upgradeWebSocket (fastwebsockets) declines it, and the
+// connection runs uncompressed (extensionsInUse empty), which this test should pin.
 Deno.test('our Deno client against Deno.upgradeWebSocket', async () => {
   const ac = new AbortController();
   const serverClosed = deferred<[number, string]>();
@@ -233,9 +240,10 @@ Deno.test('our Deno client against Deno.upgradeWebSocket', async () => {
   assertEquals(dec.decode(c.messages[0][0]), 'hi fastwebsockets');
   assertEquals([c.messages[1][0].length, c.messages[1][1], c.messages[1][0][199_999]], [200_000, true, 7]);
   c.handle.close(4100, 'done');
-  const [clean, code] = await within(c.closed, 5000, 'client onClose');
+  const [clean, code, reason] = await within(c.closed, 5000, 'client onClose');
   assert(clean, 'clean close');
-  assertEquals(code, 4100);
+  // Deno's WebSocket echoes the close code (and reason) back.
+  assertEquals([code, reason], [4100, 'done']);
   assertEquals(await within(serverClosed.promise, 5000, 'server onclose'), [4100, 'done']);
   ac.abort();
   await server.finished;
@@ -254,70 +262,6 @@ Deno.test('a reserved opcode from a raw peer: our close 1002 and onClose(false, 
   assertEquals([clean, code], [false, 1002]);
   assert(typeof reason === 'string' && reason.length > 0, `a reason: ${reason}`);
   await within(server.listener.close(), 5000, 'listener close');
-});
-
-Deno.test('backpressure: sendMessage returns false for a peer that does not read; onDrain once it does', async () => {
-  // The kernel's socket buffers absorb a few MiB first: the server sends until sendMessage
-  // returns false, and again on each onDrain, until nothing drains any more (both buffers full).
-  const drained = deferred();
-  const closed = deferred<CloseArgs>();
-  const stats = { sent: 0, falses: 0, drains: 0, flooding: true };
-  const CAP = 128 * 1024 * 1024;
-  class Flood extends WebSocketServerProtocol {
-    flood() {
-      const chunk = new Uint8Array(64 * 1024);
-      while (stats.sent < CAP) {
-        stats.sent += chunk.length;
-        if (!this.sendMessage(chunk, true)) { stats.falses++; return; }
-      }
-    }
-    onOpen() { this.flood(); }
-    onDrain() {
-      stats.drains++;
-      if (stats.flooding) return this.flood();
-      drained.resolve();
-      this.sendClose(1000);
-    }
-    onClose(...args: CloseArgs) { closed.resolve(args); }
-  }
-  const factory = new WebSocketServerFactory('ws://127.0.0.1:0');
-  factory.protocol = Flood;
-  factory.setProtocolOptions({ sendHighWaterMark: 256 * 1024 });
-  const listener = await listenWS(factory);
-  const conn = await Deno.connect({ hostname: '127.0.0.1', port: listener.port });
-  await rawHandshake(conn, listener.port);
-  // Stalled: no onDrain for 300 ms after sendMessage returned false.
-  await within((async () => {
-    let last = -1;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 300));
-      if (stats.falses > 0 && stats.drains === last) return;
-      last = stats.drains;
-    }
-  })(), 10000, 'the send buffer stays full');
-  assert(stats.sent < CAP, `stalled before ${CAP} bytes (sent ${stats.sent})`);
-  stats.flooding = false;
-  const stalledAt = stats.sent;
-  // Read everything; answer the close frame (00 88 02 03 e8 at the very end) with ours.
-  const received = await within((async () => {
-    const buf = new Uint8Array(65536);
-    let total = 0;
-    const tail = [0, 0, 0, 0];
-    for (;;) {
-      let n: number | null;
-      try { n = await conn.read(buf); } catch { n = null; }
-      if (n === null) return total;
-      total += n;
-      for (let i = Math.max(0, n - 4); i < n; i++) { tail.shift(); tail.push(buf[i]); }
-      if (tail.join() === '136,2,3,232') await writeAll(conn, maskedFrame(8, Uint8Array.of(0x03, 0xe8)));
-    }
-  })(), 20000, 'peer reads all');
-  conn.close();
-  await within(drained.promise, 5000, 'onDrain');
-  assert(received >= stalledAt, `read ${received} of ${stalledAt} bytes`);
-  const [clean, code] = await within(closed.promise, 5000, 'onClose');
-  assertEquals([clean, code], [true, 1000]);
-  await within(listener.close(), 5000, 'listener close');
 });
 
 Deno.test('open-handshake timeout: server (silent peer) and client (silent server)', async () => {
@@ -355,108 +299,4 @@ Deno.test('connectWS: a refused connection rejects', async () => {
   assert(error instanceof Error, `rejected: ${error}`);
 });
 
-// Deno's permissions for a Unix socket name its exact path (--allow-net=unix:PATH,
-// --allow-write=PATH): scripts/test.sh makes a temp dir and passes the path in
-// WASMSOCKET_UNIX_SOCKET (with --allow-env=WASMSOCKET_UNIX_SOCKET).
-Deno.test('Unix sockets: our server and client both ways', async () => {
-  let path: string | undefined;
-  try {
-    path = Deno.env.get('WASMSOCKET_UNIX_SOCKET');
-  } catch { /* no --allow-env */ }
-  if (!path) {
-    console.log('skipped: set WASMSOCKET_UNIX_SOCKET and grant --allow-net=unix:PATH --allow-write=PATH (scripts/test.sh does)');
-    return;
-  }
-  await Deno.remove(path).catch(() => {});
-  const factory = new WebSocketServerFactory(`ws://unix:${path}`);
-  const closed = deferred<CloseArgs>();
-  let serverPeer = '';
-  factory.protocol = class extends WebSocketServerProtocol {
-    onOpen() { serverPeer = this.peer; }
-    onMessage(p: Uint8Array, b: boolean) { this.sendMessage(p, b); }
-    onClose(...args: CloseArgs) { closed.resolve(args); }
-  };
-  let listener;
-  try {
-    listener = await listenWS(factory);
-  } catch (error) {
-    console.log(`skipped: Unix sockets unsupported here (${(error as Error).message})`);
-    return;
-  }
-  try {
-    assertEquals(listener.url, `ws://unix:${path}`);
-    const c = await client(listener.url);
-    await within(c.opened, 5000, 'onOpen');
-    assertEquals(c.handle.protocol.peer, `unix:${path}`);
-    assertEquals(serverPeer, `unix:${path}`);
-    const got = deferred();
-    c.onMessage(() => got.resolve());
-    c.handle.protocol.sendMessage('over unix');
-    await within(got.promise, 5000, 'echo');
-    assertEquals(dec.decode(c.messages[0][0]), 'over unix');
-    c.handle.close(4005, 'unix bye');
-    const [clean, code] = await within(c.closed, 5000, 'client onClose');
-    assertEquals([clean, code], [true, 1000]);
-    assertEquals(await within(closed.promise, 5000, 'server onClose'), [true, 4005, 'unix bye']);
-  } finally {
-    await within(listener.close(), 5000, 'listener close');
-    await Deno.remove(path).catch(() => {});
-  }
-});
-
-/** A one-day self-signed certificate for 127.0.0.1 from the openssl CLI (key and cert on stdout). */
-async function selfSigned(): Promise<{ cert: string; key: string } | null> {
-  try {
-    const out = await new Deno.Command('openssl', {
-      args: ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-addext', 'basicConstraints=critical,CA:FALSE', '-keyout', '/dev/stdout', '-out', '/dev/stdout'],
-      stdout: 'piped', stderr: 'piped',
-    }).output();
-    const text = dec.decode(out.stdout);
-    const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n/.exec(text)?.[0];
-    const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/.exec(text)?.[0];
-    return key && cert ? { key, cert } : null;
-  } catch {
-    return null;
-  }
-}
-
-Deno.test('TLS: our wss:// server and client (Deno.listenTls / Deno.connectTls with a private CA)', async () => {
-  const pair = await selfSigned();
-  if (!pair) {
-    console.log('skipped: the openssl CLI could not make a certificate');
-    return;
-  }
-  const closed = deferred<CloseArgs>();
-  let secure: boolean | null = null;
-  const factory = new WebSocketServerFactory('wss://127.0.0.1:0');
-  factory.protocol = class extends WebSocketServerProtocol {
-    onConnecting(details: any) { secure = details.isSecure; }
-    onMessage(p: Uint8Array, b: boolean) { this.sendMessage(p, b); }
-    onClose(...args: CloseArgs) { closed.resolve(args); }
-  };
-  const listener = await listenWS(factory, { port: 0, host: '127.0.0.1', tls: pair });
-  try {
-    assert(listener.url.startsWith('wss://127.0.0.1:'), listener.url);
-    const messages: Uint8Array[] = [];
-    const got = deferred();
-    const cclosed = deferred<CloseArgs>();
-    class C extends WebSocketClientProtocol {
-      onOpen() { this.sendMessage(new Uint8Array(100_000).fill(9), true); }
-      onMessage(p: Uint8Array) { messages.push(p); got.resolve(); }
-      onClose(...args: CloseArgs) { cclosed.resolve(args); }
-    }
-    const cf = new WebSocketClientFactory(listener.url);
-    cf.protocol = C;
-    const handle = await connectWS(cf, { tls: { ca: pair.cert }, timeout: 5 });
-    await within(got.promise, 5000, 'echo over TLS');
-    assertEquals([messages[0].length, messages[0][99_999]], [100_000, 9]);
-    assertEquals(secure, true);
-    handle.close(1000);
-    assertEquals((await within(cclosed.promise, 5000, 'client onClose'))[0], true);
-    assertEquals((await within(closed.promise, 5000, 'server onClose'))[0], true);
-  } finally {
-    await within(listener.close(), 5000, 'listener close');
-  }
-});
+// Backpressure, TLS and Unix sockets: tests/shared/cases.mjs (run by shared-cases.test.ts).

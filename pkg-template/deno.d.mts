@@ -1,0 +1,114 @@
+// Types of the Deno entry (deno.mjs; the exports map's `deno` condition). Everything of the
+// runtime-agnostic API (index.d.ts: payloads are `Uint8Array`s) plus the Deno transports over
+// `Deno.Conn`: listenWS, connectWS, serveConn and DenoTransport.
+//
+// Deno's own types (`Deno.Conn`, `Deno.Listener`) are global in Deno; nothing is imported.
+
+/// <reference lib="deno.ns" />
+import type * as core from './index.d.ts';
+
+export * from './index.d.ts';
+
+/** The transport of a Deno connection: a `Deno.Conn` (TCP, TLS or Unix socket). */
+export declare class DenoTransport implements core.ProtocolTransport {
+  /**
+   * `peer` overrides the peer string (an accepted Unix socket connection has no remote path:
+   * pass `'unix:/path'`). `highWaterMark` (bytes, default 64 KiB): `write` returns `false`
+   * above it.
+   */
+  constructor(conn: Deno.Conn, options?: { isSecure?: boolean; peer?: string | null; highWaterMark?: number });
+  /** The connection. */
+  readonly conn: Deno.Conn;
+  readonly isSecure: boolean;
+  readonly peer: string | null;
+  readonly highWaterMark: number;
+  /** The connection's last error, if any. */
+  error: Error | null;
+  /** Resolves once the connection is gone (after the protocol's onClose). */
+  readonly closed: Promise<void>;
+  write(chunks: Uint8Array[]): boolean;
+  cork(): void;
+  uncork(): void;
+  end(): void;
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(on: boolean): void;
+  readonly bufferedAmount: number;
+}
+
+/** PEM text, as a string or its bytes. */
+export type Pem = string | Uint8Array;
+
+/** `listenWS`'s options. */
+export interface ListenOptions {
+  /** The port to listen on (`0`: any free port). Default: the factory URL's port. */
+  port?: number;
+  /** The address to listen on. Default: the factory URL's host. */
+  host?: string;
+  /** Serve TLS (wss, `Deno.listenTls`) with this PEM certificate chain and key. Default `null` (plain TCP). */
+  tls?: { cert: Pem; key: Pem } | null;
+  /** Listen on this Unix socket path instead (or give the factory a `ws://unix:/path` URL). */
+  path?: string;
+}
+
+/** What `listenWS` resolves to. */
+export interface ListeningPort {
+  /** The listener (`Deno.listen` / `Deno.listenTls`). */
+  listener: Deno.Listener;
+  /** The port listened on (`null` for a Unix socket). */
+  port: number | null;
+  /** The address listened on (`'unix:/path'` for a Unix socket). */
+  host: string;
+  /** The URL clients connect to, e.g. `'ws://127.0.0.1:9001/'`. */
+  url: string;
+  /**
+   * Stops listening: open connections get the closing handshake (1001, going away), opening
+   * ones are dropped. Resolves once every connection this listener served has closed.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for WebSocket connections, serving each with a new `factory.protocol`. TCP by
+ * default, TLS with `tls`, a Unix socket with `path` (or a `ws://unix:/path` URL).
+ * Permissions: `--allow-net=HOST` (a Unix socket: `--allow-net=unix:PATH --allow-write=PATH`).
+ */
+export declare function listenWS(factory: core.WebSocketServerFactory, options?: ListenOptions): Promise<ListeningPort>;
+
+/** `connectWS`'s options. */
+export interface ConnectOptions {
+  /**
+   * For wss: `caCerts` (PEM strings) or Node's spelling `ca` trust a private CA; `hostname`
+   * overrides the name the certificate is checked against. Default `{}`.
+   */
+  tls?: { caCerts?: string[]; ca?: Pem | Pem[]; hostname?: string };
+  /** Seconds the TCP/TLS connect (and a proxy's CONNECT) may take; `0` = no limit. Default `10`. */
+  timeout?: number;
+}
+
+/** What `connectWS` resolves to. */
+export interface ClientConnection {
+  /** The connection's protocol instance (an instance of `factory.protocol`). */
+  protocol: core.WebSocketClientProtocol;
+  /** Closes with the closing handshake when open (default code 1000), else drops the connection. */
+  close(code?: number, reason?: string | null): void;
+}
+
+/**
+ * Connects to the factory's URL (`ws://`, `wss://`, `ws://unix:/path`), through
+ * `factory.proxy` with HTTP CONNECT if set. Resolves once the transport is connected (the
+ * WebSocket handshake then runs: see `onOpen`); rejects when it cannot connect.
+ * Permissions: `--allow-net=HOST:PORT` (of the proxy, when there is one).
+ */
+export declare function connectWS(factory: core.WebSocketClientFactory, options?: ConnectOptions): Promise<ClientConnection>;
+
+/**
+ * Serves one already accepted `Deno.Conn` (from your own listener) with a new
+ * `factory.protocol`. `peer` overrides the peer string (Unix sockets).
+ */
+export declare function serveConn(
+  factory: core.WebSocketServerFactory,
+  conn: Deno.Conn,
+  options?: { isSecure?: boolean; peer?: string | null },
+): { protocol: core.WebSocketServerProtocol; transport: DenoTransport };
