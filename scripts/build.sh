@@ -29,10 +29,7 @@ node -e '
   fs.writeFileSync(file, text + "\n// (The loader'"'"'s types, InitInput/initSync/init, are left out: the package entries load the wasm.)\n");
 '
 
-<<<<<<< HEAD
-cp LICENSE pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/browser.d.ts pkg-template/node.d.mts pkg/
-=======
-cp LICENSE pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/node.d.mts pkg-template/deno.d.mts pkg/
->>>>>>> wt-deno
+cp LICENSE pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/browser.d.ts \
+  pkg-template/node.d.mts pkg-template/deno.d.mts pkg/
 cp -r js pkg/js
 echo "built pkg/: wasm $(stat -c %s pkg/wasm/wasmsocket_bg.wasm) bytes, gzip $(gzip -9c pkg/wasm/wasmsocket_bg.wasm | wc -c) bytes"
