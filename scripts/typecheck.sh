@@ -2,13 +2,9 @@
 # Type-checks the package's types (run after scripts/build.sh, which makes pkg/):
 #   tests/types/tsconfig.json           the Node types, through the exports map, against TS usage files
 #   tests/types/tsconfig.examples.json  every examples/*.mjs (checkJs) against the Node types
-<<<<<<< HEAD
 #   tests/types/browser/tsconfig.json   the browser entry's types (browser.d.ts: index.d.ts + the browser client), without Node's types
-=======
-#   tests/types/browser/tsconfig.json   the runtime-agnostic types, without Node's types
 #   deno check                          the Deno types (pkg/deno.d.mts) against tests/deno/types-usage.ts
 #                                       and the Deno examples (examples/*.ts)
->>>>>>> wt-deno
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
