@@ -54,15 +54,12 @@ bash scripts/autobahn.sh server
 section "autobahn testsuite, client mode (examples/autobahn-client.mjs vs wstest fuzzingserver)"
 bash scripts/autobahn.sh client
 
-section "autobahn testsuite, server mode on Deno (examples/echo-server.ts, sections 1-7)"
-# 12.1 joins here too once compression is wired (AUTOBAHN_CASES="1-7 12.1.*").
-AUTOBAHN_SERVER_CMD="deno run --no-check --allow-net=127.0.0.1 examples/echo-server.ts" AUTOBAHN_CASES="1-7" \
+section "autobahn testsuite, server mode on Deno (examples/echo-server.ts, sections 1-7 and 12.1)"
+AUTOBAHN_SERVER_CMD="deno run --no-check --allow-net=127.0.0.1 examples/echo-server.ts" AUTOBAHN_CASES="1-7 12.1.*" \
   bash scripts/autobahn.sh server
 
-section "autobahn testsuite, client mode on Deno (examples/autobahn-client.ts, sections 1-7)"
-# Section 12.1 (permessage-deflate) joins this run once compression is wired into the JS layer:
-# AUTOBAHN_CASES="1-7 12.1.*".
-AUTOBAHN_CLIENT_CMD="deno run --no-check --allow-net=127.0.0.1 examples/autobahn-client.ts" AUTOBAHN_CASES="1-7" \
+section "autobahn testsuite, client mode on Deno (examples/autobahn-client.ts, sections 1-7 and 12.1)"
+AUTOBAHN_CLIENT_CMD="deno run --no-check --allow-net=127.0.0.1 examples/autobahn-client.ts" AUTOBAHN_CASES="1-7 12.1.*" \
   bash scripts/autobahn.sh client
 
 # Bun runs the Node entry and transport unchanged (installed by scripts/setup.sh outside node_modules).
