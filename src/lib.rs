@@ -8,6 +8,7 @@
 //!
 //! The JavaScript layer reaches it through `src/wasm/`, the only JS-aware module.
 
+pub mod bzip2;
 pub mod close;
 pub mod config;
 pub mod connection;

@@ -1,0 +1,302 @@
+//! permessage-bzip2 parameters (Autobahn's `compress_bzip2.py`): the configuration, strict
+//! parsing of offers and responses, and the two negotiation factories. As for deflate, an offer
+//! the server cannot read is declined (the next offer may do), and a response the client
+//! cannot read or did not ask for fails the handshake.
+//!
+//! A level is bzip2's block size in units of 100 kB (1–9). It barely changes the ratio of
+//! WebSocket-sized messages but sets the memory of both ends: the compressor needs about
+//! 8 bytes per block byte, the decompressor 4 (2.5 in small mode), see [`super::memory`].
+
+use crate::config::Role;
+use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
+use crate::frame::RSV1;
+use crate::handshake::ExtensionParam;
+
+use super::extension::PerMessageBzip2;
+use super::{MAX_LEVEL, NAME};
+
+const SERVER_MAX_COMPRESS_LEVEL: &str = "server_max_compress_level";
+const CLIENT_MAX_COMPRESS_LEVEL: &str = "client_max_compress_level";
+
+/// What one endpoint asks for. Some fields only mean something in one role (marked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bzip2Config {
+    /// The level we compress with, 1–9, lowered to any cap the peer sets. Autobahn's
+    /// default is 9 (`PerMessageBzip2.DEFAULT_COMPRESS_LEVEL`), and so is ours. A message sent
+    /// in one frame uses only the block size it needs, so small messages stay cheap anyway.
+    pub level: u8,
+    /// Both roles: the highest level the server may compress with, 1–9.
+    /// Client: offered as `server_max_compress_level=N`.
+    /// Server: caps its own level; the level is stated in the response whenever this is set
+    /// or the client asked for a cap.
+    pub server_max_compress_level: Option<u8>,
+    /// Server only: the cap put on a client that offered the `client_max_compress_level`
+    /// flag, sent as `client_max_compress_level=N`. Ignored by a client.
+    pub client_max_compress_level: Option<u8>,
+    /// Client only: offer the `client_max_compress_level` flag, letting the server cap our
+    /// level (Autobahn's offer does by default). Ignored by a server.
+    pub accept_client_max_compress_level: bool,
+    /// Decompress with bzip2's small mode: 2.5 instead of 4 bytes per block byte while a
+    /// message is received, at about half the decompression speed.
+    pub small_decompress: bool,
+}
+
+impl Default for Bzip2Config {
+    /// Autobahn's defaults: level 9, no caps, the client accepts a cap.
+    fn default() -> Self {
+        Bzip2Config {
+            level: MAX_LEVEL,
+            server_max_compress_level: None,
+            client_max_compress_level: None,
+            accept_client_max_compress_level: true,
+            small_decompress: false,
+        }
+    }
+}
+
+impl Bzip2Config {
+    pub fn server() -> Self {
+        Bzip2Config::default()
+    }
+
+    pub fn client() -> Self {
+        Bzip2Config::default()
+    }
+
+    fn validate(&self) -> Result<(), NegotiationError> {
+        let bad = |what: &str| Err(NegotiationError(format!("invalid bzip2 config: {what} out of 1..=9")));
+        if !valid_level(self.level) {
+            return bad("level");
+        }
+        if self.server_max_compress_level.is_some_and(|l| !valid_level(l)) {
+            return bad("server_max_compress_level");
+        }
+        if self.client_max_compress_level.is_some_and(|l| !valid_level(l)) {
+            return bad("client_max_compress_level");
+        }
+        Ok(())
+    }
+}
+
+fn valid_level(level: u8) -> bool {
+    (1..=MAX_LEVEL).contains(&level)
+}
+
+/// The negotiated caps, as both sides now understand them (`None`: uncapped, i.e. 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Agreement {
+    pub server_max_compress_level: Option<u8>,
+    pub client_max_compress_level: Option<u8>,
+}
+
+impl Agreement {
+    /// The highest level the side `role` may compress with.
+    pub fn max_level(&self, role: Role) -> u8 {
+        let cap = match role {
+            Role::Server => self.server_max_compress_level,
+            Role::Client => self.client_max_compress_level,
+        };
+        cap.unwrap_or(MAX_LEVEL)
+    }
+
+    /// The highest level the peer of `role` may compress with: the biggest block it may send.
+    pub fn peer_max_level(&self, role: Role) -> u8 {
+        match role {
+            Role::Server => self.max_level(Role::Client),
+            Role::Client => self.max_level(Role::Server),
+        }
+    }
+}
+
+/// One offer or response, read strictly.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Parsed {
+    server_max_compress_level: Option<u8>,
+    /// Response only.
+    client_max_compress_level: Option<u8>,
+    /// Offer only: the `client_max_compress_level` flag.
+    client_accepts_cap: bool,
+}
+
+fn level(name: &str, value: &str) -> Result<u8, NegotiationError> {
+    // One digit 1–9; "09", "+9" or " 9" are not valid spellings.
+    match value.as_bytes() {
+        [d @ b'1'..=b'9'] => Ok(d - b'0'),
+        _ => Err(NegotiationError(format!("invalid {name} value: {value:?}"))),
+    }
+}
+
+/// `response` is true when reading a server's response, where `client_max_compress_level`
+/// needs a value; in an offer it is a flag without one.
+fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
+    let mut p = Parsed::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, value) in params {
+        if seen.contains(&name.as_str()) {
+            return Err(NegotiationError(format!("duplicate parameter {name}")));
+        }
+        seen.push(name);
+        match (name.as_str(), value.as_deref()) {
+            (SERVER_MAX_COMPRESS_LEVEL, None) => {
+                return Err(NegotiationError(format!("{SERVER_MAX_COMPRESS_LEVEL} needs a value")))
+            }
+            (SERVER_MAX_COMPRESS_LEVEL, Some(v)) => p.server_max_compress_level = Some(level(name, v)?),
+            (CLIENT_MAX_COMPRESS_LEVEL, Some(v)) if response => p.client_max_compress_level = Some(level(name, v)?),
+            (CLIENT_MAX_COMPRESS_LEVEL, None) if response => {
+                return Err(NegotiationError(format!("{CLIENT_MAX_COMPRESS_LEVEL} in a response needs a value")))
+            }
+            (CLIENT_MAX_COMPRESS_LEVEL, None) => p.client_accepts_cap = true,
+            (CLIENT_MAX_COMPRESS_LEVEL, Some(v)) => {
+                return Err(NegotiationError(format!("{CLIENT_MAX_COMPRESS_LEVEL} in an offer takes no value, got {v:?}")))
+            }
+            _ => return Err(NegotiationError(format!("unknown parameter {name}"))),
+        }
+    }
+    Ok(p)
+}
+
+fn build(server_level: Option<u8>, client_level: Option<u8>) -> Vec<ExtensionParam> {
+    let mut out: Vec<ExtensionParam> = Vec::new();
+    if let Some(l) = server_level {
+        out.push((SERVER_MAX_COMPRESS_LEVEL.into(), Some(l.to_string())));
+    }
+    if let Some(l) = client_level {
+        out.push((CLIENT_MAX_COMPRESS_LEVEL.into(), Some(l.to_string())));
+    }
+    out
+}
+
+fn min_cap(a: Option<u8>, b: Option<u8>) -> Option<u8> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// permessage-bzip2 owns RSV1, so it cannot join a chain where something else does
+/// (permessage-deflate included: offering both lets the server pick one).
+fn check_accepted(accepted: &[Box<dyn Extension>]) -> Result<(), NegotiationError> {
+    if accepted.iter().any(|e| e.name() == NAME) {
+        return Err(NegotiationError("permessage-bzip2 already negotiated".into()));
+    }
+    if accepted.iter().any(|e| e.rsv_bits() & RSV1 != 0) {
+        return Err(NegotiationError("RSV1 is already owned by another extension".into()));
+    }
+    Ok(())
+}
+
+/// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
+pub struct ServerPerMessageBzip2Factory {
+    config: Bzip2Config,
+}
+
+impl ServerPerMessageBzip2Factory {
+    pub fn new(config: Bzip2Config) -> Result<Self, NegotiationError> {
+        config.validate()?;
+        Ok(ServerPerMessageBzip2Factory { config })
+    }
+
+    /// The response parameters and agreement for one offer, or why it is declined.
+    pub fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
+        let offer = parse(params, false)?;
+        let c = &self.config;
+        // Our level: the lowest of the client's request, our cap and our level, stated only
+        // if someone capped it (Autobahn states it exactly when the client asked).
+        let capped = min_cap(offer.server_max_compress_level, c.server_max_compress_level);
+        let server_max_compress_level = capped.map(|cap| cap.min(c.level));
+        // The client's level may be capped only if it offered the flag.
+        let client_max_compress_level = c.client_max_compress_level.filter(|_| offer.client_accepts_cap);
+        let agreement = Agreement { server_max_compress_level, client_max_compress_level };
+        Ok((build(server_max_compress_level, client_max_compress_level), agreement))
+    }
+}
+
+impl Default for ServerPerMessageBzip2Factory {
+    fn default() -> Self {
+        ServerPerMessageBzip2Factory { config: Bzip2Config::server() }
+    }
+}
+
+impl ServerExtensionFactory for ServerPerMessageBzip2Factory {
+    fn name(&self) -> &str {
+        NAME
+    }
+    fn process_request_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
+        check_accepted(accepted)?;
+        let (response, agreement) = self.negotiate(params)?;
+        let ext = PerMessageBzip2::new(Role::Server, agreement, self.config.level, self.config.small_decompress);
+        Ok((response, Box::new(ext)))
+    }
+}
+
+/// Client side: offers its config, then checks the server's response against it.
+pub struct ClientPerMessageBzip2Factory {
+    config: Bzip2Config,
+}
+
+impl ClientPerMessageBzip2Factory {
+    pub fn new(config: Bzip2Config) -> Result<Self, NegotiationError> {
+        config.validate()?;
+        Ok(ClientPerMessageBzip2Factory { config })
+    }
+
+    /// Autobahn's order: the flag first, then the request.
+    pub fn offer(&self) -> Vec<ExtensionParam> {
+        let c = &self.config;
+        let mut out: Vec<ExtensionParam> = Vec::new();
+        if c.accept_client_max_compress_level {
+            out.push((CLIENT_MAX_COMPRESS_LEVEL.into(), None));
+        }
+        if let Some(l) = c.server_max_compress_level {
+            out.push((SERVER_MAX_COMPRESS_LEVEL.into(), Some(l.to_string())));
+        }
+        out
+    }
+
+    /// The agreement a response establishes, or why the response is unacceptable.
+    pub fn accept(&self, params: &[ExtensionParam]) -> Result<Agreement, NegotiationError> {
+        let r = parse(params, true)?;
+        let c = &self.config;
+        let err = |m: &str| Err(NegotiationError(m.into()));
+        let server_max_compress_level = match (c.server_max_compress_level, r.server_max_compress_level) {
+            (None, theirs) => theirs,
+            (Some(_), None) => return err("server_max_compress_level was requested but not accepted"),
+            (Some(ours), Some(theirs)) if theirs > ours => {
+                return err("server_max_compress_level in the response is above the requested value")
+            }
+            (Some(_), theirs) => theirs,
+        };
+        if r.client_max_compress_level.is_some() && !c.accept_client_max_compress_level {
+            return err("client_max_compress_level in the response was not offered");
+        }
+        Ok(Agreement { server_max_compress_level, client_max_compress_level: r.client_max_compress_level })
+    }
+}
+
+impl Default for ClientPerMessageBzip2Factory {
+    fn default() -> Self {
+        ClientPerMessageBzip2Factory { config: Bzip2Config::client() }
+    }
+}
+
+impl ClientExtensionFactory for ClientPerMessageBzip2Factory {
+    fn name(&self) -> &str {
+        NAME
+    }
+    fn get_request_params(&self) -> Vec<ExtensionParam> {
+        self.offer()
+    }
+    fn process_response_params(
+        &self,
+        params: &[ExtensionParam],
+        accepted: &[Box<dyn Extension>],
+    ) -> Result<Box<dyn Extension>, NegotiationError> {
+        check_accepted(accepted)?;
+        let agreement = self.accept(params)?;
+        Ok(Box::new(PerMessageBzip2::new(Role::Client, agreement, self.config.level, self.config.small_decompress)))
+    }
+}
