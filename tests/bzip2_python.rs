@@ -1,0 +1,190 @@
+//! Cross-checks with an independent bzip2, Python's `bz2` module (libbzip2 in C): our messages
+//! decompress there, and messages `bz2.BZ2Compressor` made at every level, fed to it frame by
+//! frame as Autobahn does, decompress here. Skipped (with a message) when python3 is missing.
+//! Also prints ratio and time per level (`cargo test --test bzip2_python -- --nocapture`).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Rng;
+use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::config::Role;
+use wasmsocket::extension::Extension;
+use wasmsocket::frame::{Frame, Opcode, RSV1};
+
+/// For every `N.in`: mode "decompress" writes `bz2.decompress(N.in)` to `N.out`; mode
+/// "compress L" compresses `N.in` at level L with one `BZ2Compressor`, fed in 7 000-byte
+/// pieces (Autobahn's `compress_message_data` per frame), and writes the result to `N.out`.
+const SCRIPT: &str = r#"
+import bz2, os, sys
+d, mode = sys.argv[1], sys.argv[2:]
+for name in sorted(f for f in os.listdir(d) if f.endswith('.in')):
+    data = open(os.path.join(d, name), 'rb').read()
+    if mode[0] == 'decompress':
+        dec = bz2.BZ2Decompressor()
+        out = dec.decompress(data)
+        assert dec.eof and not dec.unused_data, name
+    else:
+        c = bz2.BZ2Compressor(int(mode[1]))
+        out = b''.join(c.compress(data[i:i + 7000]) for i in range(0, len(data), 7000)) + c.flush()
+    open(os.path.join(d, name[:-3] + '.out'), 'wb').write(out)
+"#;
+
+fn python() -> bool {
+    let ok = Command::new("python3").arg("-c").arg("import bz2").status().is_ok_and(|s| s.success());
+    if !ok {
+        println!("SKIPPED: python3 with bz2 not found");
+    }
+    ok
+}
+
+fn json_like(n: usize) -> Vec<u8> {
+    let mut s = String::new();
+    let mut i = 0u64;
+    while s.len() < n {
+        s.push_str(&format!(
+            "{{\"id\":{i},\"user\":\"name{}\",\"email\":\"u{}@example.com\",\"active\":{},\"score\":{}.{}}},",
+            i * 7919 % 1000,
+            i % 97,
+            i % 3 == 0,
+            i * 31 % 100,
+            i % 10
+        ));
+        i += 1;
+    }
+    s.truncate(n);
+    s.into_bytes()
+}
+
+fn corpus() -> Vec<Vec<u8>> {
+    let mut rng = Rng::new(11);
+    vec![
+        vec![],
+        b"x".to_vec(),
+        json_like(200),
+        json_like(40_000),
+        rng.bytes(9_000),
+        b"0123456789abcdef".repeat(5_000),
+        (0..250_000u32).map(|i| (i / 300) as u8).collect(), // more than one level-1 block
+    ]
+}
+
+fn run(dir: &Path, mode: &[&str]) {
+    let status = Command::new("python3").arg("-c").arg(SCRIPT).arg(dir).args(mode).status().unwrap();
+    assert!(status.success(), "python script failed");
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmsocket-bzip2-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Sends `data` as one message, in frames of `frame` bytes, and returns the wire payload.
+fn send(ext: &mut PerMessageBzip2, data: &[u8], frame: usize) -> Vec<u8> {
+    let parts: Vec<&[u8]> = if data.is_empty() { vec![data] } else { data.chunks(frame).collect() };
+    let mut wire = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
+        let f = ext.encode(Frame { fin: i + 1 == parts.len(), rsv: 0, opcode: op, data: part.to_vec() }).unwrap();
+        wire.extend(f.data);
+    }
+    wire
+}
+
+#[test]
+fn python_decompresses_our_messages_at_every_level() {
+    if !python() {
+        return;
+    }
+    let dir = tmpdir("ours");
+    let corpus = corpus();
+    let mut expected = Vec::new();
+    for level in 1..=9u8 {
+        let mut ext = PerMessageBzip2::new(Role::Server, Agreement::default(), level, false);
+        for (m, data) in corpus.iter().enumerate() {
+            // Whole messages, and the same fragmented (one stream across frames).
+            for frame in [usize::MAX, 16_384] {
+                let n = expected.len();
+                std::fs::write(dir.join(format!("{n:04}.in")), send(&mut ext, data, frame)).unwrap();
+                expected.push((level, m, frame));
+            }
+        }
+    }
+    run(&dir, &["decompress"]);
+    for (n, (level, m, frame)) in expected.into_iter().enumerate() {
+        let out = std::fs::read(dir.join(format!("{n:04}.out"))).unwrap();
+        assert!(out == corpus[m], "level {level} message {m} frame {frame}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn we_decompress_python_messages_at_every_level() {
+    if !python() {
+        return;
+    }
+    let corpus = corpus();
+    for level in 1..=9u8 {
+        let dir = tmpdir(&format!("theirs{level}"));
+        for (m, data) in corpus.iter().enumerate() {
+            std::fs::write(dir.join(format!("{m:04}.in")), data).unwrap();
+        }
+        run(&dir, &["compress", &level.to_string()]);
+        for small in [false, true] {
+            let mut ext = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, small);
+            for (m, data) in corpus.iter().enumerate() {
+                let wire = std::fs::read(dir.join(format!("{m:04}.out"))).unwrap();
+                let f = Frame { fin: true, rsv: RSV1, opcode: Opcode::Binary, data: wire.clone() };
+                let got = ext.decode(f, Some(1 << 20)).unwrap();
+                assert!(got.data == *data, "level {level} small {small} message {m}");
+                // Split across frames at odd places, too.
+                let mut got = Vec::new();
+                let chunks: Vec<&[u8]> = wire.chunks(997).collect();
+                for (i, c) in chunks.iter().enumerate() {
+                    let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
+                    let f = Frame { fin: i + 1 == chunks.len(), rsv: if i == 0 { RSV1 } else { 0 }, opcode: op, data: c.to_vec() };
+                    got.extend(ext.decode(f, None).unwrap().data);
+                }
+                assert!(got == *data, "fragmented: level {level} small {small} message {m}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn the_bomb_in_the_memory_tests_is_100_mib_of_zeros() {
+    if !python() {
+        return;
+    }
+    let bomb = include_str!("bzip2_memory.rs").split("BOMB_100_MIB: &str = \"").nth(1).and_then(|s| s.split('"').next()).unwrap();
+    let check = format!("import bz2; d = bz2.decompress(bytes.fromhex('{bomb}')); assert d == bytes(100 << 20), len(d)");
+    assert!(Command::new("python3").arg("-c").arg(check).status().unwrap().success());
+}
+
+#[test]
+fn ratio_and_speed_per_level() {
+    let text = json_like(1 << 20);
+    println!("JSON-like text, {} bytes, one message (debug builds are slower):", text.len());
+    println!("level | compressed | ratio | compress ms | decompress ms (fast / small)");
+    for level in 1..=9u8 {
+        let mut ext = PerMessageBzip2::new(Role::Server, Agreement::default(), level, false);
+        let t = std::time::Instant::now();
+        let f = ext.encode(Frame::new(Opcode::Text, text.clone())).unwrap();
+        let compress = t.elapsed().as_secs_f64() * 1e3;
+        let len = f.data.len();
+        let mut times = Vec::new();
+        for small in [false, true] {
+            let mut rx = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, small);
+            let t = std::time::Instant::now();
+            assert_eq!(rx.decode(f.clone(), None).unwrap().data.len(), text.len());
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("{level:>5} | {len:>10} | {:>5.2} | {compress:>11.1} | {:.1} / {:.1}", text.len() as f64 / len as f64, times[0], times[1]);
+    }
+}

@@ -1,0 +1,202 @@
+//! permessage-bzip2 through the extension and through `Connection`: round trips at every
+//! level and role, empty and fragmented messages, control frames between fragments, the RSV1
+//! rules, streams that are corrupt, truncated, followed by junk or above the agreed level.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+mod common;
+
+use common::*;
+use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::config::{Config, Role};
+use wasmsocket::connection::{Connection, Event};
+use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::frame::{Frame, Opcode, RSV1};
+
+fn pair(level: u8) -> (PerMessageBzip2, PerMessageBzip2) {
+    let a = Agreement::default();
+    (PerMessageBzip2::new(Role::Server, a, level, false), PerMessageBzip2::new(Role::Client, a, level, true))
+}
+
+fn json_like(n: usize) -> Vec<u8> {
+    let mut s = String::new();
+    let mut i = 0u64;
+    while s.len() < n {
+        s.push_str(&format!("{{\"id\":{i},\"name\":\"user{}\",\"tags\":[\"a\",\"b{}\"],\"ok\":{}}},", i * 7919 % 1000, i % 13, i % 3 == 0));
+        i += 1;
+    }
+    s.truncate(n);
+    s.into_bytes()
+}
+
+fn messages() -> Vec<Vec<u8>> {
+    let mut rng = Rng::new(5);
+    vec![vec![], b"a".to_vec(), json_like(3000), rng.bytes(5000), b"abcabcabc".repeat(20_000), vec![0; 70_000]]
+}
+
+#[test]
+fn every_level_and_role_round_trips() {
+    for level in 1..=9 {
+        let (mut server, mut client) = pair(level);
+        for server_sends in [true, false] {
+            let (from, to) = if server_sends { (&mut server, &mut client) } else { (&mut client, &mut server) };
+            for m in messages() {
+                let f = from.encode(Frame::new(Opcode::Binary, m.clone())).unwrap();
+                assert_eq!(f.rsv, RSV1);
+                assert!(f.data.starts_with(b"BZh"), "one complete stream per message");
+                let d = to.decode(f, Some(1 << 20)).unwrap();
+                assert_eq!(d.rsv, 0);
+                assert!(d.data == m, "level {level} len {}", m.len());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_single_frame_uses_the_smallest_block_that_holds_it() {
+    let (mut server, _) = pair(9);
+    for (len, digit) in [(0, b'1'), (79_000, b'1'), (81_000, b'2'), (300_000, b'4'), (800_000, b'9'), (2_000_000, b'9')] {
+        let f = server.encode(Frame::new(Opcode::Binary, vec![7; len])).unwrap();
+        assert_eq!(f.data[3], digit, "{len} bytes");
+    }
+    let (mut capped, _) = pair(3);
+    let f = capped.encode(Frame::new(Opcode::Binary, vec![7; 800_000])).unwrap();
+    assert_eq!(f.data[3], b'3', "never above the configured level");
+}
+
+#[test]
+fn fragmented_messages_round_trip() {
+    for level in [1, 9] {
+        let (mut server, mut client) = pair(level);
+        let m = json_like(250_000);
+        let parts: Vec<&[u8]> = m.chunks(30_001).collect();
+        let mut got = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let op = if i == 0 { Opcode::Text } else { Opcode::Continuation };
+            let frame = Frame { fin: i + 1 == parts.len(), rsv: 0, opcode: op, data: part.to_vec() };
+            let f = server.encode(frame).unwrap();
+            assert_eq!(f.rsv, if i == 0 { RSV1 } else { 0 }, "only the first frame has RSV1");
+            got.extend(client.decode(f, None).unwrap().data);
+        }
+        assert_eq!(got, m);
+        // The wire may split the stream anywhere: feed it one byte per frame.
+        let whole = server.encode(Frame::new(Opcode::Binary, m.clone())).unwrap().data;
+        let mut got = Vec::new();
+        for (i, byte) in whole.iter().enumerate() {
+            let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
+            let f = Frame { fin: i + 1 == whole.len(), rsv: if i == 0 { RSV1 } else { 0 }, opcode: op, data: vec![*byte] };
+            got.extend(client.decode(f, Some(1 << 20)).unwrap().data);
+        }
+        assert_eq!(got, m);
+    }
+}
+
+fn bzip2_conn(role: Role, config: Config) -> Connection {
+    let ext = PerMessageBzip2::new(role, Agreement::default(), 9, false);
+    Connection::new_open(role, config, SEED, ExtensionChain::new(vec![Box::new(ext)]))
+}
+
+#[test]
+fn connections_exchange_compressed_messages_with_pings_between_fragments() {
+    let mut server = bzip2_conn(Role::Server, Config::default());
+    let mut client = bzip2_conn(Role::Client, Config::default());
+    let m = json_like(10_000);
+    client.send_text(&m[..4000], false).unwrap();
+    client.send_ping(b"between").unwrap();
+    client.send_continuation(&m[4000..], true).unwrap();
+    client.send_binary(b"", true).unwrap();
+    let bytes = client.take_output();
+    let wire = decode_frames(&bytes);
+    assert_eq!(wire.iter().map(|w| (w.opcode, w.rsv)).collect::<Vec<_>>(), vec![(TEXT, 4), (PING, 0), (CONT, 0), (BINARY, 4)]);
+    assert!(wire[0].payload.len() + wire[2].payload.len() < 5000, "compressed");
+    assert_eq!(wire[3].payload.len(), 14, "an empty message is an empty stream");
+    let events = feed(&mut server, &bytes);
+    assert!(events.contains(&text(std::str::from_utf8(&m).unwrap())), "{events:?}");
+    assert!(events.contains(&binary(b"")));
+    assert!(events.iter().any(|e| matches!(e, Event::Ping(_))) || !server.output().is_empty());
+    // And back, auto-fragmented or not, through the server's send path.
+    server.take_output();
+    server.send_binary(&m, true).unwrap();
+    assert_eq!(feed(&mut client, &server.take_output()), vec![binary(&m)]);
+}
+
+#[test]
+fn rsv1_on_a_continuation_or_control_frame_fails_with_1002() {
+    for role in ROLES {
+        let mut conn = bzip2_conn(role, Config::default());
+        let mut ext = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, false);
+        let first = ext.encode(Frame { fin: true, rsv: 0, opcode: Opcode::Text, data: b"abc".to_vec() }).unwrap();
+        let (head, tail) = first.data.split_at(5);
+        let mut bytes = peer_frame_rsv(role, false, RSV1, TEXT, head);
+        bytes.extend(peer_frame_rsv(role, true, RSV1, CONT, tail));
+        conn.receive_data(&bytes);
+        assert_failed(&mut conn, 1002, "RSV1 on continuation");
+
+        let mut conn = bzip2_conn(role, Config::default());
+        conn.receive_data(&peer_frame_rsv(role, true, RSV1, PING, b""));
+        assert_failed(&mut conn, 1002, "RSV1 on ping");
+    }
+}
+
+fn compressed(m: &[u8]) -> Vec<u8> {
+    let mut ext = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, false);
+    ext.encode(Frame::new(Opcode::Binary, m.to_vec())).unwrap().data
+}
+
+#[test]
+fn bad_streams_fail_with_1007_and_too_big_with_1009() {
+    let good = compressed(&json_like(2000));
+    let mut flipped = good.clone();
+    flipped[20] ^= 0x55;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("not bzip2", vec![0xff, 0xff, 0xff]),
+        ("bad magic", b"BZx9".to_vec()),
+        ("bad level digit", b"BZh0".to_vec()),
+        ("corrupt block", flipped),
+        ("truncated", good[..good.len() - 3].to_vec()),
+        ("empty payload", vec![]),
+        ("junk after the end", [&good[..], b"x"].concat()),
+        ("two streams", [&good[..], &good[..]].concat()),
+    ];
+    for (what, payload) in cases {
+        let mut conn = bzip2_conn(Role::Server, Config::default());
+        conn.receive_data(&peer_frame_rsv(Role::Server, true, RSV1, BINARY, &payload));
+        assert_failed(&mut conn, 1007, what);
+    }
+
+    let mut conn = bzip2_conn(Role::Server, Config { max_message_payload_size: 1000, ..Config::default() });
+    conn.receive_data(&peer_frame_rsv(Role::Server, true, RSV1, BINARY, &compressed(&[0; 1001])));
+    assert_failed(&mut conn, 1009, "too big");
+    let mut conn = bzip2_conn(Role::Server, Config { max_message_payload_size: 1000, ..Config::default() });
+    assert_eq!(feed(&mut conn, &peer_frame_rsv(Role::Server, true, RSV1, BINARY, &compressed(&[0; 1000]))), vec![binary(&[0; 1000])]);
+}
+
+#[test]
+fn a_stream_above_the_agreed_level_is_refused_before_it_allocates() {
+    // We capped the client at level 2; its stream announces level 3.
+    let a = Agreement { client_max_compress_level: Some(2), ..Agreement::default() };
+    let mut server = PerMessageBzip2::new(Role::Server, a, 9, false);
+    let mut sender = PerMessageBzip2::new(Role::Client, Agreement::default(), 3, false);
+    let f = sender.encode(Frame { fin: false, rsv: 0, opcode: Opcode::Binary, data: vec![1; 10] }).unwrap();
+    let last = sender.encode(Frame { fin: true, rsv: 0, opcode: Opcode::Continuation, data: vec![] }).unwrap();
+    assert!(f.data.is_empty(), "bzip2 writes nothing before the block is done");
+    assert_eq!(last.data[3], b'3');
+    server.decode(f, None).unwrap();
+    let err = server.decode(last, None).unwrap_err();
+    assert_eq!(err.code, 1007, "{err:?}");
+    assert!(err.reason.contains("level"), "{err:?}");
+    assert_eq!(server.held_bytes(), 0);
+    // A capped client sends within its cap, and a message right after the failure is fine.
+    let mut capped = PerMessageBzip2::new(Role::Client, a, 9, false);
+    let big = capped.encode(Frame::new(Opcode::Binary, vec![1; 1_000_000])).unwrap();
+    assert_eq!(big.data[3], b'2');
+    assert_eq!(server.decode(big, None).unwrap().data, vec![1; 1_000_000]);
+}
+
+#[test]
+fn uncompressed_messages_pass_through() {
+    let mut conn = bzip2_conn(Role::Client, Config::default());
+    let events = feed(&mut conn, &sframe(true, TEXT, b"plain"));
+    assert_eq!(events, vec![text("plain")]);
+}
