@@ -15,14 +15,14 @@ pub const fn block_bytes(level: u8) -> usize {
 
 /// The compressor's state besides its block buffers.
 #[cfg(target_pointer_width = "32")]
-pub const COMPRESSOR_FIXED_BYTES: usize = 0;
+pub const COMPRESSOR_FIXED_BYTES: usize = 55_756;
 #[cfg(not(target_pointer_width = "32"))]
 pub const COMPRESSOR_FIXED_BYTES: usize = 55_816;
 
 /// The decompressor's state besides its block buffer (allocated at its creation, before
 /// the stream header is read).
 #[cfg(target_pointer_width = "32")]
-pub const DECOMPRESSOR_FIXED_BYTES: usize = 0;
+pub const DECOMPRESSOR_FIXED_BYTES: usize = 60_968;
 #[cfg(not(target_pointer_width = "32"))]
 pub const DECOMPRESSOR_FIXED_BYTES: usize = 61_032;
 
