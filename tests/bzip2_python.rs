@@ -1,7 +1,8 @@
 //! Cross-checks with an independent bzip2, Python's `bz2` module (libbzip2 in C): our messages
 //! decompress there, and messages `bz2.BZ2Compressor` made at every level, fed to it frame by
 //! frame as Autobahn does, decompress here. Skipped (with a message) when python3 is missing.
-//! Also prints ratio and time per level (`cargo test --test bzip2_python -- --nocapture`).
+//! Autobahn's own negotiation classes check our offers and responses. Also prints ratio and
+//! time per level (`cargo test --release --test bzip2_python -- --nocapture`).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -187,4 +188,116 @@ fn ratio_and_speed_per_level() {
         }
         println!("{level:>5} | {len:>10} | {:>5.2} | {compress:>11.1} | {:.1} / {:.1}", text.len() as f64 / len as f64, times[0], times[1]);
     }
+}
+
+#[test]
+fn cost_of_small_messages() {
+    // Every message allocates (zeroed) and frees a whole compressor and decompressor; a small
+    // single-frame message gets a level-1 block whatever the configured level.
+    let m = json_like(200);
+    let rounds = 200;
+    let mut server = PerMessageBzip2::new(Role::Server, Agreement::default(), 9, false);
+    let mut client = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, false);
+    let t = std::time::Instant::now();
+    for _ in 0..rounds {
+        let f = server.encode(Frame::new(Opcode::Text, m.clone())).unwrap();
+        assert_eq!(client.decode(f, None).unwrap().data, m);
+    }
+    let per = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
+    println!("200-byte message, compress + decompress: {per:.0} µs each (debug builds are slower)");
+    // The same as two frames: the length is unknown at the start, so the block is level 9.
+    let t = std::time::Instant::now();
+    for _ in 0..rounds {
+        let a = server.encode(Frame { fin: false, rsv: 0, opcode: Opcode::Text, data: m.clone() }).unwrap();
+        let b = server.encode(Frame { fin: true, rsv: 0, opcode: Opcode::Continuation, data: vec![] }).unwrap();
+        assert_eq!(b.data[3], b'9');
+        client.decode(a, None).unwrap();
+        assert_eq!(client.decode(b, None).unwrap().data, m);
+    }
+    let per = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
+    println!("the same in two frames (level-9 block): {per:.0} µs each");
+}
+
+/// Autobahn's own negotiation classes (`.venv-interop`, gitignored; skipped if absent): for
+/// each line `server|client <header>` of the input, plays the other side and prints its answer.
+/// `server` lines are our offers: Autobahn accepts them with its defaults and prints its
+/// response. `client` lines are our server's responses: Autobahn's client parses them and
+/// prints the server's and its own compression level.
+const AUTOBAHN_SCRIPT: &str = r#"
+import sys
+from autobahn.websocket.compress_bzip2 import *
+def params(header):
+    name, *rest = [p.strip() for p in header.split(';')]
+    assert name == 'permessage-bzip2', name
+    out = {}
+    for p in rest:
+        k, _, v = p.partition('=')
+        out.setdefault(k, []).append(v if v else True)
+    return out
+for line in sys.stdin.read().splitlines():
+    role, header = line.split(' ', 1)
+    if role == 'server':
+        offer = PerMessageBzip2Offer.parse(params(header))
+        print(PerMessageBzip2OfferAccept(offer).get_extension_string())
+    else:
+        accept = PerMessageBzip2ResponseAccept(PerMessageBzip2Response.parse(params(header)))
+        pmce = PerMessageBzip2.create_from_response_accept(False, accept)
+        print(pmce.server_max_compress_level, pmce.client_max_compress_level)
+"#;
+
+fn autobahn(lines: &[String]) -> Option<Vec<String>> {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-interop/bin/python");
+    if !python.exists() {
+        println!("SKIPPED: .venv-interop (autobahn) not found");
+        return None;
+    }
+    let mut child = Command::new(python)
+        .arg("-c")
+        .arg(AUTOBAHN_SCRIPT)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(lines.join("\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "autobahn script failed");
+    Some(String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect())
+}
+
+#[test]
+fn autobahn_negotiates_with_us_both_ways() {
+    use wasmsocket::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+    use wasmsocket::handshake::{format_extensions, parse_extensions, ExtensionOffer};
+    let header = |params: Vec<(String, Option<String>)>| format_extensions(&[ExtensionOffer { name: "permessage-bzip2".into(), params }]);
+    // Our client offers; Autobahn's server answers; our client must accept the answer.
+    let clients = [
+        Bzip2Config::client(),
+        Bzip2Config { server_max_compress_level: Some(3), ..Bzip2Config::client() },
+        Bzip2Config { server_max_compress_level: Some(1), accept_client_max_compress_level: false, ..Bzip2Config::client() },
+    ];
+    let lines: Vec<String> = clients
+        .iter()
+        .map(|c| format!("server {}", header(ClientPerMessageBzip2Factory::new(c.clone()).unwrap().offer())))
+        .collect();
+    let Some(responses) = autobahn(&lines) else { return };
+    for (c, response) in clients.iter().zip(&responses) {
+        let parsed = parse_extensions(&[response]).unwrap();
+        let agreement = ClientPerMessageBzip2Factory::new(c.clone()).unwrap().accept(&parsed[0].params).unwrap();
+        assert_eq!(agreement.server_max_compress_level, c.server_max_compress_level, "{response}");
+    }
+    // Autobahn's client offers (its default, and asking for level 4); our server answers
+    // with a cap on the client; Autobahn must accept it and agree on the levels.
+    let server = ServerPerMessageBzip2Factory::new(Bzip2Config { client_max_compress_level: Some(2), ..Bzip2Config::server() }).unwrap();
+    let offers = ["permessage-bzip2; client_max_compress_level", "permessage-bzip2; client_max_compress_level; server_max_compress_level=4"];
+    let mut lines = Vec::new();
+    let mut expected = Vec::new();
+    for offer in offers {
+        let parsed = parse_extensions(&[offer]).unwrap();
+        let (response, a) = server.negotiate(&parsed[0].params).unwrap();
+        lines.push(format!("client {}", header(response)));
+        expected.push(format!("{} {}", a.server_max_compress_level.unwrap_or(9), a.client_max_compress_level.unwrap_or(9)));
+    }
+    assert_eq!(autobahn(&lines).unwrap(), expected);
+    assert_eq!(expected, ["9 2", "4 2"]);
 }

@@ -122,6 +122,25 @@ fn connections_exchange_compressed_messages_with_pings_between_fragments() {
 }
 
 #[test]
+fn an_auto_fragmented_message_is_one_stream_across_its_frames() {
+    let mut server = bzip2_conn(Role::Server, Config { auto_fragment_size: 50_000, ..Config::default() });
+    let mut client = bzip2_conn(Role::Client, Config::default());
+    let m = json_like(300_000);
+    server.send_message(false, &m).unwrap();
+    let bytes = server.take_output();
+    let wire = decode_frames(&bytes);
+    assert_eq!(wire.len(), 6);
+    assert_eq!(wire.iter().map(|w| w.rsv).collect::<Vec<_>>(), vec![RSV1, 0, 0, 0, 0, 0]);
+    assert!(wire[..5].iter().all(|w| !w.fin) && wire[5].fin);
+    // bzip2 writes nothing until a block is full or the stream ends: the 900 kB block of a
+    // message of unknown length fills only at the end, so the payload is all in the last frame.
+    assert!(wire[..5].iter().all(|w| w.payload.is_empty()));
+    let stream: Vec<u8> = wire.iter().flat_map(|w| w.payload.clone()).collect();
+    assert!(stream.starts_with(b"BZh9"));
+    assert_eq!(feed(&mut client, &bytes), vec![text(std::str::from_utf8(&m).unwrap())]);
+}
+
+#[test]
 fn rsv1_on_a_continuation_or_control_frame_fails_with_1002() {
     for role in ROLES {
         let mut conn = bzip2_conn(role, Config::default());
@@ -199,4 +218,47 @@ fn uncompressed_messages_pass_through() {
     let mut conn = bzip2_conn(Role::Client, Config::default());
     let events = feed(&mut conn, &sframe(true, TEXT, b"plain"));
     assert_eq!(events, vec![text("plain")]);
+}
+
+#[test]
+fn mutated_streams_fail_cleanly_or_decode() {
+    // Never a panic: every damaged stream either decodes (a flip bzip2 cannot see, e.g. in
+    // padding) or fails with 1007/1009, and the extension keeps working afterwards.
+    let mut rng = Rng::new(42);
+    let sources = [compressed(&json_like(5000)), compressed(&rng.bytes(3000)), compressed(b"")];
+    let mut ext = PerMessageBzip2::new(Role::Server, Agreement::default(), 9, false);
+    let mut failures = 0;
+    for i in 0..300 {
+        let mut data = sources[i % sources.len()].clone();
+        match rng.below(3) {
+            0 => {
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(data.len());
+                    data[at] ^= 1 << rng.below(8);
+                }
+            }
+            1 => data.truncate(rng.below(data.len())),
+            _ => {
+                let at = rng.below(data.len());
+                let n = 1 + rng.below(40);
+                let junk = rng.bytes(n);
+                data.splice(at..at, junk);
+            }
+        }
+        let chunks: Vec<Vec<u8>> = data.chunks(1 + rng.below(64)).map(<[u8]>::to_vec).collect();
+        let chunks = if chunks.is_empty() { vec![vec![]] } else { chunks };
+        for (j, c) in chunks.iter().enumerate() {
+            let op = if j == 0 { Opcode::Binary } else { Opcode::Continuation };
+            let f = Frame { fin: j + 1 == chunks.len(), rsv: if j == 0 { RSV1 } else { 0 }, opcode: op, data: c.clone() };
+            if let Err(e) = ext.decode(f, Some(100_000)) {
+                assert!(e.code == 1007 || e.code == 1009, "{e:?}");
+                failures += 1;
+                break;
+            }
+        }
+        assert_eq!(ext.held_bytes(), 0);
+    }
+    assert!(failures > 250, "only {failures} of 300 damaged streams failed");
+    let f = Frame::new(Opcode::Binary, compressed(b"still fine"));
+    assert_eq!(ext.decode(Frame { rsv: RSV1, ..f }, None).unwrap().data, b"still fine");
 }

@@ -4,8 +4,20 @@
 //! ([`decompress`]), the [`Extension`](crate::extension::Extension) that ties them to RSV1
 //! ([`extension`]), and what all of it costs in memory ([`memory`]).
 //!
-//! Each message is one complete, independent bzip2 stream (no context takeover), so a
-//! connection holds no bzip2 state between messages.
+//! On the wire: RSV1 on a data message's first frame marks it compressed, and its payload,
+//! across all its frames, is one complete, independent bzip2 stream (no context takeover), so
+//! a connection holds no bzip2 state between messages. RSV1 on a continuation or control
+//! frame fails with 1002; a stream that is corrupt, truncated at the message's end, followed
+//! by more data, or announcing a block above the agreed level fails with 1007; output beyond
+//! the message budget fails with 1009.
+//!
+//! Defaults are Autobahn's: level 9, no caps, the client accepts a cap. The level barely
+//! matters for ratio (1 MiB of JSON-like text: 16.3× at level 1, 22.0× at 9; same bytes as
+//! C libbzip2), it sets the memory ([`memory`]). bzip2 is slow next to deflate (about 4 MB/s
+//! compressing, 10–25 MB/s decompressing that text natively) and each message pays for
+//! zeroed block buffers (about 0.15–0.3 ms for a 200-byte round trip natively, 1.2–1.8 ms when
+//! a level-9 block is used), so it suits large, rare messages. The crate adds about 78 kB to
+//! the wasm (28 kB gzipped; deflate's miniz adds 45 kB / 19 kB).
 
 pub mod compress;
 pub mod decompress;
