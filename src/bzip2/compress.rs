@@ -46,9 +46,9 @@ impl Compressor {
 
     /// Compresses one frame of a message: `first` starts the stream, `fin` ends it.
     pub fn compress(&mut self, data: &[u8], first: bool, fin: bool) -> Result<Vec<u8>, ProtocolError> {
-        if first || self.stream.is_none() {
+        if first {
             // A single-frame message has a known length; a fragmented one may grow to any size.
-            let level = if first && fin { level_for(data.len(), self.level) } else { self.level };
+            let level = if fin { level_for(data.len(), self.level) } else { self.level };
             self.stream = Some(Compress::new(Compression::new(level.into()), 0));
             self.stream_level = level;
         }
@@ -62,26 +62,39 @@ impl Compressor {
     fn feed(&mut self, mut input: &[u8], fin: bool) -> Result<Vec<u8>, ProtocolError> {
         let failed = |_| ProtocolError::internal("bzip2 compression failed");
         let Some(stream) = self.stream.as_mut() else {
-            return Err(ProtocolError::internal("no bzip2 stream"));
+            // Connection never sends a continuation outside a message; a failed frame ended it.
+            return Err(ProtocolError::internal("continuation without a bzip2 stream"));
         };
         let mut out = Vec::with_capacity(if fin { input.len() / 4 + 64 } else { 0 });
         while !input.is_empty() {
+            let (in_before, out_before) = (stream.total_in(), out.len());
             make_room(&mut out);
-            let before = stream.total_in();
             stream.compress_vec(input, &mut out, Action::Run).map_err(failed)?;
-            let consumed = usize::try_from(stream.total_in() - before).unwrap_or(usize::MAX);
+            let consumed = usize::try_from(stream.total_in() - in_before).unwrap_or(usize::MAX);
             input = input.get(consumed..).unwrap_or_default();
+            stalled(consumed, out_before, &out)?;
         }
         if fin {
             loop {
+                let out_before = out.len();
                 make_room(&mut out);
                 if stream.compress_vec(&[], &mut out, Action::Finish).map_err(failed)? == Status::StreamEnd {
                     break;
                 }
+                stalled(0, out_before, &out)?;
             }
         }
         Ok(out)
     }
+}
+
+/// bzip2 always progresses while it has room to write; if it ever did not, fail instead of
+/// spinning.
+fn stalled(consumed: usize, out_before: usize, out: &[u8]) -> Result<(), ProtocolError> {
+    if consumed == 0 && out.len() == out_before {
+        return Err(ProtocolError::internal("bzip2 compression made no progress"));
+    }
+    Ok(())
 }
 
 /// Makes sure `out` has spare capacity, doubling it (at least 4 KiB) when full.
