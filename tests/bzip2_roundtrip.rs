@@ -214,6 +214,20 @@ fn a_stream_above_the_agreed_level_is_refused_before_it_allocates() {
 }
 
 #[test]
+fn skip_next_message_sends_one_message_uncompressed() {
+    let (mut server, mut client) = pair(9);
+    server.skip_next_message();
+    let a = server.encode(Frame { fin: false, rsv: 0, opcode: Opcode::Text, data: b"plain ".to_vec() }).unwrap();
+    let b = server.encode(Frame { fin: true, rsv: 0, opcode: Opcode::Continuation, data: b"text".to_vec() }).unwrap();
+    assert_eq!((a.rsv, a.data.as_slice(), b.rsv, b.data.as_slice()), (0, &b"plain "[..], 0, &b"text"[..]));
+    let c = server.encode(Frame::new(Opcode::Text, b"compressed again".to_vec())).unwrap();
+    assert_eq!(c.rsv, RSV1);
+    assert_eq!(client.decode(a, None).unwrap().data, b"plain ");
+    assert_eq!(client.decode(b, None).unwrap().data, b"text");
+    assert_eq!(client.decode(c, None).unwrap().data, b"compressed again");
+}
+
+#[test]
 fn uncompressed_messages_pass_through() {
     let mut conn = bzip2_conn(Role::Client, Config::default());
     let events = feed(&mut conn, &sframe(true, TEXT, b"plain"));

@@ -19,8 +19,12 @@ pub struct PerMessageBzip2 {
     compressor: Compressor,
     decompressor: Decompressor,
     small: bool,
+    /// Within an outgoing fragmented message: whether it is being compressed.
+    sending: Option<bool>,
     /// Within an incoming fragmented message: whether it is compressed.
     receiving: Option<bool>,
+    /// The next outgoing message is sent uncompressed (per-message opt-out).
+    skip_next: bool,
 }
 
 impl PerMessageBzip2 {
@@ -32,7 +36,9 @@ impl PerMessageBzip2 {
             compressor: Compressor::new(level.min(agreement.max_level(role))),
             decompressor: Decompressor::new(agreement.peer_max_level(role), small),
             small,
+            sending: None,
             receiving: None,
+            skip_next: false,
         }
     }
 
@@ -60,16 +66,23 @@ impl Extension for PerMessageBzip2 {
     }
 
     fn encode(&mut self, mut frame: Frame) -> Result<Frame, ProtocolError> {
-        let first = match frame.opcode {
+        let (first, compress) = match frame.opcode {
             op if op.is_control() => return Ok(frame),
-            Opcode::Continuation => false,
-            _ => true,
+            Opcode::Continuation => (false, self.sending.unwrap_or(false)),
+            _ => (true, !core::mem::take(&mut self.skip_next)),
         };
-        if first {
-            frame.rsv |= RSV1;
+        self.sending = (!frame.fin).then_some(compress);
+        if compress {
+            if first {
+                frame.rsv |= RSV1;
+            }
+            frame.data = self.compressor.compress(&frame.data, first, frame.fin)?;
         }
-        frame.data = self.compressor.compress(&frame.data, first, frame.fin)?;
         Ok(frame)
+    }
+
+    fn skip_next_message(&mut self) {
+        self.skip_next = true;
     }
 
     fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
