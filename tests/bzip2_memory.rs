@@ -127,7 +127,9 @@ fn bzip2_conn(role: Role, config: Config) -> Connection {
 #[test]
 fn bomb_through_a_connection_fails_with_1009_within_bounded_memory() {
     let bomb = unhex(BOMB_100_MIB);
-    for (limit, config) in [(16u64 << 20, Config::default()), (1000, Config { max_message_payload_size: 1000, ..Config::default() })] {
+    for (limit, config) in
+        [(16u64 << 20, Config::default()), (1000, Config { max_message_payload_size: 1000, ..Config::default() })]
+    {
         let mut conn = bzip2_conn(Role::Server, config);
         let bytes = peer_frame_rsv(Role::Server, true, RSV1, BINARY, &bomb);
         let (_, peak) = peak_during(|| conn.receive_data(&bytes));

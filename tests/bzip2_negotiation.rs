@@ -79,7 +79,11 @@ fn server_accepts_each_parameter() {
 
 #[test]
 fn server_config_caps_and_imposes() {
-    let s = server(Bzip2Config { client_max_compress_level: Some(3), server_max_compress_level: Some(5), ..Bzip2Config::server() });
+    let s = server(Bzip2Config {
+        client_max_compress_level: Some(3),
+        server_max_compress_level: Some(5),
+        ..Bzip2Config::server()
+    });
     // Our cap is stated even when not asked; the client's only if it offered the flag.
     let (r, a) = s.negotiate(&[]).unwrap();
     assert_eq!(r, p(&[smax("5")]));
@@ -169,7 +173,12 @@ fn client_validates_responses() {
         (&asks_4, vec![], None, "requested but not accepted"),
         (&asks_4, vec![smax("5")], None, "above the requested value"),
         (&asks_4, vec![smax("4")], Some(Agreement { server_max_compress_level: Some(4), ..a() }), ""),
-        (&asks_4, vec![smax("1"), cmax("7")], Some(Agreement { server_max_compress_level: Some(1), client_max_compress_level: Some(7) }), ""),
+        (
+            &asks_4,
+            vec![smax("1"), cmax("7")],
+            Some(Agreement { server_max_compress_level: Some(1), client_max_compress_level: Some(7) }),
+            "",
+        ),
     ];
     for (factory, response, expected, reason) in rows {
         let got = factory.accept(&p(&response));
@@ -198,7 +207,11 @@ fn server_and_client_agree_on_every_level() {
     for s_level in 1..=9u8 {
         for c_level in 1..=9u8 {
             let c = client(Bzip2Config { server_max_compress_level: Some(s_level), ..Bzip2Config::client() });
-            let s = server(Bzip2Config { client_max_compress_level: Some(c_level), server_max_compress_level: Some(6), ..Bzip2Config::server() });
+            let s = server(Bzip2Config {
+                client_max_compress_level: Some(c_level),
+                server_max_compress_level: Some(6),
+                ..Bzip2Config::server()
+            });
             let (response, server_side) = s.negotiate(&c.offer()).unwrap();
             let client_side = c.accept(&response).unwrap();
             assert_eq!(server_side, client_side);

@@ -148,7 +148,12 @@ fn we_decompress_python_messages_at_every_level() {
                 let chunks: Vec<&[u8]> = wire.chunks(997).collect();
                 for (i, c) in chunks.iter().enumerate() {
                     let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
-                    let f = Frame { fin: i + 1 == chunks.len(), rsv: if i == 0 { RSV1 } else { 0 }, opcode: op, data: c.to_vec() };
+                    let f = Frame {
+                        fin: i + 1 == chunks.len(),
+                        rsv: if i == 0 { RSV1 } else { 0 },
+                        opcode: op,
+                        data: c.to_vec(),
+                    };
                     got.extend(ext.decode(f, None).unwrap().data);
                 }
                 assert!(got == *data, "fragmented: level {level} small {small} message {m}");
@@ -163,8 +168,13 @@ fn the_bomb_in_the_memory_tests_is_100_mib_of_zeros() {
     if !python() {
         return;
     }
-    let bomb = include_str!("bzip2_memory.rs").split("BOMB_100_MIB: &str = \"").nth(1).and_then(|s| s.split('"').next()).unwrap();
-    let check = format!("import bz2; d = bz2.decompress(bytes.fromhex('{bomb}')); assert d == bytes(100 << 20), len(d)");
+    let bomb = include_str!("bzip2_memory.rs")
+        .split("BOMB_100_MIB: &str = \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap();
+    let check =
+        format!("import bz2; d = bz2.decompress(bytes.fromhex('{bomb}')); assert d == bytes(100 << 20), len(d)");
     assert!(Command::new("python3").arg("-c").arg(check).status().unwrap().success());
 }
 
@@ -186,7 +196,12 @@ fn ratio_and_speed_per_level() {
             assert_eq!(rx.decode(f.clone(), None).unwrap().data.len(), text.len());
             times.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        println!("{level:>5} | {len:>10} | {:>5.2} | {compress:>11.1} | {:.1} / {:.1}", text.len() as f64 / len as f64, times[0], times[1]);
+        println!(
+            "{level:>5} | {len:>10} | {:>5.2} | {compress:>11.1} | {:.1} / {:.1}",
+            text.len() as f64 / len as f64,
+            times[0],
+            times[1]
+        );
     }
 }
 
@@ -269,12 +284,18 @@ fn autobahn(lines: &[String]) -> Option<Vec<String>> {
 fn autobahn_negotiates_with_us_both_ways() {
     use wasmsocket::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
     use wasmsocket::handshake::{format_extensions, parse_extensions, ExtensionOffer};
-    let header = |params: Vec<(String, Option<String>)>| format_extensions(&[ExtensionOffer { name: "permessage-bzip2".into(), params }]);
+    let header = |params: Vec<(String, Option<String>)>| {
+        format_extensions(&[ExtensionOffer { name: "permessage-bzip2".into(), params }])
+    };
     // Our client offers; Autobahn's server answers; our client must accept the answer.
     let clients = [
         Bzip2Config::client(),
         Bzip2Config { server_max_compress_level: Some(3), ..Bzip2Config::client() },
-        Bzip2Config { server_max_compress_level: Some(1), accept_client_max_compress_level: false, ..Bzip2Config::client() },
+        Bzip2Config {
+            server_max_compress_level: Some(1),
+            accept_client_max_compress_level: false,
+            ..Bzip2Config::client()
+        },
     ];
     let lines: Vec<String> = clients
         .iter()
@@ -288,15 +309,24 @@ fn autobahn_negotiates_with_us_both_ways() {
     }
     // Autobahn's client offers (its default, and asking for level 4); our server answers
     // with a cap on the client; Autobahn must accept it and agree on the levels.
-    let server = ServerPerMessageBzip2Factory::new(Bzip2Config { client_max_compress_level: Some(2), ..Bzip2Config::server() }).unwrap();
-    let offers = ["permessage-bzip2; client_max_compress_level", "permessage-bzip2; client_max_compress_level; server_max_compress_level=4"];
+    let server =
+        ServerPerMessageBzip2Factory::new(Bzip2Config { client_max_compress_level: Some(2), ..Bzip2Config::server() })
+            .unwrap();
+    let offers = [
+        "permessage-bzip2; client_max_compress_level",
+        "permessage-bzip2; client_max_compress_level; server_max_compress_level=4",
+    ];
     let mut lines = Vec::new();
     let mut expected = Vec::new();
     for offer in offers {
         let parsed = parse_extensions(&[offer]).unwrap();
         let (response, a) = server.negotiate(&parsed[0].params).unwrap();
         lines.push(format!("client {}", header(response)));
-        expected.push(format!("{} {}", a.server_max_compress_level.unwrap_or(9), a.client_max_compress_level.unwrap_or(9)));
+        expected.push(format!(
+            "{} {}",
+            a.server_max_compress_level.unwrap_or(9),
+            a.client_max_compress_level.unwrap_or(9)
+        ));
     }
     assert_eq!(autobahn(&lines).unwrap(), expected);
     assert_eq!(expected, ["9 2", "4 2"]);

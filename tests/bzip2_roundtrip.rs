@@ -23,7 +23,12 @@ fn json_like(n: usize) -> Vec<u8> {
     let mut s = String::new();
     let mut i = 0u64;
     while s.len() < n {
-        s.push_str(&format!("{{\"id\":{i},\"name\":\"user{}\",\"tags\":[\"a\",\"b{}\"],\"ok\":{}}},", i * 7919 % 1000, i % 13, i % 3 == 0));
+        s.push_str(&format!(
+            "{{\"id\":{i},\"name\":\"user{}\",\"tags\":[\"a\",\"b{}\"],\"ok\":{}}},",
+            i * 7919 % 1000,
+            i % 13,
+            i % 3 == 0
+        ));
         i += 1;
     }
     s.truncate(n);
@@ -56,7 +61,8 @@ fn every_level_and_role_round_trips() {
 #[test]
 fn a_single_frame_uses_the_smallest_block_that_holds_it() {
     let (mut server, _) = pair(9);
-    for (len, digit) in [(0, b'1'), (79_000, b'1'), (81_000, b'2'), (300_000, b'4'), (800_000, b'9'), (2_000_000, b'9')] {
+    for (len, digit) in [(0, b'1'), (79_000, b'1'), (81_000, b'2'), (300_000, b'4'), (800_000, b'9'), (2_000_000, b'9')]
+    {
         let f = server.encode(Frame::new(Opcode::Binary, vec![7; len])).unwrap();
         assert_eq!(f.data[3], digit, "{len} bytes");
     }
@@ -85,7 +91,8 @@ fn fragmented_messages_round_trip() {
         let mut got = Vec::new();
         for (i, byte) in whole.iter().enumerate() {
             let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
-            let f = Frame { fin: i + 1 == whole.len(), rsv: if i == 0 { RSV1 } else { 0 }, opcode: op, data: vec![*byte] };
+            let f =
+                Frame { fin: i + 1 == whole.len(), rsv: if i == 0 { RSV1 } else { 0 }, opcode: op, data: vec![*byte] };
             got.extend(client.decode(f, Some(1 << 20)).unwrap().data);
         }
         assert_eq!(got, m);
@@ -108,7 +115,10 @@ fn connections_exchange_compressed_messages_with_pings_between_fragments() {
     client.send_binary(b"", true).unwrap();
     let bytes = client.take_output();
     let wire = decode_frames(&bytes);
-    assert_eq!(wire.iter().map(|w| (w.opcode, w.rsv)).collect::<Vec<_>>(), vec![(TEXT, 4), (PING, 0), (CONT, 0), (BINARY, 4)]);
+    assert_eq!(
+        wire.iter().map(|w| (w.opcode, w.rsv)).collect::<Vec<_>>(),
+        vec![(TEXT, 4), (PING, 0), (CONT, 0), (BINARY, 4)]
+    );
     assert!(wire[0].payload.len() + wire[2].payload.len() < 5000, "compressed");
     assert_eq!(wire[3].payload.len(), 14, "an empty message is an empty stream");
     let events = feed(&mut server, &bytes);
@@ -188,7 +198,10 @@ fn bad_streams_fail_with_1007_and_too_big_with_1009() {
     conn.receive_data(&peer_frame_rsv(Role::Server, true, RSV1, BINARY, &compressed(&[0; 1001])));
     assert_failed(&mut conn, 1009, "too big");
     let mut conn = bzip2_conn(Role::Server, Config { max_message_payload_size: 1000, ..Config::default() });
-    assert_eq!(feed(&mut conn, &peer_frame_rsv(Role::Server, true, RSV1, BINARY, &compressed(&[0; 1000]))), vec![binary(&[0; 1000])]);
+    assert_eq!(
+        feed(&mut conn, &peer_frame_rsv(Role::Server, true, RSV1, BINARY, &compressed(&[0; 1000]))),
+        vec![binary(&[0; 1000])]
+    );
 }
 
 #[test]
@@ -263,7 +276,8 @@ fn mutated_streams_fail_cleanly_or_decode() {
         let chunks = if chunks.is_empty() { vec![vec![]] } else { chunks };
         for (j, c) in chunks.iter().enumerate() {
             let op = if j == 0 { Opcode::Binary } else { Opcode::Continuation };
-            let f = Frame { fin: j + 1 == chunks.len(), rsv: if j == 0 { RSV1 } else { 0 }, opcode: op, data: c.clone() };
+            let f =
+                Frame { fin: j + 1 == chunks.len(), rsv: if j == 0 { RSV1 } else { 0 }, opcode: op, data: c.clone() };
             if let Err(e) = ext.decode(f, Some(100_000)) {
                 assert!(e.code == 1007 || e.code == 1009, "{e:?}");
                 failures += 1;

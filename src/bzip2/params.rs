@@ -147,7 +147,9 @@ fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, Negotiatio
             }
             (CLIENT_MAX_COMPRESS_LEVEL, None) => p.client_accepts_cap = true,
             (CLIENT_MAX_COMPRESS_LEVEL, Some(v)) => {
-                return Err(NegotiationError(format!("{CLIENT_MAX_COMPRESS_LEVEL} in an offer takes no value, got {v:?}")))
+                return Err(NegotiationError(format!(
+                    "{CLIENT_MAX_COMPRESS_LEVEL} in an offer takes no value, got {v:?}"
+                )))
             }
             _ => return Err(NegotiationError(format!("unknown parameter {name}"))),
         }
