@@ -749,6 +749,32 @@ export declare class ClientPerMessageDeflateFactory extends ClientExtensionFacto
   readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
 }
 
+/** permessage-bzip2 settings (autobahn's extension; levels 1-9). */
+export interface PerMessageBzip2Options {
+  /** The level we compress with, lowered to any cap the peer sets. Default 9. */
+  level?: number;
+  /** Server: caps its own level. Client: asks the server for this cap. */
+  serverMaxCompressLevel?: number | null;
+  /** Server only: the cap put on a client that accepts one. */
+  clientMaxCompressLevel?: number | null;
+  /** Client: let the server cap our level (autobahn's `acceptMaxCompressLevel`). Default true. */
+  acceptClientMaxCompressLevel?: boolean;
+  /** bzip2's small decompression mode: less memory, half the speed. Default false. */
+  smallDecompress?: boolean;
+}
+
+/** The built-in permessage-bzip2, server side (runs in the core). */
+export declare class ServerPerMessageBzip2Factory extends ServerExtensionFactory {
+  constructor(options?: PerMessageBzip2Options);
+  readonly settings: Readonly<Required<PerMessageBzip2Options>>;
+}
+
+/** The built-in permessage-bzip2, client side (runs in the core). */
+export declare class ClientPerMessageBzip2Factory extends ClientExtensionFactory {
+  constructor(options?: Omit<PerMessageBzip2Options, 'clientMaxCompressLevel'>);
+  readonly settings: Readonly<Required<PerMessageBzip2Options>>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Extensions: autobahn's per-message compression (PMCE) classes
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The extension API: python-websockets' factories and extensions, and autobahn's PMCE classes.
 export { Frame, Extension, ServerExtensionFactory, ClientExtensionFactory, NegotiationError, ExtensionError, RSV1, RSV2, RSV3 } from './base.mjs';
 export { ServerPerMessageDeflateFactory, ClientPerMessageDeflateFactory } from './deflate.mjs';
+export { ServerPerMessageBzip2Factory, ClientPerMessageBzip2Factory } from './bzip2.mjs';
 export {
   PerMessageDeflateOffer, PerMessageDeflateOfferAccept, PerMessageDeflateResponse, PerMessageDeflateResponseAccept, PerMessageDeflate,
   PerMessageBzip2Offer, PerMessageBzip2OfferAccept, PerMessageBzip2Response, PerMessageBzip2ResponseAccept, PerMessageBzip2,

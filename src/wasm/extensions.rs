@@ -7,6 +7,9 @@
 //!   role's default: python-websockets' `enable_server/client_permessage_deflate`).
 //! - `permessage-deflate-pinned` (server): accept exactly `offer`, answer `response`, compress
 //!   per `agreement`; how autobahn's `perMessageCompressionAccept` picks a response itself.
+//! - `permessage-bzip2`: `Bzip2Config`'s options in camelCase (autobahn's names for the offer:
+//!   `acceptMaxCompressLevel`, `requestMaxCompressLevel`).
+//! - `permessage-bzip2-pinned` (server): as the deflate one, with `agreement: {serverLevel, clientLevel}`.
 //! - `js`: `adapter` is an object with `name` and `processRequestParams(params, acceptedNames)`
 //!   (server) or `getRequestParams()` / `processResponseParams(params, acceptedNames)` (client),
 //!   which return or make extension adapters with `name`, `rsvBits`,
@@ -21,6 +24,7 @@ use js_sys::{Array, Function, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+use crate::bzip2::{self, Bzip2Config, ClientPerMessageBzip2Factory, PerMessageBzip2, ServerPerMessageBzip2Factory};
 use crate::config::Role;
 use crate::deflate::{Agreement, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
 use crate::error::ProtocolError;
@@ -115,6 +119,49 @@ impl From<AgreementSpec> for Agreement {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct Bzip2Spec {
+    kind: String,
+    level: Option<u8>,
+    server_max_compress_level: Option<u8>,
+    client_max_compress_level: Option<u8>,
+    /// Client: offer the `client_max_compress_level` flag (autobahn's `acceptMaxCompressLevel`).
+    accept_max_compress_level: Option<bool>,
+    /// Client: ask for `server_max_compress_level=N` (autobahn's `requestMaxCompressLevel`).
+    request_max_compress_level: Option<u8>,
+    small_decompress: Option<bool>,
+}
+
+impl Bzip2Spec {
+    fn config(self) -> Bzip2Config {
+        let mut c = Bzip2Config::default();
+        c.level = self.level.unwrap_or(c.level);
+        c.server_max_compress_level = self.server_max_compress_level.or(self.request_max_compress_level);
+        c.client_max_compress_level = self.client_max_compress_level;
+        c.accept_client_max_compress_level = self.accept_max_compress_level.unwrap_or(c.accept_client_max_compress_level);
+        c.small_decompress = self.small_decompress.unwrap_or(c.small_decompress);
+        c
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PinnedBzip2Spec {
+    #[allow(dead_code)]
+    kind: String,
+    offer: Vec<ExtensionParam>,
+    response: Vec<ExtensionParam>,
+    agreement: Bzip2AgreementSpec,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Bzip2AgreementSpec {
+    server_level: u8,
+    client_level: Option<u8>,
+}
+
 fn invalid(what: impl std::fmt::Display) -> JsError {
     JsError::new(&format!("invalid extension: {what}"))
 }
@@ -153,6 +200,29 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
                     },
                 }));
             }
+            "permessage-bzip2" => {
+                let factory = ServerPerMessageBzip2Factory::new(from_js::<Bzip2Spec>(spec)?.config()).map_err(|e| invalid(e.0))?;
+                out.push(Box::new(factory));
+            }
+            "permessage-bzip2-pinned" => {
+                let p: PinnedBzip2Spec = from_js(spec)?;
+                let Bzip2AgreementSpec { server_level, client_level } = p.agreement;
+                if !(1..=bzip2::MAX_LEVEL).contains(&server_level) || client_level.is_some_and(|l| !(1..=bzip2::MAX_LEVEL).contains(&l)) {
+                    return Err(invalid("bzip2 levels are 1-9"));
+                }
+                let agreement = bzip2::Agreement {
+                    server_max_compress_level: Some(server_level),
+                    client_max_compress_level: client_level,
+                };
+                out.push(Box::new(PinnedServerFactory {
+                    name: bzip2::NAME.to_owned(),
+                    offer: p.offer,
+                    response: p.response,
+                    make: move || -> Box<dyn Extension> {
+                        Box::new(PerMessageBzip2::new(Role::Server, agreement, server_level, false))
+                    },
+                }));
+            }
             "js" => out.push(Box::new(JsServerFactory::new(adapter_of(&spec)?)?)),
             other => return Err(invalid(format!("unknown kind {other:?}"))),
         }
@@ -167,6 +237,10 @@ pub fn client_factories(specs: &Array) -> Result<Vec<Box<dyn ClientExtensionFact
             "permessage-deflate" => {
                 let config = from_js::<DeflateSpec>(spec)?.config(Role::Client)?;
                 let factory = ClientPerMessageDeflateFactory::new(config).map_err(|e| invalid(e.0))?;
+                out.push(Box::new(factory));
+            }
+            "permessage-bzip2" => {
+                let factory = ClientPerMessageBzip2Factory::new(from_js::<Bzip2Spec>(spec)?.config()).map_err(|e| invalid(e.0))?;
                 out.push(Box::new(factory));
             }
             "js" => out.push(Box::new(JsClientFactory::new(adapter_of(&spec)?)?)),

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import {
   ClientExtensionFactory, ClientPerMessageDeflateFactory, Extension, ExtensionError, Frame, NegotiationError,
+  ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory, PerMessageBzip2Offer, PerMessageBzip2OfferAccept,
   OutgoingMessage, PerMessageDeflate, PerMessageDeflateOffer, PerMessageDeflateOfferAccept, PerMessageDeflateResponseAccept, RSV2,
   ServerExtensionFactory, ServerPerMessageDeflateFactory, State, wasmMemory,
 } from '../../pkg/node.mjs';
@@ -416,3 +417,63 @@ test('close payloads and control frames stay uncompressed when deflate is in for
   peer.send({ opcode: 8, payload: closePayload(1000) });
   await peer.gone();
 });
+
+// ----- permessage-bzip2 -----
+
+test('permessage-bzip2: factories negotiate levels; messages round-trip; frames carry RSV1 and are bzip2 streams', async (t) => {
+  const defer = cleanup(t);
+  const srv = defer.server(await startServer(echo, {
+    options: { compression: null, extensions: [new ServerPerMessageBzip2Factory({ serverMaxCompressLevel: 3, clientMaxCompressLevel: 2 })] },
+  }));
+  const { peer, response } = await rawOffer(defer, srv.port, 'permessage-bzip2; client_max_compress_level');
+  assert.equal(response['sec-websocket-extensions'], 'permessage-bzip2; server_max_compress_level=3; client_max_compress_level=2');
+  // Our server's reply must be a bzip2 stream ('BZh' + level digit) with RSV1; Python's bz2
+  // (tests/bzip2_python.rs) checks the bytes independently.
+  peer.send({ opcode: 1, payload: 'not compressed' });
+  const reply = await peer.frame();
+  assert.equal(reply.rsv, 4);
+  assert.equal(reply.payload.subarray(0, 3).toString(), 'BZh');
+  assert.ok(Number(reply.payload.toString('latin1', 3, 4)) <= 3, 'the level respects the cap');
+
+  const got = [];
+  const client = await startClient(`ws://127.0.0.1:${srv.port}/`, {
+    onOpen() { this.sendMessage(json(5).repeat(500)); this.sendMessage(Buffer.alloc(300000, 1), true, 65536); },
+    onMessage(payload, isBinary) { got.push([payload, isBinary]); if (got.length === 2) this.sendClose(1000); },
+  }, { options: { compression: null, extensions: [new ClientPerMessageBzip2Factory({ serverMaxCompressLevel: 5 })] } });
+  defer(() => client.protocol.dropConnection());
+  await client.recorder.wait('onClose', {}, 10000);
+  assert.deepEqual(got, [[Buffer.from(json(5).repeat(500)), false], [Buffer.alloc(300000, 1), true]]);
+  const [inUse] = client.protocol.extensionsInUse;
+  assert.deepEqual({ name: inUse.name, ...inUse }, { name: 'permessage-bzip2', isServer: false, serverMaxCompressLevel: 3, clientMaxCompressLevel: 2 }, 'our client accepted the cap of 2');
+});
+
+test('permessage-bzip2 the autobahn way: the server accept picks bzip2 over deflate; the client offers both', async (t) => {
+  const defer = cleanup(t);
+  const srv = defer.server(await startServer(echo, {
+    options: {
+      perMessageCompressionAccept: (offers) => {
+        const bz = offers.find((o) => o instanceof PerMessageBzip2Offer);
+        return bz ? new PerMessageBzip2OfferAccept(bz, 1) : null;
+      },
+    },
+  }));
+  let reply;
+  const client = await startClient(`ws://127.0.0.1:${srv.port}/`, {
+    onOpen() { this.sendMessage('x'.repeat(10000)); },
+    onMessage(payload) { reply = payload.toString(); this.sendClose(1000); },
+  }, { options: { perMessageCompressionOffers: [new PerMessageDeflateOffer(), new PerMessageBzip2Offer(true, 4)] } });
+  defer(() => client.protocol.dropConnection());
+  await client.recorder.wait('onClose', {}, 5000);
+  assert.equal(reply, 'x'.repeat(10000));
+  const offered = srv.recorder.all('onConnect')[0].args[0].headers['sec-websocket-extensions'];
+  assert.equal(offered, 'permessage-deflate; client_no_context_takeover; client_max_window_bits, permessage-bzip2; client_max_compress_level; server_max_compress_level=4');
+  assert.deepEqual(client.protocol.extensionsInUse.map((e) => [e.name, e.serverMaxCompressLevel, e.clientMaxCompressLevel]), [['permessage-bzip2', 4, 1]]);
+  // A bzip2 bomb: 100 MiB of zeros is 113 bytes of bzip2 (tests/bzip2_memory.rs); 1 MiB limit → 1009.
+  const srv2 = defer.server(await startServer(echo, { options: { maxMessagePayloadSize: 1 << 20, extensions: [new ServerPerMessageBzip2Factory()] } }));
+  const { peer } = await rawOffer(defer, srv2.port, 'permessage-bzip2');
+  peer.send({ opcode: 2, rsv: 4, payload: Buffer.from(BZIP2_BOMB_100_MIB, 'hex') });
+  assert.equal((await peer.closeFrame(5000)).code, 1009);
+});
+
+/** `python3 -c "import bz2; print(bz2.compress(bytes(100 << 20), 9).hex())"`: 100 MiB of zeros in 113 bytes. */
+const BZIP2_BOMB_100_MIB = '425a68393141592653590e09e2df015f8e4000c0000008200030804d4642a025a90a80973141592653590e09e2df015f8e4000c0000008200030804d4642a025a90a80973141592653598a96d7a90064064400c00010000008200030cc0529a628045b128045e2ee48a70a1215d4532d60';
