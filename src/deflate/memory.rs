@@ -9,6 +9,8 @@ use miniz_oxide::inflate::stream::InflateState;
 
 use crate::config::Role;
 
+use super::compress::{history_budget, history_reach, keeps_compressor};
+use super::history;
 use super::params::{Agreement, ClientBits, DeflateConfig};
 
 /// miniz's inflate state: one allocation of exactly this size.
@@ -31,22 +33,29 @@ pub struct StateBytes {
     /// Held while a compressed message is being received (the inflate state is needed then
     /// even without context takeover).
     pub receiving: usize,
+    /// Held while a fragmented compressed message is being sent (without context takeover
+    /// the history is kept only then).
+    pub sending: usize,
     /// The per-thread scratch compressor, shared by all connections (0 if this connection
     /// never uses it).
     pub shared: usize,
 }
 
-/// The state a connection with this agreement holds, in `role`.
-pub fn state_bytes(role: Role, agreement: &Agreement) -> StateBytes {
+/// The state a connection with this agreement holds, in `role`, with a config's `level` and
+/// `mem_level`.
+pub fn state_bytes(role: Role, agreement: &Agreement, level: u8, mem_level: u8) -> StateBytes {
     let (send_bits, send_nct) = agreement.sending(role);
     let (_, recv_nct) = agreement.receiving(role);
-    let keeps_compressor = send_bits == 15 && !send_nct;
-    let compressor = if keeps_compressor { COMPRESSOR_BYTES } else { 0 };
+    let compressor = if keeps_compressor(send_bits, send_nct, mem_level) { COMPRESSOR_BYTES } else { 0 };
+    let history = history::held_bytes(history_reach(send_bits, send_nct, level, mem_level), history_budget(mem_level));
+    let history_idle = if send_nct { 0 } else { history };
     let inflate_idle = if recv_nct { 0 } else { INFLATE_BYTES };
+    let idle = compressor + history_idle + inflate_idle;
     StateBytes {
-        idle: compressor + inflate_idle,
-        receiving: compressor + INFLATE_BYTES,
-        shared: if keeps_compressor { 0 } else { COMPRESSOR_BYTES },
+        idle,
+        receiving: compressor + history_idle + INFLATE_BYTES,
+        sending: compressor + history + inflate_idle,
+        shared: if compressor > 0 { 0 } else { COMPRESSOR_BYTES },
     }
 }
 
@@ -62,5 +71,5 @@ pub fn config_state_bytes(role: Role, config: &DeflateConfig) -> StateBytes {
             _ => None,
         },
     };
-    state_bytes(role, &agreement)
+    state_bytes(role, &agreement, config.level, config.mem_level)
 }

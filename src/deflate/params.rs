@@ -37,6 +37,12 @@ pub struct DeflateConfig {
     pub client_max_window_bits: Option<ClientBits>,
     /// miniz level 0–10 (6 is zlib's default; 0 stores).
     pub level: u8,
+    /// 1–9, zlib's name for how much memory compression may use (8 is zlib's default): a
+    /// connection keeps up to 2^(mem_level + 6) bytes of what it sent (128 B … 32 KiB, and
+    /// below window 15 at most 7/8 of the window) to take context over, see
+    /// [`super::compress`]. 9 with window 15 and context takeover keeps a whole miniz
+    /// compressor instead (~312 KiB: the least CPU per message).
+    pub mem_level: u8,
     /// Data messages whose first frame is shorter than this are sent uncompressed.
     pub min_size: usize,
 }
@@ -51,6 +57,7 @@ impl Default for DeflateConfig {
             server_max_window_bits: None,
             client_max_window_bits: Some(ClientBits::Any),
             level: 6,
+            mem_level: 8,
             min_size: 0,
         }
     }
@@ -82,6 +89,9 @@ impl DeflateConfig {
         }
         if self.level > 10 {
             return bad("level above 10");
+        }
+        if !(1..=9).contains(&self.mem_level) {
+            return bad("mem_level out of 1..=9");
         }
         Ok(())
     }
@@ -261,7 +271,7 @@ impl ServerExtensionFactory for ServerPerMessageDeflateFactory {
     ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
         check_accepted(accepted)?;
         let (response, agreement) = self.negotiate(params)?;
-        let ext = PerMessageDeflate::new(Role::Server, agreement, self.config.level, self.config.min_size);
+        let ext = PerMessageDeflate::from_config(Role::Server, agreement, &self.config);
         Ok((response, Box::new(ext)))
     }
 }
@@ -352,6 +362,6 @@ impl ClientExtensionFactory for ClientPerMessageDeflateFactory {
     ) -> Result<Box<dyn Extension>, NegotiationError> {
         check_accepted(accepted)?;
         let agreement = self.accept(params)?;
-        Ok(Box::new(PerMessageDeflate::new(Role::Client, agreement, self.config.level, self.config.min_size)))
+        Ok(Box::new(PerMessageDeflate::from_config(Role::Client, agreement, &self.config)))
     }
 }
