@@ -50,6 +50,16 @@ pub fn packs(reach: usize, budget: usize) -> bool {
     reach > budget
 }
 
+/// Bytes of the per-thread buffer packed histories are unpacked into, at most: the last
+/// `reach` bytes may start inside a segment, which is unpacked whole.
+pub fn shared_bytes(reach: usize, budget: usize) -> usize {
+    if packs(reach, budget) {
+        2 * reach
+    } else {
+        0
+    }
+}
+
 /// Bytes a history with this reach and budget holds once used.
 pub fn held_bytes(reach: usize, budget: usize) -> usize {
     if reach == 0 {
@@ -86,10 +96,24 @@ impl History {
             return Ok(f(&self.bytes));
         }
         PLAIN.with(|cell| {
-            let mut plain = cell.borrow_mut();
-            plain.resize(self.plain_len, 0);
-            let (mut packed_at, mut plain_at) = (0, 0);
+            // Segments wholly before the last `reach` bytes are not needed.
+            let mut plain_len = self.plain_len;
+            let mut packed_at = 0;
+            let mut skip = 0;
             for s in &self.segments {
+                if plain_len - (s.plain as usize) < self.reach {
+                    break;
+                }
+                plain_len -= s.plain as usize;
+                packed_at += s.packed as usize;
+                skip += 1;
+            }
+            let mut plain = cell.borrow_mut();
+            let missing = plain_len.saturating_sub(plain.len());
+            plain.reserve_exact(missing);
+            plain.resize(plain_len, 0);
+            let mut plain_at = 0;
+            for s in &self.segments[skip..] {
                 let (packed, len) = (s.packed as usize, s.plain as usize);
                 unpack(&self.bytes[packed_at..packed_at + packed], &mut plain[plain_at..plain_at + len])?;
                 packed_at += packed;

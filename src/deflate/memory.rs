@@ -36,8 +36,8 @@ pub struct StateBytes {
     /// Held while a fragmented compressed message is being sent (without context takeover
     /// the history is kept only then).
     pub sending: usize,
-    /// The per-thread scratch compressor, shared by all connections (0 if this connection
-    /// never uses it).
+    /// Per-thread buffers shared by all connections, at most: the scratch compressor and the
+    /// buffer packed histories are unpacked into (0 if this connection uses neither).
     pub shared: usize,
 }
 
@@ -47,7 +47,8 @@ pub fn state_bytes(role: Role, agreement: &Agreement, level: u8, mem_level: u8) 
     let (send_bits, send_nct) = agreement.sending(role);
     let (_, recv_nct) = agreement.receiving(role);
     let compressor = if keeps_compressor(send_bits, send_nct, mem_level) { COMPRESSOR_BYTES } else { 0 };
-    let history = history::held_bytes(history_reach(send_bits, send_nct, level, mem_level), history_budget(mem_level));
+    let (reach, budget) = (history_reach(send_bits, send_nct, level, mem_level), history_budget(mem_level));
+    let history = history::held_bytes(reach, budget);
     let history_idle = if send_nct { 0 } else { history };
     let inflate_idle = if recv_nct { 0 } else { INFLATE_BYTES };
     let idle = compressor + history_idle + inflate_idle;
@@ -55,7 +56,7 @@ pub fn state_bytes(role: Role, agreement: &Agreement, level: u8, mem_level: u8) 
         idle,
         receiving: compressor + history_idle + INFLATE_BYTES,
         sending: compressor + history + inflate_idle,
-        shared: if compressor > 0 { 0 } else { COMPRESSOR_BYTES },
+        shared: if compressor > 0 { 0 } else { COMPRESSOR_BYTES + history::shared_bytes(reach, budget) },
     }
 }
 

@@ -2,6 +2,7 @@
 //! decoder, failure assertions and a tiny seeded RNG. Each test file uses a different subset.
 #![allow(dead_code)]
 
+pub mod deflate_scan;
 pub mod json_feed;
 
 use wasmsocket::config::{Config, Role};
