@@ -1,7 +1,7 @@
 //! Cross-checks with an independent deflate implementation, Python's zlib: our output must
 //! inflate at exactly the negotiated window, and zlib's sync-flushed streams must inflate in
-//! our decoder. Skipped (with a message) when python3 is missing. Also prints the ratio the
-//! block technique costs against window 15 (`cargo test --test deflate_python -- --nocapture`).
+//! our decoder. Skipped (with a message) when python3 is missing. Also prints what a smaller window
+//! costs in ratio against window 15 (`cargo test --test deflate_python -- --nocapture`).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -217,7 +217,7 @@ fn we_inflate_zlib_sync_flushed_streams() {
 }
 
 #[test]
-fn ratio_of_the_block_technique_per_window() {
+fn ratio_per_window_for_one_large_message() {
     let text = json_like(256 * 1024);
     println!("JSON-like text, {} bytes, level 6, one message:", text.len());
     println!("bits | compressed | ratio | vs window 15");

@@ -37,11 +37,12 @@ pub struct DeflateConfig {
     pub client_max_window_bits: Option<ClientBits>,
     /// miniz level 0–10 (6 is zlib's default; 0 stores).
     pub level: u8,
-    /// 1–9, zlib's name for how much memory compression may use (8 is zlib's default): a
-    /// connection keeps up to 2^(mem_level + 6) bytes of what it sent (128 B … 32 KiB, and
-    /// below window 15 at most 7/8 of the window) to take context over, see
-    /// [`super::compress`]. 9 with window 15 and context takeover keeps a whole miniz
-    /// compressor instead (~312 KiB: the least CPU per message).
+    /// 1–9, zlib's name for how much memory compression may use (8 is zlib's default). To
+    /// take context over, a connection remembers the last bytes it sent (the whole window at
+    /// 15, 7/8 of it below) in at most 2^(mem_level + 6) bytes (128 B … 32 KiB): as they are
+    /// if they fit, else LZ4-packed (JSON packs ~3:1, so 8 reaches all 32 KiB). 9 with window
+    /// 15 and context takeover keeps a whole miniz compressor instead (~312 KiB, the least
+    /// CPU). See [`super::compress`], [`super::history`] and [`super::memory`].
     pub mem_level: u8,
     /// Data messages whose first frame is shorter than this are sent uncompressed.
     pub min_size: usize,

@@ -63,14 +63,11 @@ impl JsonFeed {
         let user = self.zipf(USERS.len());
         let kind = KINDS[self.zipf(KINDS.len())];
         let channel = CHANNELS[self.zipf(CHANNELS.len())];
-        let mut s = format!(
-            "{{\"type\":\"{kind}\",\"id\":\"msg_{}\",\"ts\":{},\"channel\":\"{channel}\",\"user\":{{\"id\":{},\"name\":\"{}\",\"avatar\":\"https://cdn.example.com/avatars/{}.png\"}}",
-            self.id,
-            self.ts,
-            1000 + user * 37,
-            USERS[user],
-            1000 + user * 37
-        );
+        let (id, ts, uid, name) = (self.id, self.ts, 1000 + user * 37, USERS[user]);
+        let mut s = format!("{{\"type\":\"{kind}\",\"id\":\"msg_{id}\",\"ts\":{ts},\"channel\":\"{channel}\",");
+        s.push_str(&format!(
+            "\"user\":{{\"id\":{uid},\"name\":\"{name}\",\"avatar\":\"https://cdn.example.com/avatars/{uid}.png\"}}"
+        ));
         match kind {
             "reaction.added" => {
                 s.push_str(&format!(",\"emoji\":\"{}\",\"count\":{}", EMOJI[self.zipf(EMOJI.len())], 1 + self.rng.below(12)))
