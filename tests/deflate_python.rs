@@ -161,7 +161,7 @@ fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
     for bits in 8..=15u8 {
         for takeover in [true, false] {
             // (level, mem_level, interleaved with another connection)
-            for (level, mem_level, interleaved) in [(6, 8, false), (6, 8, true), (9, 9, false), (1, 1, true), (6, 5, true)] {
+            for (level, mem_level, interleaved) in [(6, 8, false), (6, 8, true), (9, 9, false), (1, 1, true)] {
                 let a = agreement(bits, takeover);
                 let mut ext = PerMessageDeflate::with_mem_level(Role::Server, a, level, mem_level, 0);
                 let mut other = PerMessageDeflate::new(Role::Server, a, 6, 0);

@@ -97,7 +97,7 @@ fn no_distance_reaches_past_the_negotiated_window() {
     let corpus = window_corpus();
     for bits in 8..=15u8 {
         for takeover in [true, false] {
-            for mem_level in [1, 5, 8, 9] {
+            for mem_level in [1, 8, 9] {
                 let a = agreement(bits, takeover);
                 let mut ext = PerMessageDeflate::with_mem_level(Role::Server, a, 6, mem_level, 0);
                 let mut other = PerMessageDeflate::new(Role::Server, a, 6, 0);
