@@ -5,13 +5,17 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use common::json_feed::JsonFeed;
+use common::Rng;
 use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush};
 use wasmsocket::config::Role;
 use wasmsocket::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES, INFLATE_BYTES};
-use wasmsocket::deflate::{Agreement, DeflateConfig, PerMessageDeflate};
+use wasmsocket::deflate::{Agreement, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
 use wasmsocket::extension::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
@@ -133,21 +137,91 @@ fn inflate_and_compressor_sizes_match_what_miniz_allocates() {
     assert_eq!(compressor as usize, COMPRESSOR_BYTES);
 }
 
+/// The agreement a server with `config` reaches with a browser-like offer.
+fn server_agreement(config: &DeflateConfig) -> Agreement {
+    let factory = ServerPerMessageDeflateFactory::new(config.clone()).unwrap();
+    factory.negotiate(&[("client_max_window_bits".into(), None)]).unwrap().1
+}
+
+/// A server connection with `config` sends and receives `messages` (every third one
+/// fragmented); returns it with its live bytes (allocated since its creation and still held;
+/// its peer is dropped first, so what is left is the server's).
+fn drive(config: &DeflateConfig, messages: &[Vec<u8>]) -> (PerMessageDeflate, isize) {
+    let agreement = server_agreement(config);
+    let base = live();
+    let mut server = PerMessageDeflate::from_config(Role::Server, agreement, config);
+    let mut client = PerMessageDeflate::from_config(Role::Client, agreement, config);
+    for (i, m) in messages.iter().enumerate() {
+        let parts: Vec<&[u8]> = if i % 3 == 1 { m.chunks(m.len() / 3 + 1).collect() } else { vec![m] };
+        for (j, part) in parts.iter().enumerate() {
+            let opcode = if j == 0 { Opcode::Text } else { Opcode::Continuation };
+            let frame = Frame { fin: j + 1 == parts.len(), rsv: 0, opcode, data: part.to_vec() };
+            let wire = server.encode(frame.clone()).unwrap();
+            drop(client.decode(wire, None).unwrap());
+            let wire = client.encode(frame).unwrap();
+            drop(server.decode(wire, None).unwrap());
+        }
+    }
+    drop(client);
+    (server, live() - base)
+}
+
+fn feed_messages() -> Vec<Vec<u8>> {
+    let mut feed = JsonFeed::new(9);
+    let mut rng = Rng::new(4);
+    let mut messages: Vec<Vec<u8>> = (0..30).map(|i| feed.message([4096, 300, 20_000][i % 3])).collect();
+    messages.push(rng.bytes(40_000)); // does not pack: the history reaches less far
+    messages.extend((0..10).map(|_| feed.message(4096)));
+    messages
+}
+
 #[test]
 fn a_connection_holds_what_memory_reports() {
-    // Window 15 with takeover both ways: a compressor and an inflate state stay.
-    let mut ext = PerMessageDeflate::new(Role::Server, Agreement::default(), 6, 0);
-    let f = ext.encode(Frame::new(Opcode::Text, b"hello hello hello".to_vec())).unwrap();
-    let _ = ext.decode(f, None);
-    assert_eq!(ext.held_bytes(), COMPRESSOR_BYTES + INFLATE_BYTES);
-    // The default server config: window 12 out, takeover in: only the inflate state.
-    let a = Agreement { server_max_window_bits: Some(12), client_max_window_bits: Some(12), ..Agreement::default() };
-    let mut ext = PerMessageDeflate::new(Role::Server, a, 6, 0);
-    let f = ext.encode(Frame::new(Opcode::Text, b"hello hello hello".to_vec())).unwrap();
-    let _ = ext.decode(f, None);
-    assert_eq!(ext.held_bytes(), INFLATE_BYTES);
-    let (_, used) = peak_during(|| ext.held_bytes());
-    assert_eq!(used, 0);
+    let messages = feed_messages();
+    let w12 = DeflateConfig { server_max_window_bits: Some(12), ..DeflateConfig::server() };
+    let no_takeover = DeflateConfig { server_no_context_takeover: true, client_no_context_takeover: true, ..DeflateConfig::server() };
+    let persistent = DeflateConfig { mem_level: 9, ..DeflateConfig::server() };
+    let small = DeflateConfig { mem_level: 5, ..DeflateConfig::server() };
+    for (name, config) in [
+        ("default server", DeflateConfig::server()),
+        ("window 12", w12),
+        ("no context takeover", no_takeover),
+        ("mem_level 9", persistent),
+        ("mem_level 5", small),
+    ] {
+        // Once first, so the per-thread scratch buffers have their final sizes.
+        drop(drive(&config, &messages));
+        let (server, held) = drive(&config, &messages);
+        let expected = config_state_bytes(Role::Server, &config).idle;
+        println!("{name}: {held} B held after {} messages each way (expected {expected} B)", messages.len());
+        assert_eq!(server.held_bytes(), expected, "{name}");
+        assert_eq!(held as usize, expected, "{name}: what the allocator saw");
+    }
+}
+
+#[test]
+fn the_default_server_stays_within_64_kib_while_receiving() {
+    let config = DeflateConfig::server();
+    let agreement = server_agreement(&config);
+    let messages = feed_messages();
+    drop(drive(&config, &messages));
+    let mut client = PerMessageDeflate::from_config(Role::Client, agreement, &config);
+    let base = live();
+    let mut server = PerMessageDeflate::from_config(Role::Server, agreement, &config);
+    for m in &messages {
+        let wire = server.encode(Frame::new(Opcode::Text, m.clone())).unwrap();
+        drop(client.decode(wire, None).unwrap());
+    }
+    // Mid-message: the first fragment of a compressed message is in.
+    let m = &messages[0];
+    let first = client.encode(Frame { fin: false, rsv: 0, opcode: Opcode::Text, data: m[..2000].to_vec() }).unwrap();
+    drop(server.decode(first, None).unwrap());
+    // The client's state was allocated meanwhile too (what it holds is checked above).
+    let held = live() - base - client.held_bytes() as isize;
+    let s = config_state_bytes(Role::Server, &config);
+    println!("default server mid-message: {held} B held (reported receiving {} B)", s.receiving);
+    assert_eq!(held as usize, s.receiving);
+    assert!(held <= 64 * 1024, "{held}");
 }
 
 #[test]
@@ -157,17 +231,22 @@ fn per_config_numbers() {
         client_no_context_takeover: true,
         ..DeflateConfig::server()
     };
-    let w15 = DeflateConfig { server_max_window_bits: None, client_max_window_bits: None, ..DeflateConfig::server() };
+    let python_websockets = DeflateConfig { server_max_window_bits: Some(12), ..DeflateConfig::server() };
+    let persistent = DeflateConfig { mem_level: 9, ..DeflateConfig::server() };
     let rows = [
-        ("server default (12/12, takeover)", Role::Server, DeflateConfig::server()),
+        ("server default (window 15 out, 12 in, takeover, mem_level 8)", Role::Server, DeflateConfig::server()),
         ("server, no context takeover", Role::Server, no_takeover),
-        ("server, window 15, takeover", Role::Server, w15),
+        ("server, windows 12/12 (python-websockets)", Role::Server, python_websockets),
+        ("server, mem_level 9 (persistent compressor)", Role::Server, persistent),
         ("client default", Role::Client, DeflateConfig::client()),
     ];
     for (name, role, config) in rows {
         let s = config_state_bytes(role, &config);
-        println!("{name}: idle {} B, receiving {} B, shared per thread {} B", s.idle, s.receiving, s.shared);
+        println!(
+            "{name}: idle {} B, receiving {} B, sending {} B, shared per thread {} B",
+            s.idle, s.receiving, s.sending, s.shared
+        );
     }
     let s = config_state_bytes(Role::Server, &DeflateConfig::server());
-    assert!(s.idle <= 64 * 1024 && s.receiving <= 64 * 1024, "{s:?}");
+    assert!(s.idle <= 64 * 1024 && s.receiving <= 64 * 1024 && s.sending <= 64 * 1024, "{s:?}");
 }

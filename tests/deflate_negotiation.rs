@@ -81,9 +81,25 @@ fn server_accepts_each_parameter() {
     }
 }
 
+/// python-websockets' server default: both windows capped at 12.
+fn windows_12_12() -> DeflateConfig {
+    DeflateConfig { server_max_window_bits: Some(12), ..DeflateConfig::server() }
+}
+
+#[test]
+fn the_default_server_sends_with_window_15_and_caps_the_client_at_12() {
+    let s = server(DeflateConfig::server());
+    let (r, a) = s.negotiate(&[]).unwrap();
+    assert_eq!(r, p(&[]));
+    assert_eq!((a.server_max_window_bits, a.client_max_window_bits), (None, None));
+    let (r, a) = s.negotiate(&p(&[("client_max_window_bits", None)])).unwrap();
+    assert_eq!(r, p(&[("client_max_window_bits", Some("12"))]));
+    assert_eq!((a.server_max_window_bits, a.client_max_window_bits), (None, Some(12)));
+}
+
 #[test]
 fn server_config_caps_and_imposes() {
-    let s = server(DeflateConfig::server()); // 12 / 12
+    let s = server(windows_12_12());
     let (r, a) = s.negotiate(&[]).unwrap();
     // Our window is ours to announce; the client's cannot be set when not offered.
     assert_eq!(r, p(&[("server_max_window_bits", Some("12"))]));
@@ -131,6 +147,13 @@ fn client_offer_follows_its_config() {
     );
     assert!(ClientPerMessageDeflateFactory::new(DeflateConfig { server_max_window_bits: Some(7), ..bare() }).is_err());
     assert!(ServerPerMessageDeflateFactory::new(DeflateConfig { level: 11, ..bare() }).is_err());
+    for mem_level in [0, 10] {
+        assert!(ServerPerMessageDeflateFactory::new(DeflateConfig { mem_level, ..bare() }).is_err());
+        assert!(ClientPerMessageDeflateFactory::new(DeflateConfig { mem_level, ..bare() }).is_err());
+    }
+    for mem_level in 1..=9 {
+        assert!(ServerPerMessageDeflateFactory::new(DeflateConfig { mem_level, ..bare() }).is_ok());
+    }
 }
 
 #[test]
@@ -206,7 +229,7 @@ fn server_and_client_agree_on_every_window() {
                 client_max_window_bits: Some(ClientBits::Value(c_bits)),
                 ..DeflateConfig::default()
             });
-            let (response, server_side) = server(DeflateConfig::server()).negotiate(&c.offer()).unwrap();
+            let (response, server_side) = server(windows_12_12()).negotiate(&c.offer()).unwrap();
             let client_side = c.accept(&response).unwrap();
             assert_eq!(server_side, client_side);
             assert_eq!(server_side.server_max_window_bits, Some(s_bits.min(12)));

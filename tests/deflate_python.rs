@@ -1,7 +1,7 @@
 //! Cross-checks with an independent deflate implementation, Python's zlib: our output must
 //! inflate at exactly the negotiated window, and zlib's sync-flushed streams must inflate in
-//! our decoder. Skipped (with a message) when python3 is missing. Also prints the ratio the
-//! block technique costs against window 15 (`cargo test --test deflate_python -- --nocapture`).
+//! our decoder. Skipped (with a message) when python3 is missing. Also prints what a smaller window
+//! costs in ratio against window 15 (`cargo test --test deflate_python -- --nocapture`).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -9,6 +9,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
+use common::json_feed::JsonFeed;
 use common::Rng;
 use wasmsocket::config::Role;
 use wasmsocket::deflate::{Agreement, PerMessageDeflate};
@@ -73,7 +74,8 @@ fn json_like(n: usize) -> Vec<u8> {
 
 fn corpus() -> Vec<Vec<u8>> {
     let mut rng = Rng::new(11);
-    vec![
+    let mut feed = JsonFeed::new(3);
+    let mut c = vec![
         vec![],
         json_like(200),
         json_like(40_000),
@@ -81,7 +83,50 @@ fn corpus() -> Vec<Vec<u8>> {
         b"0123456789abcdef".repeat(5_000),
         json_like(40_000), // same again: takeover may reference the previous message
         (0..70_000u32).map(|i| (i / 300) as u8).collect(),
-    ]
+    ];
+    // Messages smaller and larger than the small windows, with plenty to take over.
+    for size in [100, 300, 700, 4096, 4096, 1500, 20_000, 4096] {
+        c.push(feed.message(size));
+    }
+    c
+}
+
+/// How a message is cut into frames: one frame, or fragments of varied sizes (empty ones too).
+fn fragments(data: &[u8], m: usize) -> Vec<&[u8]> {
+    if m % 3 != 1 {
+        return vec![data];
+    }
+    let sizes = [0, 1, 97, 300, 5000, 2048, 0, 12_000];
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for s in sizes.iter().cycle() {
+        let end = (pos + s).min(data.len());
+        out.push(&data[pos..end]);
+        pos = end;
+        if pos == data.len() {
+            return out;
+        }
+    }
+    unreachable!()
+}
+
+/// One message through `ext`: the frames' payloads concatenated, which is what a receiver
+/// inflates (non-final frames keep their sync-flush tail). With `other`, that connection
+/// sends a frame after each of ours, so ours never finds the per-thread compressor as it
+/// left it and takes the history path (reset, prime, compress) every time.
+fn send(ext: &mut PerMessageDeflate, data: &[u8], m: usize, other: Option<&mut PerMessageDeflate>) -> Vec<u8> {
+    let parts = fragments(data, m);
+    let mut wire = Vec::new();
+    let mut other = other;
+    for (i, part) in parts.iter().enumerate() {
+        let opcode = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
+        let f = ext.encode(Frame { fin: i + 1 == parts.len(), rsv: 0, opcode, data: part.to_vec() }).unwrap();
+        wire.extend(f.data);
+        if let Some(o) = other.as_deref_mut() {
+            o.encode(Frame::new(Opcode::Binary, b"interleaved with another connection".repeat(20))).unwrap();
+        }
+    }
+    wire
 }
 
 fn run(dir: &PathBuf) {
@@ -115,13 +160,19 @@ fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
     let mut n = 0;
     for bits in 8..=15u8 {
         for takeover in [true, false] {
-            let mut ext = PerMessageDeflate::new(Role::Server, agreement(bits, takeover), 6, 0);
-            std::fs::write(dir.join(format!("{n:03}.meta")), format!("{bits} {} inflate {}", takeover as u8, corpus.len())).unwrap();
-            for (m, data) in corpus.iter().enumerate() {
-                let f = ext.encode(Frame::new(Opcode::Binary, data.clone())).unwrap();
-                std::fs::write(dir.join(format!("{n:03}.{m}.in")), &f.data).unwrap();
+            // (level, mem_level, interleaved with another connection)
+            for (level, mem_level, interleaved) in [(6, 8, false), (6, 8, true), (9, 9, false), (1, 1, true)] {
+                let a = agreement(bits, takeover);
+                let mut ext = PerMessageDeflate::with_mem_level(Role::Server, a, level, mem_level, 0);
+                let mut other = PerMessageDeflate::new(Role::Server, a, 6, 0);
+                let meta = format!("{bits} {} inflate {}", takeover as u8, corpus.len());
+                std::fs::write(dir.join(format!("{n:03}.meta")), meta).unwrap();
+                for (m, data) in corpus.iter().enumerate() {
+                    let wire = send(&mut ext, data, m, interleaved.then_some(&mut other));
+                    std::fs::write(dir.join(format!("{n:03}.{m}.in")), wire).unwrap();
+                }
+                n += 1;
             }
-            n += 1;
         }
     }
     run(&dir);
@@ -166,7 +217,7 @@ fn we_inflate_zlib_sync_flushed_streams() {
 }
 
 #[test]
-fn ratio_of_the_block_technique_per_window() {
+fn ratio_per_window_for_one_large_message() {
     let text = json_like(256 * 1024);
     println!("JSON-like text, {} bytes, level 6, one message:", text.len());
     println!("bits | compressed | ratio | vs window 15");

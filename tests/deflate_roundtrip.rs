@@ -7,6 +7,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 mod common;
 
+use common::json_feed::JsonFeed;
 use common::*;
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event};
@@ -65,6 +66,64 @@ fn every_window_takeover_and_role_round_trips() {
                     assert_eq!(d.rsv, 0);
                     assert!(d.data == m, "bits {bits} takeover {takeover} len {}", m.len());
                 }
+            }
+        }
+    }
+}
+
+/// Messages for the window checks: JSON of every size around the windows, data that does not
+/// compress (its packed history is cut short), runs, and many small messages (merged in the
+/// packed history).
+fn window_corpus() -> Vec<Vec<u8>> {
+    let mut feed = JsonFeed::new(17);
+    let mut rng = Rng::new(23);
+    let mut c: Vec<Vec<u8>> = [60, 200, 255, 256, 257, 500, 1000, 4095, 4096, 4097, 9000, 40_000]
+        .iter()
+        .map(|&n| feed.message(n))
+        .collect();
+    c.push(rng.bytes(20_000));
+    c.push(vec![b'x'; 35_000]);
+    c.extend((0..40).map(|i| feed.message(80 + i * 7)));
+    c.push(feed.message(4096));
+    c
+}
+
+/// Every window × takeover × mem_level, each message cut into frames one time in three, with
+/// another connection sending in between one time in two: every distance our compressor
+/// emits stays below 2^bits (at most 2^15 at window 15; our own decoder counts them), and the
+/// stream decodes back (with takeover as one stream across messages).
+#[test]
+fn no_distance_reaches_past_the_negotiated_window() {
+    let corpus = window_corpus();
+    for bits in 8..=15u8 {
+        for takeover in [true, false] {
+            for mem_level in [1, 8, 9] {
+                let a = agreement(bits, takeover);
+                let mut ext = PerMessageDeflate::with_mem_level(Role::Server, a, 6, mem_level, 0);
+                let mut other = PerMessageDeflate::new(Role::Server, a, 6, 0);
+                let mut scan = deflate_scan::Scan { output: Vec::new(), max_distance: 0 };
+                for (m, data) in corpus.iter().enumerate() {
+                    if !takeover {
+                        scan = deflate_scan::Scan { output: Vec::new(), max_distance: scan.max_distance };
+                    }
+                    let start = scan.output.len();
+                    let parts: Vec<&[u8]> = if m % 3 == 2 { data.chunks(data.len() / 4 + 1).collect() } else { vec![data] };
+                    let mut wire = Vec::new();
+                    for (i, part) in parts.iter().enumerate() {
+                        let opcode = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
+                        let fin = i + 1 == parts.len();
+                        wire.extend(ext.encode(Frame { fin, rsv: 0, opcode, data: part.to_vec() }).unwrap().data);
+                        if (m + i) % 2 == 1 {
+                            other.encode(Frame::new(Opcode::Text, b"{\"other\":true}".repeat(30))).unwrap();
+                        }
+                    }
+                    wire.extend(wasmsocket::deflate::TAIL);
+                    let ctx = format!("bits {bits} takeover {takeover} mem_level {mem_level} message {m}");
+                    deflate_scan::scan(&mut scan, &wire).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                    assert!(scan.output[start..] == data[..], "{ctx}");
+                }
+                let limit = if bits == 15 { 1 << 15 } else { (1 << bits) - 1 };
+                assert!(scan.max_distance <= limit, "bits {bits} takeover {takeover} mem_level {mem_level}: distance {}", scan.max_distance);
             }
         }
     }

@@ -311,7 +311,9 @@ export function pinnedEntry(accept, offers) {
   const chosen = offers.find(({ offer }) => offer === accept.offer);
   if (!chosen) throw new TypeError('perMessageCompressionAccept must answer one of the offers it was given');
   const kind = accept instanceof PerMessageDeflateOfferAccept ? DEFLATE : BZIP2;
-  return { kind: `${kind}-pinned`, offer: chosen.params, response: accept.responseParams(), agreement: accept.agreement() };
+  const entry = { kind: `${kind}-pinned`, offer: chosen.params, response: accept.responseParams(), agreement: accept.agreement() };
+  if (kind === DEFLATE && accept.memLevel !== null && accept.memLevel !== undefined) entry.memLevel = accept.memLevel;
+  return entry;
 }
 
 /** Client: the response object autobahn's accept function gets for a negotiated extension. */

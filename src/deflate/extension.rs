@@ -9,7 +9,7 @@ use crate::frame::{Frame, Opcode, RSV1};
 
 use super::compress::Compressor;
 use super::decompress::Decompressor;
-use super::params::Agreement;
+use super::params::{Agreement, DeflateConfig};
 use super::NAME;
 
 pub struct PerMessageDeflate {
@@ -26,12 +26,22 @@ pub struct PerMessageDeflate {
 }
 
 impl PerMessageDeflate {
+    /// With the default `mem_level` (8).
     pub fn new(role: Role, agreement: Agreement, level: u8, min_size: usize) -> Self {
+        PerMessageDeflate::with_mem_level(role, agreement, level, DeflateConfig::default().mem_level, min_size)
+    }
+
+    /// With a config's compression knobs (its negotiation fields are in `agreement` already).
+    pub fn from_config(role: Role, agreement: Agreement, config: &DeflateConfig) -> Self {
+        PerMessageDeflate::with_mem_level(role, agreement, config.level, config.mem_level, config.min_size)
+    }
+
+    pub fn with_mem_level(role: Role, agreement: Agreement, level: u8, mem_level: u8, min_size: usize) -> Self {
         let (send_bits, send_nct) = agreement.sending(role);
         let (_, recv_nct) = agreement.receiving(role);
         PerMessageDeflate {
             agreement,
-            compressor: Compressor::new(send_bits, send_nct, level),
+            compressor: Compressor::new(send_bits, send_nct, level, mem_level),
             decompressor: Decompressor::new(recv_nct),
             min_size,
             sending: None,

@@ -6,6 +6,7 @@
 pub mod compress;
 pub mod decompress;
 pub mod extension;
+pub mod history;
 pub mod memory;
 pub mod params;
 

@@ -37,6 +37,13 @@ pub struct DeflateConfig {
     pub client_max_window_bits: Option<ClientBits>,
     /// miniz level 0–10 (6 is zlib's default; 0 stores).
     pub level: u8,
+    /// 1–9, zlib's name for how much memory compression may use (8 is zlib's default). To
+    /// take context over, a connection remembers the last bytes it sent (the whole window at
+    /// 15, 7/8 of it below) in at most 2^(mem_level + 6) bytes (128 B … 32 KiB): as they are
+    /// if they fit, else LZ4-packed (JSON packs ~3:1, so 8 reaches all 32 KiB). 9 with window
+    /// 15 and context takeover keeps a whole miniz compressor instead (~312 KiB, the least
+    /// CPU). See [`super::compress`], [`super::history`] and [`super::memory`].
+    pub mem_level: u8,
     /// Data messages whose first frame is shorter than this are sent uncompressed.
     pub min_size: usize,
 }
@@ -51,20 +58,20 @@ impl Default for DeflateConfig {
             server_max_window_bits: None,
             client_max_window_bits: Some(ClientBits::Any),
             level: 6,
+            mem_level: 8,
             min_size: 0,
         }
     }
 }
 
 impl DeflateConfig {
-    /// python-websockets' `enable_server_permessage_deflate`: both windows capped at 12 bits,
-    /// which keeps memory low at a small cost in ratio.
+    /// The default server: python-websockets' `enable_server_permessage_deflate` (the
+    /// client's window capped at 12 bits) except that we send with the full window 15, as ws
+    /// does: our memory for it is the history (`mem_level` 8: 16 KiB packed), not the window,
+    /// so a connection holds about 59 KB (≤ 64 KiB) and sends fewer bytes than ws's default
+    /// on JSON (tables in [`super::memory`]).
     pub fn server() -> Self {
-        DeflateConfig {
-            server_max_window_bits: Some(12),
-            client_max_window_bits: Some(ClientBits::Value(12)),
-            ..DeflateConfig::default()
-        }
+        DeflateConfig { client_max_window_bits: Some(ClientBits::Value(12)), ..DeflateConfig::default() }
     }
 
     /// python-websockets' `enable_client_permessage_deflate`.
@@ -82,6 +89,9 @@ impl DeflateConfig {
         }
         if self.level > 10 {
             return bad("level above 10");
+        }
+        if !(1..=9).contains(&self.mem_level) {
+            return bad("mem_level out of 1..=9");
         }
         Ok(())
     }
@@ -261,7 +271,7 @@ impl ServerExtensionFactory for ServerPerMessageDeflateFactory {
     ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
         check_accepted(accepted)?;
         let (response, agreement) = self.negotiate(params)?;
-        let ext = PerMessageDeflate::new(Role::Server, agreement, self.config.level, self.config.min_size);
+        let ext = PerMessageDeflate::from_config(Role::Server, agreement, &self.config);
         Ok((response, Box::new(ext)))
     }
 }
@@ -352,6 +362,6 @@ impl ClientExtensionFactory for ClientPerMessageDeflateFactory {
     ) -> Result<Box<dyn Extension>, NegotiationError> {
         check_accepted(accepted)?;
         let agreement = self.accept(params)?;
-        Ok(Box::new(PerMessageDeflate::new(Role::Client, agreement, self.config.level, self.config.min_size)))
+        Ok(Box::new(PerMessageDeflate::from_config(Role::Client, agreement, &self.config)))
     }
 }

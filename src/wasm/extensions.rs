@@ -47,7 +47,7 @@ enum ClientBitsSpec {
 struct DeflateSpec {
     kind: String,
     /// `"bare"`: python-websockets' bare factory (no window limits) under unset options;
-    /// otherwise the role's `compression="deflate"` defaults (windows 12).
+    /// otherwise the role's `compression="deflate"` defaults (`DeflateConfig::server()`/`client()`).
     preset: Option<String>,
     /// zlib's memLevel (1-9).
     mem_level: Option<u8>,
@@ -80,7 +80,7 @@ impl DeflateSpec {
         }
         c.level = self.level.unwrap_or(c.level);
         c.min_size = self.threshold.unwrap_or(c.min_size);
-        let _ = self.mem_level; // TODO(lead): DeflateConfig's memory knob
+        c.mem_level = self.mem_level.unwrap_or(c.mem_level);
         Ok(c)
     }
 }
@@ -97,6 +97,9 @@ struct PinnedDeflateSpec {
     level: Option<u8>,
     #[serde(default)]
     threshold: Option<usize>,
+    /// autobahn's `memLevel` of the accept.
+    #[serde(default)]
+    mem_level: Option<u8>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -191,12 +194,16 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
                 let agreement = Agreement::from(p.agreement);
                 let defaults = DeflateConfig::server();
                 let (level, threshold) = (p.level.unwrap_or(defaults.level), p.threshold.unwrap_or(defaults.min_size));
+                let mem_level = p.mem_level.unwrap_or(defaults.mem_level);
+                if !(1..=9).contains(&mem_level) || level > 9 {
+                    return Err(invalid("deflate level is 0-9 and memLevel 1-9"));
+                }
                 out.push(Box::new(PinnedServerFactory {
                     name: crate::deflate::NAME.to_owned(),
                     offer: p.offer,
                     response: p.response,
                     make: move || -> Box<dyn Extension> {
-                        Box::new(PerMessageDeflate::new(Role::Server, agreement, level, threshold))
+                        Box::new(PerMessageDeflate::with_mem_level(Role::Server, agreement, level, mem_level, threshold))
                     },
                 }));
             }

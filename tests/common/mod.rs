@@ -2,6 +2,9 @@
 //! decoder, failure assertions and a tiny seeded RNG. Each test file uses a different subset.
 #![allow(dead_code)]
 
+pub mod deflate_scan;
+pub mod json_feed;
+
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, State};
 use wasmsocket::extension::ExtensionChain;
