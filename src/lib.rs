@@ -8,8 +8,10 @@
 //!
 //! The JavaScript layer reaches it through `src/wasm/`, the only JS-aware module.
 
+pub mod bounded_output;
 pub mod bzip2;
 pub mod close;
+pub mod compression_params;
 pub mod config;
 pub mod connection;
 pub mod deflate;
@@ -19,6 +21,7 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 mod message;
+pub mod per_message;
 pub mod utf8;
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]

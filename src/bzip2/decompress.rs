@@ -1,9 +1,5 @@
 //! The receiving side: one bzip2 stream per message, decompressed frame by frame and bounded
-//! by the message budget.
-//!
-//! Output goes into a buffer that grows (exactly, no amortized doubling past the limit) up to
-//! `budget + 1` bytes: reaching that last byte proves the message is too big, so a bomb is
-//! stopped with 1009 after at most the limit plus one byte of output, whatever it expands to.
+//! by the message budget ([`crate::bounded_output`]).
 //!
 //! bzip2 allocates its block buffer when it reads the stream header, sized by the header's
 //! level digit. That digit is checked against the level the peer agreed to before the
@@ -11,10 +7,9 @@
 
 use bzip2::{Decompress, Status};
 
+use crate::bounded_output::{too_big, BoundedOutput};
 use crate::error::ProtocolError;
 
-/// The first output allocation for a frame: small, so tiny messages stay cheap.
-const MIN_GROW: usize = 4096;
 /// Where the level digit sits in a stream: after the magic `BZh`.
 const LEVEL_OFFSET: u64 = 3;
 
@@ -68,19 +63,17 @@ impl Decompressor {
             return Err(ProtocolError::invalid_data("data after the end of the bzip2 stream"));
         }
         self.check_level(input)?;
-        // budget + 1 bytes of room: filling it means the output is over the budget.
-        let cap = budget.map_or(usize::MAX, |b| usize::try_from(b).unwrap_or(usize::MAX).saturating_add(1));
-        let mut out = Output { buf: Vec::new(), filled: 0, cap, hint: input.len().saturating_mul(4) };
+        let mut out = BoundedOutput::new(budget, input.len());
         let stream = self.stream.get_or_insert_with(|| Decompress::new(self.small));
         loop {
             out.make_room()?;
             let (in_before, out_before) = (stream.total_in(), stream.total_out());
-            let status = stream.decompress(input, &mut out.buf[out.filled..]).map_err(invalid)?;
+            let status = stream.decompress(input, out.spare()).map_err(invalid)?;
             let consumed = usize::try_from(stream.total_in() - in_before).unwrap_or(usize::MAX);
             let written = usize::try_from(stream.total_out() - out_before).unwrap_or(usize::MAX);
             input = input.get(consumed..).unwrap_or_default();
             self.fed += consumed as u64;
-            out.filled += written;
+            out.advance(written);
             match status {
                 Status::StreamEnd => {
                     self.ended = true;
@@ -92,19 +85,18 @@ impl Decompressor {
                 Status::MemNeeded => return Err(ProtocolError::internal("out of memory for bzip2")),
                 _ => {}
             }
-            let room_left = out.filled < out.buf.len();
-            if input.is_empty() && room_left {
+            if input.is_empty() && out.has_room() {
                 break;
             }
-            if consumed + written == 0 && room_left {
+            if consumed + written == 0 && out.has_room() {
                 return Err(ProtocolError::invalid_data("invalid bzip2 data"));
             }
         }
-        if budget.is_some_and(|b| out.filled as u64 > b) {
+        // The stream may end exactly on the byte past the budget, with no call to make room.
+        if out.is_over_budget() {
             return Err(too_big());
         }
-        out.buf.truncate(out.filled);
-        Ok(out.buf)
+        Ok(out.into_vec())
     }
 
     /// Refuses a stream whose header announces a bigger block than the peer agreed to.
@@ -119,33 +111,6 @@ impl Decompressor {
             }
             self.level = Some(level);
         }
-        Ok(())
-    }
-}
-
-fn too_big() -> ProtocolError {
-    ProtocolError::too_big("decompressed message exceeds the size limit")
-}
-
-struct Output {
-    buf: Vec<u8>,
-    filled: usize,
-    /// budget + 1: the buffer never grows past it.
-    cap: usize,
-    hint: usize,
-}
-
-impl Output {
-    fn make_room(&mut self) -> Result<(), ProtocolError> {
-        if self.filled < self.buf.len() {
-            return Ok(());
-        }
-        if self.filled >= self.cap {
-            return Err(too_big());
-        }
-        let want = self.buf.len().saturating_mul(2).max(self.hint).max(MIN_GROW).min(self.cap);
-        self.buf.reserve_exact(want - self.buf.len());
-        self.buf.resize(want, 0);
         Ok(())
     }
 }

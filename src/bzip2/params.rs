@@ -7,9 +7,9 @@
 //! WebSocket-sized messages but sets the memory of both ends: the compressor needs about
 //! 8 bytes per block byte, the decompressor 4 (2.5 in small mode), see [`super::memory`].
 
+use crate::compression_params::{check_rsv1_free, distinct};
 use crate::config::Role;
 use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
-use crate::frame::RSV1;
 use crate::handshake::ExtensionParam;
 
 use super::extension::PerMessageBzip2;
@@ -130,13 +130,8 @@ fn level(name: &str, value: &str) -> Result<u8, NegotiationError> {
 /// needs a value; in an offer it is a flag without one.
 fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
     let mut p = Parsed::default();
-    let mut seen: Vec<&str> = Vec::new();
-    for (name, value) in params {
-        if seen.contains(&name.as_str()) {
-            return Err(NegotiationError(format!("duplicate parameter {name}")));
-        }
-        seen.push(name);
-        match (name.as_str(), value.as_deref()) {
+    for (name, value) in distinct(params)? {
+        match (name, value) {
             (SERVER_MAX_COMPRESS_LEVEL, None) => {
                 return Err(NegotiationError(format!("{SERVER_MAX_COMPRESS_LEVEL} needs a value")))
             }
@@ -173,18 +168,6 @@ fn min_cap(a: Option<u8>, b: Option<u8>) -> Option<u8> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// permessage-bzip2 owns RSV1, so it cannot join a chain where something else does
-/// (permessage-deflate included: offering both lets the server pick one).
-fn check_accepted(accepted: &[Box<dyn Extension>]) -> Result<(), NegotiationError> {
-    if accepted.iter().any(|e| e.name() == NAME) {
-        return Err(NegotiationError("permessage-bzip2 already negotiated".into()));
-    }
-    if accepted.iter().any(|e| e.rsv_bits() & RSV1 != 0) {
-        return Err(NegotiationError("RSV1 is already owned by another extension".into()));
-    }
-    Ok(())
 }
 
 /// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
@@ -228,7 +211,7 @@ impl ServerExtensionFactory for ServerPerMessageBzip2Factory {
         params: &[ExtensionParam],
         accepted: &[Box<dyn Extension>],
     ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
-        check_accepted(accepted)?;
+        check_rsv1_free(accepted, NAME)?;
         let (response, agreement) = self.negotiate(params)?;
         let ext = PerMessageBzip2::new(Role::Server, agreement, self.config.level, self.config.small_decompress);
         Ok((response, Box::new(ext)))
@@ -297,7 +280,7 @@ impl ClientExtensionFactory for ClientPerMessageBzip2Factory {
         params: &[ExtensionParam],
         accepted: &[Box<dyn Extension>],
     ) -> Result<Box<dyn Extension>, NegotiationError> {
-        check_accepted(accepted)?;
+        check_rsv1_free(accepted, NAME)?;
         let agreement = self.accept(params)?;
         Ok(Box::new(PerMessageBzip2::new(Role::Client, agreement, self.config.level, self.config.small_decompress)))
     }

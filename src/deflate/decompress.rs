@@ -1,19 +1,14 @@
-//! The receiving side: streaming raw inflate, bounded by the message budget.
-//!
-//! Output goes into a buffer that grows (exactly, no amortized doubling past the limit) up to
-//! `budget + 1` bytes: reaching that last byte proves the message is too big, so a bomb is
-//! stopped with 1009 after at most the limit plus one byte of output, whatever it expands to.
+//! The receiving side: streaming raw inflate, bounded by the message budget
+//! ([`crate::bounded_output`]).
 //! miniz inflates with a 32 KiB window, which covers every negotiated window (8–15).
 
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
+use crate::bounded_output::BoundedOutput;
 use crate::error::ProtocolError;
 
 use super::TAIL;
-
-/// The first output allocation for a frame: small, so tiny messages stay cheap.
-const MIN_GROW: usize = 4096;
 
 pub struct Decompressor {
     no_context_takeover: bool,
@@ -35,9 +30,7 @@ impl Decompressor {
 
     /// Inflates one frame of a compressed message, producing at most `budget` bytes.
     pub fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
-        // budget + 1 bytes of room: filling it means the output is over the budget.
-        let cap = budget.map_or(usize::MAX, |b| usize::try_from(b).unwrap_or(usize::MAX).saturating_add(1));
-        let mut out = Output { buf: Vec::new(), filled: 0, cap, hint: data.len().saturating_mul(4) };
+        let mut out = BoundedOutput::new(budget, data.len());
         let result = self.feed(data, &mut out).and_then(|()| if fin { self.feed(&TAIL, &mut out) } else { Ok(()) });
         if result.is_err() || fin {
             // A failed stream is unusable; a finished message keeps its window only with
@@ -48,11 +41,10 @@ impl Decompressor {
             self.ended = false;
         }
         result?;
-        out.buf.truncate(out.filled);
-        Ok(out.buf)
+        Ok(out.into_vec())
     }
 
-    fn feed(&mut self, mut input: &[u8], out: &mut Output) -> Result<(), ProtocolError> {
+    fn feed(&mut self, mut input: &[u8], out: &mut BoundedOutput) -> Result<(), ProtocolError> {
         if self.ended {
             // Bytes after a final block have no meaning; zlib ignores them too.
             return Ok(());
@@ -60,9 +52,9 @@ impl Decompressor {
         let state = self.state.get_or_insert_with(|| InflateState::new_boxed(DataFormat::Raw));
         loop {
             out.make_room()?;
-            let r = inflate(state, input, &mut out.buf[out.filled..], MZFlush::None);
+            let r = inflate(state, input, out.spare(), MZFlush::None);
             input = &input[r.bytes_consumed..];
-            out.filled += r.bytes_written;
+            out.advance(r.bytes_written);
             let progress = r.bytes_consumed + r.bytes_written > 0;
             match r.status {
                 Ok(MZStatus::StreamEnd) => {
@@ -72,36 +64,12 @@ impl Decompressor {
                 Ok(_) | Err(MZError::Buf) => {}
                 Err(_) => return Err(ProtocolError::invalid_data("invalid compressed data")),
             }
-            let room_left = out.filled < out.buf.len();
-            if input.is_empty() && room_left {
+            if input.is_empty() && out.has_room() {
                 return Ok(());
             }
-            if !progress && room_left {
+            if !progress && out.has_room() {
                 return Err(ProtocolError::invalid_data("invalid compressed data"));
             }
         }
-    }
-}
-
-struct Output {
-    buf: Vec<u8>,
-    filled: usize,
-    /// budget + 1: the buffer never grows past it.
-    cap: usize,
-    hint: usize,
-}
-
-impl Output {
-    fn make_room(&mut self) -> Result<(), ProtocolError> {
-        if self.filled < self.buf.len() {
-            return Ok(());
-        }
-        if self.filled >= self.cap {
-            return Err(ProtocolError::too_big("decompressed message exceeds the size limit"));
-        }
-        let want = self.buf.len().saturating_mul(2).max(self.hint).max(MIN_GROW).min(self.cap);
-        self.buf.reserve_exact(want - self.buf.len());
-        self.buf.resize(want, 0);
-        Ok(())
     }
 }

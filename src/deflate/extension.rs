@@ -1,28 +1,22 @@
-//! The negotiated permessage-deflate extension: owns RSV1, compresses outgoing data messages
-//! and inflates incoming ones (RFC 7692 §6). RSV1 marks a compressed message on its first
-//! frame only; control frames are never compressed.
+//! The negotiated permessage-deflate extension: compresses outgoing data messages and
+//! inflates incoming ones, under RSV1 as RFC 7692 §6 says ([`crate::per_message`]).
 
 use crate::config::Role;
 use crate::error::ProtocolError;
-use crate::extension::Extension;
-use crate::frame::{Frame, Opcode, RSV1};
+use crate::per_message::{MessageCodec, PerMessageCompression};
 
 use super::compress::Compressor;
 use super::decompress::Decompressor;
 use super::params::{Agreement, DeflateConfig};
 use super::NAME;
 
-pub struct PerMessageDeflate {
+pub type PerMessageDeflate = PerMessageCompression<DeflateCodec>;
+
+/// One connection's deflate state: the sending history and the inflate window.
+pub struct DeflateCodec {
     agreement: Agreement,
     compressor: Compressor,
     decompressor: Decompressor,
-    min_size: usize,
-    /// Within an outgoing fragmented message: whether it is being compressed.
-    sending: Option<bool>,
-    /// Same for the incoming message.
-    receiving: Option<bool>,
-    /// The next outgoing message is sent uncompressed (per-message opt-out).
-    skip_next: bool,
 }
 
 impl PerMessageDeflate {
@@ -39,82 +33,34 @@ impl PerMessageDeflate {
     pub fn with_mem_level(role: Role, agreement: Agreement, level: u8, mem_level: u8, min_size: usize) -> Self {
         let (send_bits, send_nct) = agreement.sending(role);
         let (_, recv_nct) = agreement.receiving(role);
-        PerMessageDeflate {
+        let codec = DeflateCodec {
             agreement,
             compressor: Compressor::new(send_bits, send_nct, level, mem_level),
             decompressor: Decompressor::new(recv_nct),
-            min_size,
-            sending: None,
-            receiving: None,
-            skip_next: false,
-        }
+        };
+        PerMessageCompression::with_codec(codec, min_size)
     }
 
     pub fn agreement(&self) -> &Agreement {
-        &self.agreement
+        &self.codec().agreement
     }
 
     /// Bytes of compression state this connection holds right now (excluding the thread's
     /// shared scratch compressor, see [`super::memory`]).
     pub fn held_bytes(&self) -> usize {
-        self.compressor.held_bytes() + self.decompressor.held_bytes()
+        self.codec().compressor.held_bytes() + self.codec().decompressor.held_bytes()
     }
 }
 
-impl Extension for PerMessageDeflate {
-    fn name(&self) -> &str {
-        NAME
+impl MessageCodec for DeflateCodec {
+    const NAME: &'static str = NAME;
+
+    /// Deflate needs no start: with context takeover a message continues the last one's stream.
+    fn compress(&mut self, data: &[u8], _first: bool, fin: bool) -> Result<Vec<u8>, ProtocolError> {
+        self.compressor.compress(data, fin)
     }
 
-    fn rsv_bits(&self) -> u8 {
-        RSV1
-    }
-
-    fn encode(&mut self, mut frame: Frame) -> Result<Frame, ProtocolError> {
-        let compress = match frame.opcode {
-            op if op.is_control() => return Ok(frame),
-            Opcode::Continuation => self.sending.unwrap_or(false),
-            _ => {
-                let compress = !core::mem::take(&mut self.skip_next) && frame.data.len() >= self.min_size;
-                if compress {
-                    frame.rsv |= RSV1;
-                }
-                compress
-            }
-        };
-        self.sending = (!frame.fin).then_some(compress);
-        if compress {
-            frame.data = self.compressor.compress(&frame.data, frame.fin)?;
-        }
-        Ok(frame)
-    }
-
-    fn skip_next_message(&mut self) {
-        self.skip_next = true;
-    }
-
-    fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
-        let rsv1 = frame.rsv & RSV1 != 0;
-        let compressed = match frame.opcode {
-            op if op.is_control() => {
-                if rsv1 {
-                    return Err(ProtocolError::protocol("RSV1 set on a control frame"));
-                }
-                return Ok(frame);
-            }
-            Opcode::Continuation => {
-                if rsv1 {
-                    return Err(ProtocolError::protocol("RSV1 set on a continuation frame"));
-                }
-                self.receiving.unwrap_or(false)
-            }
-            _ => rsv1,
-        };
-        self.receiving = (!frame.fin).then_some(compressed);
-        if compressed {
-            frame.data = self.decompressor.decompress(&frame.data, frame.fin, max_size)?;
-            frame.rsv &= !RSV1;
-        }
-        Ok(frame)
+    fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
+        self.decompressor.decompress(data, fin, budget)
     }
 }

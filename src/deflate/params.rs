@@ -3,9 +3,9 @@
 //! follows the RFC: an offer the server cannot read is declined (the next offer may do), a
 //! response the client cannot read fails the handshake.
 
+use crate::compression_params::{check_rsv1_free, distinct};
 use crate::config::Role;
 use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
-use crate::frame::RSV1;
 use crate::handshake::ExtensionParam;
 
 use super::extension::PerMessageDeflate;
@@ -144,12 +144,7 @@ fn window_bits(name: &str, value: &str) -> Result<u8, NegotiationError> {
 /// needs a value (RFC 7692 §7.1.2.2).
 fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
     let mut p = Parsed::default();
-    let mut seen: Vec<&str> = Vec::new();
-    for (name, value) in params {
-        if seen.contains(&name.as_str()) {
-            return Err(NegotiationError(format!("duplicate parameter {name}")));
-        }
-        seen.push(name);
+    for (name, value) in distinct(params)? {
         let flag = |set: &mut bool| match value {
             None => {
                 *set = true;
@@ -157,7 +152,7 @@ fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, Negotiatio
             }
             Some(v) => Err(NegotiationError(format!("{name} takes no value, got {v:?}"))),
         };
-        match (name.as_str(), value.as_deref()) {
+        match (name, value) {
             (SERVER_NO_CONTEXT_TAKEOVER, _) => flag(&mut p.server_no_context_takeover)?,
             (CLIENT_NO_CONTEXT_TAKEOVER, _) => flag(&mut p.client_no_context_takeover)?,
             (SERVER_MAX_WINDOW_BITS, None) => {
@@ -194,17 +189,6 @@ fn build(a: &Agreement, client_bits: Option<ClientBits>) -> Vec<ExtensionParam> 
         None => {}
     }
     out
-}
-
-/// permessage-deflate owns RSV1, so it cannot join a chain where something else does.
-fn check_accepted(accepted: &[Box<dyn Extension>]) -> Result<(), NegotiationError> {
-    if accepted.iter().any(|e| e.name() == NAME) {
-        return Err(NegotiationError("permessage-deflate already negotiated".into()));
-    }
-    if accepted.iter().any(|e| e.rsv_bits() & RSV1 != 0) {
-        return Err(NegotiationError("RSV1 is already owned by another extension".into()));
-    }
-    Ok(())
 }
 
 /// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
@@ -269,7 +253,7 @@ impl ServerExtensionFactory for ServerPerMessageDeflateFactory {
         params: &[ExtensionParam],
         accepted: &[Box<dyn Extension>],
     ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
-        check_accepted(accepted)?;
+        check_rsv1_free(accepted, NAME)?;
         let (response, agreement) = self.negotiate(params)?;
         let ext = PerMessageDeflate::from_config(Role::Server, agreement, &self.config);
         Ok((response, Box::new(ext)))
@@ -360,7 +344,7 @@ impl ClientExtensionFactory for ClientPerMessageDeflateFactory {
         params: &[ExtensionParam],
         accepted: &[Box<dyn Extension>],
     ) -> Result<Box<dyn Extension>, NegotiationError> {
-        check_accepted(accepted)?;
+        check_rsv1_free(accepted, NAME)?;
         let agreement = self.accept(params)?;
         Ok(Box::new(PerMessageDeflate::from_config(Role::Client, agreement, &self.config)))
     }

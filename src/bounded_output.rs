@@ -1,0 +1,69 @@
+//! A decompressor's output for one frame, bounded by the message budget. It grows exactly (no
+//! amortized doubling past the limit) up to `budget + 1` bytes: reaching that last byte proves
+//! the message is too big, so a bomb is stopped with 1009 after at most the limit plus one
+//! byte of output, whatever it expands to.
+
+use crate::error::ProtocolError;
+
+/// The first allocation: small, so tiny messages stay cheap.
+const MIN_GROW: usize = 4096;
+
+pub struct BoundedOutput {
+    buf: Vec<u8>,
+    filled: usize,
+    /// budget + 1: the buffer never grows past it.
+    cap: usize,
+    /// The first allocation wanted: a guess at what the input expands to.
+    hint: usize,
+}
+
+impl BoundedOutput {
+    /// `budget`: the most bytes the frame may produce (`None`: unbounded); `input_len`: the
+    /// compressed size, from which the first allocation is guessed.
+    pub fn new(budget: Option<u64>, input_len: usize) -> Self {
+        let cap = budget.map_or(usize::MAX, |b| usize::try_from(b).unwrap_or(usize::MAX).saturating_add(1));
+        BoundedOutput { buf: Vec::new(), filled: 0, cap, hint: input_len.saturating_mul(4) }
+    }
+
+    /// Makes sure there is room to write, or fails with 1009 once the budget is exceeded.
+    pub fn make_room(&mut self) -> Result<(), ProtocolError> {
+        if self.has_room() {
+            return Ok(());
+        }
+        if self.is_over_budget() {
+            return Err(too_big());
+        }
+        let want = self.buf.len().saturating_mul(2).max(self.hint).max(MIN_GROW).min(self.cap);
+        self.buf.reserve_exact(want - self.buf.len());
+        self.buf.resize(want, 0);
+        Ok(())
+    }
+
+    /// Where the decompressor writes next; [`Self::advance`] by what it wrote.
+    pub fn spare(&mut self) -> &mut [u8] {
+        &mut self.buf[self.filled..]
+    }
+
+    pub fn advance(&mut self, written: usize) {
+        self.filled += written;
+    }
+
+    /// Whether the buffer has unwritten bytes left (without growing).
+    pub fn has_room(&self) -> bool {
+        self.filled < self.buf.len()
+    }
+
+    /// Whether the output holds the byte past the budget.
+    pub fn is_over_budget(&self) -> bool {
+        self.filled >= self.cap
+    }
+
+    pub fn into_vec(mut self) -> Vec<u8> {
+        self.buf.truncate(self.filled);
+        self.buf
+    }
+}
+
+pub fn too_big() -> ProtocolError {
+    ProtocolError::too_big("decompressed message exceeds the size limit")
+}

@@ -1,0 +1,96 @@
+//! What permessage-deflate and permessage-bzip2 share (RFC 7692 §6, which Autobahn's bzip2
+//! follows): RSV1 marks a compressed message on its first frame only, the message's other
+//! frames follow that choice, control frames are never compressed, and RSV1 on a continuation
+//! or control frame fails the connection with 1002. Each extension supplies only its codec.
+
+use crate::error::ProtocolError;
+use crate::extension::Extension;
+use crate::frame::{Frame, Opcode, RSV1};
+
+/// How one extension transforms the data of one frame of a compressed message.
+pub trait MessageCodec {
+    /// The registered extension name.
+    const NAME: &'static str;
+    /// Compresses one frame: `first` starts the message, `fin` ends it.
+    fn compress(&mut self, data: &[u8], first: bool, fin: bool) -> Result<Vec<u8>, ProtocolError>;
+    /// Decompresses one frame, producing at most `budget` bytes (1009 beyond).
+    fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError>;
+}
+
+/// A codec run message by message under RSV1: the [`Extension`] both compressions are.
+pub struct PerMessageCompression<C> {
+    codec: C,
+    /// Data messages whose first frame is shorter than this are sent uncompressed.
+    min_size: usize,
+    /// Within an outgoing fragmented message: whether it is being compressed.
+    sending: Option<bool>,
+    /// Within an incoming fragmented message: whether it is compressed.
+    receiving: Option<bool>,
+    /// The next outgoing message is sent uncompressed (per-message opt-out).
+    skip_next: bool,
+}
+
+impl<C> PerMessageCompression<C> {
+    pub fn with_codec(codec: C, min_size: usize) -> Self {
+        PerMessageCompression { codec, min_size, sending: None, receiving: None, skip_next: false }
+    }
+
+    pub fn codec(&self) -> &C {
+        &self.codec
+    }
+}
+
+impl<C: MessageCodec> Extension for PerMessageCompression<C> {
+    fn name(&self) -> &str {
+        C::NAME
+    }
+
+    fn rsv_bits(&self) -> u8 {
+        RSV1
+    }
+
+    fn encode(&mut self, mut frame: Frame) -> Result<Frame, ProtocolError> {
+        let (first, compress) = match frame.opcode {
+            op if op.is_control() => return Ok(frame),
+            Opcode::Continuation => (false, self.sending.unwrap_or(false)),
+            _ => (true, !core::mem::take(&mut self.skip_next) && frame.data.len() >= self.min_size),
+        };
+        self.sending = (!frame.fin).then_some(compress);
+        if compress {
+            if first {
+                frame.rsv |= RSV1;
+            }
+            frame.data = self.codec.compress(&frame.data, first, frame.fin)?;
+        }
+        Ok(frame)
+    }
+
+    fn skip_next_message(&mut self) {
+        self.skip_next = true;
+    }
+
+    fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
+        let rsv1 = frame.rsv & RSV1 != 0;
+        let compressed = match frame.opcode {
+            op if op.is_control() => {
+                if rsv1 {
+                    return Err(ProtocolError::protocol("RSV1 set on a control frame"));
+                }
+                return Ok(frame);
+            }
+            Opcode::Continuation => {
+                if rsv1 {
+                    return Err(ProtocolError::protocol("RSV1 set on a continuation frame"));
+                }
+                self.receiving.unwrap_or(false)
+            }
+            _ => rsv1,
+        };
+        self.receiving = (!frame.fin).then_some(compressed);
+        if compressed {
+            frame.data = self.codec.decompress(&frame.data, frame.fin, max_size)?;
+            frame.rsv &= !RSV1;
+        }
+        Ok(frame)
+    }
+}
