@@ -7,9 +7,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
+use common::counting_alloc::{live, peak_during, Counting};
 use common::*;
 use wasmsocket::bzip2::memory::{compressor_bytes, decompressor_bytes};
 use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
@@ -18,56 +16,8 @@ use wasmsocket::connection::Connection;
 use wasmsocket::extension::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
-/// Counts live bytes per thread (tests run in parallel threads), with a resettable peak.
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn track(delta: isize) {
-    // try_with: the allocator may run while thread-locals are being torn down.
-    let _ = LIVE.try_with(|live| {
-        let now = live.get() + delta;
-        live.set(now);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
-    });
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        track(layout.size() as isize);
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        track(layout.size() as isize);
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        track(-(layout.size() as isize));
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        track(new_size as isize - layout.size() as isize);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.with(|l| l.get())
-}
-
-/// Runs `f` and returns its peak of live bytes above the level at the start.
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, isize) {
-    let base = live();
-    PEAK.with(|p| p.set(base));
-    let out = f();
-    (out, PEAK.with(|p| p.get()) - base)
-}
 
 /// `python3 -c "import bz2; print(bz2.compress(bytes(100 << 20), 9).hex())"`: 113 bytes that
 /// decompress to 100 MiB of zeros (`tests/bzip2_python.rs` checks that).

@@ -7,9 +7,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::json_like::json_users;
+use common::python::{python_with, run_python, tmpdir};
 use common::Rng;
 use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::Role;
@@ -34,55 +35,17 @@ for name in sorted(f for f in os.listdir(d) if f.endswith('.in')):
     open(os.path.join(d, name[:-3] + '.out'), 'wb').write(out)
 "#;
 
-fn python() -> bool {
-    let ok = Command::new("python3").arg("-c").arg("import bz2").status().is_ok_and(|s| s.success());
-    if !ok {
-        println!("SKIPPED: python3 with bz2 not found");
-    }
-    ok
-}
-
-fn json_like(n: usize) -> Vec<u8> {
-    let mut s = String::new();
-    let mut i = 0u64;
-    while s.len() < n {
-        s.push_str(&format!(
-            "{{\"id\":{i},\"user\":\"name{}\",\"email\":\"u{}@example.com\",\"active\":{},\"score\":{}.{}}},",
-            i * 7919 % 1000,
-            i % 97,
-            i % 3 == 0,
-            i * 31 % 100,
-            i % 10
-        ));
-        i += 1;
-    }
-    s.truncate(n);
-    s.into_bytes()
-}
-
 fn corpus() -> Vec<Vec<u8>> {
     let mut rng = Rng::new(11);
     vec![
         vec![],
         b"x".to_vec(),
-        json_like(200),
-        json_like(40_000),
+        json_users(200),
+        json_users(40_000),
         rng.bytes(9_000),
         b"0123456789abcdef".repeat(5_000),
         (0..250_000u32).map(|i| (i / 300) as u8).collect(), // more than one level-1 block
     ]
-}
-
-fn run(dir: &Path, mode: &[&str]) {
-    let status = Command::new("python3").arg("-c").arg(SCRIPT).arg(dir).args(mode).status().unwrap();
-    assert!(status.success(), "python script failed");
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wasmsocket-bzip2-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Sends `data` as one message, in frames of `frame` bytes, and returns the wire payload.
@@ -99,10 +62,10 @@ fn send(ext: &mut PerMessageBzip2, data: &[u8], frame: usize) -> Vec<u8> {
 
 #[test]
 fn python_decompresses_our_messages_at_every_level() {
-    if !python() {
+    if !python_with("bz2") {
         return;
     }
-    let dir = tmpdir("ours");
+    let dir = tmpdir("bzip2-ours");
     let corpus = corpus();
     let mut expected = Vec::new();
     for level in 1..=9u8 {
@@ -116,7 +79,7 @@ fn python_decompresses_our_messages_at_every_level() {
             }
         }
     }
-    run(&dir, &["decompress"]);
+    run_python(SCRIPT, &dir, &["decompress"]);
     for (n, (level, m, frame)) in expected.into_iter().enumerate() {
         let out = std::fs::read(dir.join(format!("{n:04}.out"))).unwrap();
         assert!(out == corpus[m], "level {level} message {m} frame {frame}");
@@ -126,16 +89,16 @@ fn python_decompresses_our_messages_at_every_level() {
 
 #[test]
 fn we_decompress_python_messages_at_every_level() {
-    if !python() {
+    if !python_with("bz2") {
         return;
     }
     let corpus = corpus();
     for level in 1..=9u8 {
-        let dir = tmpdir(&format!("theirs{level}"));
+        let dir = tmpdir(&format!("bzip2-theirs{level}"));
         for (m, data) in corpus.iter().enumerate() {
             std::fs::write(dir.join(format!("{m:04}.in")), data).unwrap();
         }
-        run(&dir, &["compress", &level.to_string()]);
+        run_python(SCRIPT, &dir, &["compress", &level.to_string()]);
         for small in [false, true] {
             let mut ext = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, small);
             for (m, data) in corpus.iter().enumerate() {
@@ -165,7 +128,7 @@ fn we_decompress_python_messages_at_every_level() {
 
 #[test]
 fn the_bomb_in_the_memory_tests_is_100_mib_of_zeros() {
-    if !python() {
+    if !python_with("bz2") {
         return;
     }
     let bomb = include_str!("bzip2_memory.rs")
@@ -180,7 +143,7 @@ fn the_bomb_in_the_memory_tests_is_100_mib_of_zeros() {
 
 #[test]
 fn ratio_and_speed_per_level() {
-    let text = json_like(1 << 20);
+    let text = json_users(1 << 20);
     println!("JSON-like text, {} bytes, one message (debug builds are slower):", text.len());
     println!("level | compressed | ratio | compress ms | decompress ms (fast / small)");
     for level in 1..=9u8 {
@@ -209,7 +172,7 @@ fn ratio_and_speed_per_level() {
 fn cost_of_small_messages() {
     // Every message allocates (zeroed) and frees a whole compressor and decompressor; a small
     // single-frame message gets a level-1 block whatever the configured level.
-    let m = json_like(200);
+    let m = json_users(200);
     let rounds = 200;
     let mut server = PerMessageBzip2::new(Role::Server, Agreement::default(), 9, false);
     let mut client = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, false);

@@ -7,10 +7,12 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 mod common;
 
+use common::compressed_exchange::ping_between_compressed_fragments;
+use common::json_like::json_tags;
 use common::*;
 use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::{Config, Role};
-use wasmsocket::connection::{Connection, Event};
+use wasmsocket::connection::Connection;
 use wasmsocket::extension::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
@@ -19,25 +21,9 @@ fn pair(level: u8) -> (PerMessageBzip2, PerMessageBzip2) {
     (PerMessageBzip2::new(Role::Server, a, level, false), PerMessageBzip2::new(Role::Client, a, level, true))
 }
 
-fn json_like(n: usize) -> Vec<u8> {
-    let mut s = String::new();
-    let mut i = 0u64;
-    while s.len() < n {
-        s.push_str(&format!(
-            "{{\"id\":{i},\"name\":\"user{}\",\"tags\":[\"a\",\"b{}\"],\"ok\":{}}},",
-            i * 7919 % 1000,
-            i % 13,
-            i % 3 == 0
-        ));
-        i += 1;
-    }
-    s.truncate(n);
-    s.into_bytes()
-}
-
 fn messages() -> Vec<Vec<u8>> {
     let mut rng = Rng::new(5);
-    vec![vec![], b"a".to_vec(), json_like(3000), rng.bytes(5000), b"abcabcabc".repeat(20_000), vec![0; 70_000]]
+    vec![vec![], b"a".to_vec(), json_tags(3000), rng.bytes(5000), b"abcabcabc".repeat(20_000), vec![0; 70_000]]
 }
 
 #[test]
@@ -75,7 +61,7 @@ fn a_single_frame_uses_the_smallest_block_that_holds_it() {
 fn fragmented_messages_round_trip() {
     for level in [1, 9] {
         let (mut server, mut client) = pair(level);
-        let m = json_like(250_000);
+        let m = json_tags(250_000);
         let parts: Vec<&[u8]> = m.chunks(30_001).collect();
         let mut got = Vec::new();
         for (i, part) in parts.iter().enumerate() {
@@ -106,25 +92,10 @@ fn bzip2_conn(role: Role, config: Config) -> Connection {
 
 #[test]
 fn connections_exchange_compressed_messages_with_pings_between_fragments() {
-    let mut server = bzip2_conn(Role::Server, Config::default());
-    let mut client = bzip2_conn(Role::Client, Config::default());
-    let m = json_like(10_000);
-    client.send_text(&m[..4000], false).unwrap();
-    client.send_ping(b"between").unwrap();
-    client.send_continuation(&m[4000..], true).unwrap();
-    client.send_binary(b"", true).unwrap();
-    let bytes = client.take_output();
-    let wire = decode_frames(&bytes);
-    assert_eq!(
-        wire.iter().map(|w| (w.opcode, w.rsv)).collect::<Vec<_>>(),
-        vec![(TEXT, 4), (PING, 0), (CONT, 0), (BINARY, 4)]
-    );
-    assert!(wire[0].payload.len() + wire[2].payload.len() < 5000, "compressed");
+    let m = json_tags(10_000);
+    let (mut server, mut client, wire) =
+        ping_between_compressed_fragments(|role| bzip2_conn(role, Config::default()), &m);
     assert_eq!(wire[3].payload.len(), 14, "an empty message is an empty stream");
-    let events = feed(&mut server, &bytes);
-    assert!(events.contains(&text(std::str::from_utf8(&m).unwrap())), "{events:?}");
-    assert!(events.contains(&binary(b"")));
-    assert!(events.iter().any(|e| matches!(e, Event::Ping(_))) || !server.output().is_empty());
     // And back, auto-fragmented or not, through the server's send path.
     server.take_output();
     server.send_binary(&m, true).unwrap();
@@ -135,7 +106,7 @@ fn connections_exchange_compressed_messages_with_pings_between_fragments() {
 fn an_auto_fragmented_message_is_one_stream_across_its_frames() {
     let mut server = bzip2_conn(Role::Server, Config { auto_fragment_size: 50_000, ..Config::default() });
     let mut client = bzip2_conn(Role::Client, Config::default());
-    let m = json_like(300_000);
+    let m = json_tags(300_000);
     server.send_message(false, &m).unwrap();
     let bytes = server.take_output();
     let wire = decode_frames(&bytes);
@@ -175,7 +146,7 @@ fn compressed(m: &[u8]) -> Vec<u8> {
 
 #[test]
 fn bad_streams_fail_with_1007_and_too_big_with_1009() {
-    let good = compressed(&json_like(2000));
+    let good = compressed(&json_tags(2000));
     let mut flipped = good.clone();
     flipped[20] ^= 0x55;
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -252,7 +223,7 @@ fn mutated_streams_fail_cleanly_or_decode() {
     // Never a panic: every damaged stream either decodes (a flip bzip2 cannot see, e.g. in
     // padding) or fails with 1007/1009, and the extension keeps working afterwards.
     let mut rng = Rng::new(42);
-    let sources = [compressed(&json_like(5000)), compressed(&rng.bytes(3000)), compressed(b"")];
+    let sources = [compressed(&json_tags(5000)), compressed(&rng.bytes(3000)), compressed(b"")];
     let mut ext = PerMessageBzip2::new(Role::Server, Agreement::default(), 9, false);
     let mut failures = 0;
     for i in 0..300 {

@@ -6,13 +6,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use common::deflate_agreement::agreement;
 use common::json_feed::JsonFeed;
+use common::json_like::json_users;
+use common::python::{python_with, run_python, tmpdir};
 use common::Rng;
 use wasmsocket::config::Role;
-use wasmsocket::deflate::{Agreement, PerMessageDeflate};
+use wasmsocket::deflate::PerMessageDeflate;
 use wasmsocket::extension::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
@@ -46,42 +46,16 @@ for meta in sorted(f for f in os.listdir(d) if f.endswith('.meta')):
         open(os.path.join(d, f'{n}.{m}.out'), 'wb').write(out)
 "#;
 
-fn python() -> bool {
-    let ok = Command::new("python3").arg("-c").arg("import zlib").status().is_ok_and(|s| s.success());
-    if !ok {
-        println!("SKIPPED: python3 with zlib not found");
-    }
-    ok
-}
-
-fn json_like(n: usize) -> Vec<u8> {
-    let mut s = String::new();
-    let mut i = 0u64;
-    while s.len() < n {
-        s.push_str(&format!(
-            "{{\"id\":{i},\"user\":\"name{}\",\"email\":\"u{}@example.com\",\"active\":{},\"score\":{}.{}}},",
-            i * 7919 % 1000,
-            i % 97,
-            i % 3 == 0,
-            i * 31 % 100,
-            i % 10
-        ));
-        i += 1;
-    }
-    s.truncate(n);
-    s.into_bytes()
-}
-
 fn corpus() -> Vec<Vec<u8>> {
     let mut rng = Rng::new(11);
     let mut feed = JsonFeed::new(3);
     let mut c = vec![
         vec![],
-        json_like(200),
-        json_like(40_000),
+        json_users(200),
+        json_users(40_000),
         rng.bytes(9_000),
         b"0123456789abcdef".repeat(5_000),
-        json_like(40_000), // same again: takeover may reference the previous message
+        json_users(40_000), // same again: takeover may reference the previous message
         (0..70_000u32).map(|i| (i / 300) as u8).collect(),
     ];
     // Messages smaller and larger than the small windows, with plenty to take over.
@@ -129,30 +103,9 @@ fn send(ext: &mut PerMessageDeflate, data: &[u8], m: usize, other: Option<&mut P
     wire
 }
 
-fn run(dir: &PathBuf) {
-    let status = Command::new("python3").arg("-c").arg(SCRIPT).arg(dir).status().unwrap();
-    assert!(status.success(), "python script failed");
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wasmsocket-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn agreement(bits: u8, takeover: bool) -> Agreement {
-    Agreement {
-        server_no_context_takeover: !takeover,
-        client_no_context_takeover: !takeover,
-        server_max_window_bits: Some(bits),
-        client_max_window_bits: Some(bits),
-    }
-}
-
 #[test]
 fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
-    if !python() {
+    if !python_with("zlib") {
         return;
     }
     let dir = tmpdir("inflate");
@@ -175,7 +128,7 @@ fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
             }
         }
     }
-    run(&dir);
+    run_python(SCRIPT, &dir, &[]);
     for i in 0..n {
         for (m, data) in corpus.iter().enumerate() {
             let out = std::fs::read(dir.join(format!("{i:03}.{m}.out"))).unwrap();
@@ -187,7 +140,7 @@ fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
 
 #[test]
 fn we_inflate_zlib_sync_flushed_streams() {
-    if !python() {
+    if !python_with("zlib") {
         return;
     }
     let dir = tmpdir("deflate");
@@ -203,7 +156,7 @@ fn we_inflate_zlib_sync_flushed_streams() {
             cases.push((bits, takeover));
         }
     }
-    run(&dir);
+    run_python(SCRIPT, &dir, &[]);
     for (i, (bits, takeover)) in cases.into_iter().enumerate() {
         // We are the client, receiving what a zlib-based server compressed.
         let mut ext = PerMessageDeflate::new(Role::Client, agreement(bits, takeover), 6, 0);
@@ -218,7 +171,7 @@ fn we_inflate_zlib_sync_flushed_streams() {
 
 #[test]
 fn ratio_per_window_for_one_large_message() {
-    let text = json_like(256 * 1024);
+    let text = json_users(256 * 1024);
     println!("JSON-like text, {} bytes, level 6, one message:", text.len());
     println!("bits | compressed | ratio | vs window 15");
     let mut w15 = 0;

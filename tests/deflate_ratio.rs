@@ -20,6 +20,7 @@ use std::process::Command;
 use std::time::Instant;
 
 
+use common::deflate_agreement::agreement;
 use common::json_feed::JsonFeed;
 use wasmsocket::config::Role;
 use wasmsocket::deflate::memory::config_state_bytes;
@@ -117,15 +118,6 @@ fn external(program: &str, script: &str, stream: &std::path::Path, args: [u8; 3]
     let text = String::from_utf8(out.stdout).ok()?;
     let mut words = text.split_whitespace();
     Some((words.next()?.parse().ok()?, words.next()?.parse().ok()?))
-}
-
-fn agreement(bits: u8, takeover: bool) -> Agreement {
-    Agreement {
-        server_no_context_takeover: !takeover,
-        client_no_context_takeover: !takeover,
-        server_max_window_bits: Some(bits),
-        client_max_window_bits: Some(bits),
-    }
 }
 
 /// Our bytes and CPU nanoseconds per message for a server sending `messages`, and checks

@@ -7,36 +7,19 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 mod common;
 
+use common::compressed_exchange::ping_between_compressed_fragments;
+use common::deflate_agreement::agreement;
 use common::json_feed::JsonFeed;
+use common::json_like::json_tags;
 use common::*;
 use wasmsocket::config::{Config, Role};
-use wasmsocket::connection::{Connection, Event};
+use wasmsocket::connection::Connection;
 use wasmsocket::deflate::{Agreement, PerMessageDeflate};
 use wasmsocket::extension::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
-fn agreement(bits: u8, takeover: bool) -> Agreement {
-    Agreement {
-        server_no_context_takeover: !takeover,
-        client_no_context_takeover: !takeover,
-        server_max_window_bits: Some(bits),
-        client_max_window_bits: Some(bits),
-    }
-}
-
 fn pair(a: Agreement) -> (PerMessageDeflate, PerMessageDeflate) {
     (PerMessageDeflate::new(Role::Server, a, 6, 0), PerMessageDeflate::new(Role::Client, a, 6, 0))
-}
-
-fn json_like(n: usize) -> Vec<u8> {
-    let mut s = String::new();
-    let mut i = 0u64;
-    while s.len() < n {
-        s.push_str(&format!("{{\"id\":{i},\"name\":\"user{}\",\"tags\":[\"a\",\"b{}\"],\"ok\":{}}},", i * 7919 % 1000, i % 13, i % 3 == 0));
-        i += 1;
-    }
-    s.truncate(n);
-    s.into_bytes()
 }
 
 fn messages() -> Vec<Vec<u8>> {
@@ -44,10 +27,10 @@ fn messages() -> Vec<Vec<u8>> {
     vec![
         vec![],
         b"a".to_vec(),
-        json_like(3000),
+        json_tags(3000),
         rng.bytes(5000),
         b"abcabcabc".repeat(20_000),
-        json_like(3000), // repeats an earlier message: takeover can reference it
+        json_tags(3000), // repeats an earlier message: takeover can reference it
         vec![0; 70_000],
     ]
 }
@@ -133,7 +116,7 @@ fn no_distance_reaches_past_the_negotiated_window() {
 fn fragmented_messages_round_trip() {
     for bits in [8, 12, 15] {
         let (mut server, mut client) = pair(agreement(bits, true));
-        let m = json_like(20_000);
+        let m = json_tags(20_000);
         let parts: Vec<&[u8]> = m.chunks(3001).collect();
         let mut got = Vec::new();
         for (i, part) in parts.iter().enumerate() {
@@ -153,10 +136,10 @@ fn min_size_sends_small_messages_uncompressed() {
     let mut c = PerMessageDeflate::new(Role::Client, Agreement::default(), 6, 100);
     let small = s.encode(Frame::new(Opcode::Text, b"short".to_vec())).unwrap();
     assert_eq!((small.rsv, small.data.as_slice()), (0, &b"short"[..]));
-    let big = s.encode(Frame::new(Opcode::Text, json_like(500))).unwrap();
+    let big = s.encode(Frame::new(Opcode::Text, json_tags(500))).unwrap();
     assert_eq!(big.rsv, RSV1);
     assert_eq!(c.decode(small, None).unwrap().data, b"short");
-    assert_eq!(c.decode(big, None).unwrap().data, json_like(500));
+    assert_eq!(c.decode(big, None).unwrap().data, json_tags(500));
 }
 
 fn deflate_conn(role: Role, config: Config) -> Connection {
@@ -166,21 +149,7 @@ fn deflate_conn(role: Role, config: Config) -> Connection {
 
 #[test]
 fn connections_exchange_compressed_messages_with_pings_between_fragments() {
-    let mut server = deflate_conn(Role::Server, Config::default());
-    let mut client = deflate_conn(Role::Client, Config::default());
-    let m = json_like(10_000);
-    client.send_text(&m[..4000], false).unwrap();
-    client.send_ping(b"between").unwrap();
-    client.send_continuation(&m[4000..], true).unwrap();
-    client.send_binary(b"", true).unwrap();
-    let bytes = client.take_output();
-    let wire = decode_frames(&bytes);
-    assert_eq!(wire.iter().map(|w| (w.opcode, w.rsv)).collect::<Vec<_>>(), vec![(TEXT, 4), (PING, 0), (CONT, 0), (BINARY, 4)]);
-    assert!(wire[0].payload.len() + wire[2].payload.len() < 5000, "compressed");
-    let events = feed(&mut server, &bytes);
-    assert!(events.contains(&text(std::str::from_utf8(&m).unwrap())), "{events:?}");
-    assert!(events.contains(&binary(b"")));
-    assert!(events.iter().any(|e| matches!(e, Event::Ping(_))) || !server.output().is_empty());
+    ping_between_compressed_fragments(|role| deflate_conn(role, Config::default()), &json_tags(10_000));
 }
 
 #[test]

@@ -1,9 +1,16 @@
 //! Helpers shared by the connection test files: frame builders, connection builders, an output
-//! decoder, failure assertions and a tiny seeded RNG. Each test file uses a different subset.
+//! decoder, failure assertions and a tiny seeded RNG; the submodules hold what the compression
+//! tests share (sample data, a counting allocator, the python harness). Each test file uses a
+//! different subset.
 #![allow(dead_code)]
 
+pub mod compressed_exchange;
+pub mod counting_alloc;
+pub mod deflate_agreement;
 pub mod deflate_scan;
 pub mod json_feed;
+pub mod json_like;
+pub mod python;
 
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, State};
