@@ -7,6 +7,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 mod common;
 
+use common::fragmented::assert_stopped_at_limit;
 use common::counting_alloc::{live, peak_during, Counting};
 use common::*;
 use wasmsocket::bzip2::memory::{compressor_bytes, decompressor_bytes};
@@ -49,24 +50,8 @@ fn bomb_stops_at_the_budget_with_1009() {
 fn bomb_split_over_frames_stops_at_the_budget() {
     let bomb = unhex(BOMB_100_MIB);
     let mut ext = PerMessageBzip2::new(Role::Client, Agreement::default(), 9, true);
-    let limit = 3u64 << 20;
-    let mut produced = 0u64;
     let chunks: Vec<&[u8]> = bomb.chunks(10).collect();
-    let mut failed = None;
-    for (i, c) in chunks.iter().enumerate() {
-        let op = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
-        let rsv = if i == 0 { RSV1 } else { 0 };
-        let f = Frame { fin: i + 1 == chunks.len(), rsv, opcode: op, data: c.to_vec() };
-        match ext.decode(f, Some(limit - produced)) {
-            Ok(out) => produced += out.data.len() as u64,
-            Err(e) => {
-                failed = Some(e.code);
-                break;
-            }
-        }
-    }
-    assert_eq!(failed, Some(1009));
-    assert!(produced <= limit);
+    assert_stopped_at_limit(&mut ext, &chunks, 3 << 20);
 }
 
 fn bzip2_conn(role: Role, config: Config) -> Connection {

@@ -8,6 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 mod common;
 
 use common::compressed_exchange::ping_between_compressed_fragments;
+use common::fragmented::assert_fragmented_round_trip;
 use common::json_like::json_tags;
 use common::*;
 use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
@@ -62,16 +63,7 @@ fn fragmented_messages_round_trip() {
     for level in [1, 9] {
         let (mut server, mut client) = pair(level);
         let m = json_tags(250_000);
-        let parts: Vec<&[u8]> = m.chunks(30_001).collect();
-        let mut got = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let op = if i == 0 { Opcode::Text } else { Opcode::Continuation };
-            let frame = Frame { fin: i + 1 == parts.len(), rsv: 0, opcode: op, data: part.to_vec() };
-            let f = server.encode(frame).unwrap();
-            assert_eq!(f.rsv, if i == 0 { RSV1 } else { 0 }, "only the first frame has RSV1");
-            got.extend(client.decode(f, None).unwrap().data);
-        }
-        assert_eq!(got, m);
+        assert_fragmented_round_trip(&mut server, &mut client, &m, 30_001);
         // The wire may split the stream anywhere: feed it one byte per frame.
         let whole = server.encode(Frame::new(Opcode::Binary, m.clone())).unwrap().data;
         let mut got = Vec::new();

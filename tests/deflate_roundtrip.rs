@@ -8,6 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 mod common;
 
 use common::compressed_exchange::ping_between_compressed_fragments;
+use common::fragmented::assert_fragmented_round_trip;
 use common::deflate_agreement::agreement;
 use common::json_feed::JsonFeed;
 use common::json_like::json_tags;
@@ -117,16 +118,7 @@ fn fragmented_messages_round_trip() {
     for bits in [8, 12, 15] {
         let (mut server, mut client) = pair(agreement(bits, true));
         let m = json_tags(20_000);
-        let parts: Vec<&[u8]> = m.chunks(3001).collect();
-        let mut got = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let op = if i == 0 { Opcode::Text } else { Opcode::Continuation };
-            let frame = Frame { fin: i + 1 == parts.len(), rsv: 0, opcode: op, data: part.to_vec() };
-            let f = server.encode(frame).unwrap();
-            assert_eq!(f.rsv, if i == 0 { RSV1 } else { 0 }, "only the first frame has RSV1");
-            got.extend(client.decode(f, None).unwrap().data);
-        }
-        assert_eq!(got, m);
+        assert_fragmented_round_trip(&mut server, &mut client, &m, 3001);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod compressed_exchange;
 pub mod counting_alloc;
 pub mod deflate_agreement;
 pub mod deflate_scan;
+pub mod fragmented;
 pub mod json_feed;
 pub mod json_like;
 pub mod python;
