@@ -1,9 +1,31 @@
-//! What the parameter handling of permessage-deflate and permessage-bzip2 shares: both read
-//! offers and responses strictly, and both own RSV1.
+//! What the parameters of a per-message compression extension (permessage-deflate,
+//! permessage-bzip2) supply to the shared factories ([`crate::compression_factory`]), and the
+//! strict reading both apply to offers and responses.
 
+use crate::config::Role;
 use crate::extension::{Extension, NegotiationError};
-use crate::frame::RSV1;
 use crate::handshake::ExtensionParam;
+
+/// An extension's configuration, which knows how to negotiate it in either role.
+pub trait CompressionParams: Sized {
+    /// The registered extension name.
+    const NAME: &'static str;
+    /// The configuration of a default server factory (a default client's is `Default`).
+    const SERVER_DEFAULT: fn() -> Self;
+    /// The negotiated parameters, as both sides understand them.
+    type Agreement;
+
+    /// Refuses a configuration out of range, before any handshake.
+    fn validate(&self) -> Result<(), NegotiationError>;
+    /// Server: the response parameters and agreement for one offer, or why it is declined.
+    fn negotiate(&self, offer: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Self::Agreement), NegotiationError>;
+    /// Client: the parameters offered.
+    fn offer(&self) -> Vec<ExtensionParam>;
+    /// Client: the agreement a response establishes, or why the response is unacceptable.
+    fn accept(&self, response: &[ExtensionParam]) -> Result<Self::Agreement, NegotiationError>;
+    /// The extension one side runs under `agreement`.
+    fn extension(&self, role: Role, agreement: Self::Agreement) -> Box<dyn Extension>;
+}
 
 /// The parameters as (name, value), once each: a repeated name makes the whole offer or
 /// response unreadable (RFC 7692 §7, which bzip2 follows).
@@ -16,16 +38,4 @@ pub fn distinct(params: &[ExtensionParam]) -> Result<Vec<(&str, Option<&str>)>, 
         out.push((name, value.as_deref()));
     }
     Ok(out)
-}
-
-/// An extension that owns RSV1 cannot join a chain where something else does, nor be
-/// negotiated twice (offering deflate and bzip2 both lets the server pick one).
-pub fn check_rsv1_free(accepted: &[Box<dyn Extension>], name: &str) -> Result<(), NegotiationError> {
-    if accepted.iter().any(|e| e.name() == name) {
-        return Err(NegotiationError(format!("{name} already negotiated")));
-    }
-    if accepted.iter().any(|e| e.rsv_bits() & RSV1 != 0) {
-        return Err(NegotiationError("RSV1 is already owned by another extension".into()));
-    }
-    Ok(())
 }

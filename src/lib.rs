@@ -11,6 +11,7 @@
 pub mod bounded_output;
 pub mod bzip2;
 pub mod close;
+pub mod compression_factory;
 pub mod compression_params;
 pub mod config;
 pub mod connection;

@@ -26,7 +26,12 @@ pub mod memory;
 pub mod params;
 
 pub use extension::PerMessageBzip2;
-pub use params::{Agreement, Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+pub use params::{Agreement, Bzip2Config};
+
+/// Negotiates permessage-bzip2 as a server (see [`crate::compression_factory`]).
+pub type ServerPerMessageBzip2Factory = crate::compression_factory::ServerFactory<Bzip2Config>;
+/// Offers permessage-bzip2 as a client and checks the server's response.
+pub type ClientPerMessageBzip2Factory = crate::compression_factory::ClientFactory<Bzip2Config>;
 
 /// The registered extension name.
 pub const NAME: &str = "permessage-bzip2";

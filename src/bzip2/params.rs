@@ -1,15 +1,14 @@
 //! permessage-bzip2 parameters (Autobahn's `compress_bzip2.py`): the configuration, strict
-//! parsing of offers and responses, and the two negotiation factories. As for deflate, an offer
-//! the server cannot read is declined (the next offer may do), and a response the client
-//! cannot read or did not ask for fails the handshake.
+//! parsing of offers and responses, and how both roles negotiate them (for the shared factories
+//! of [`crate::compression_factory`]). A response the client did not ask for fails the handshake.
 //!
 //! A level is bzip2's block size in units of 100 kB (1–9). It barely changes the ratio of
 //! WebSocket-sized messages but sets the memory of both ends: the compressor needs about
 //! 8 bytes per block byte, the decompressor 4 (2.5 in small mode), see [`super::memory`].
 
-use crate::compression_params::{check_rsv1_free, distinct};
+use crate::compression_params::{distinct, CompressionParams};
 use crate::config::Role;
-use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
+use crate::extension::{Extension, NegotiationError};
 use crate::handshake::ExtensionParam;
 
 use super::extension::PerMessageBzip2;
@@ -61,20 +60,6 @@ impl Bzip2Config {
 
     pub fn client() -> Self {
         Bzip2Config::default()
-    }
-
-    fn validate(&self) -> Result<(), NegotiationError> {
-        let bad = |what: &str| Err(NegotiationError(format!("invalid bzip2 config: {what} out of 1..=9")));
-        if !valid_level(self.level) {
-            return bad("level");
-        }
-        if self.server_max_compress_level.is_some_and(|l| !valid_level(l)) {
-            return bad("server_max_compress_level");
-        }
-        if self.client_max_compress_level.is_some_and(|l| !valid_level(l)) {
-            return bad("client_max_compress_level");
-        }
-        Ok(())
     }
 }
 
@@ -170,84 +155,57 @@ fn min_cap(a: Option<u8>, b: Option<u8>) -> Option<u8> {
     }
 }
 
-/// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
-pub struct ServerPerMessageBzip2Factory {
-    config: Bzip2Config,
-}
+impl CompressionParams for Bzip2Config {
+    const NAME: &'static str = NAME;
+    const SERVER_DEFAULT: fn() -> Self = Bzip2Config::server;
+    type Agreement = Agreement;
 
-impl ServerPerMessageBzip2Factory {
-    pub fn new(config: Bzip2Config) -> Result<Self, NegotiationError> {
-        config.validate()?;
-        Ok(ServerPerMessageBzip2Factory { config })
+    fn extension(&self, role: Role, agreement: Agreement) -> Box<dyn Extension> {
+        Box::new(PerMessageBzip2::new(role, agreement, self.level, self.small_decompress))
     }
 
-    /// The response parameters and agreement for one offer, or why it is declined.
-    pub fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
+    fn validate(&self) -> Result<(), NegotiationError> {
+        let bad = |what: &str| Err(NegotiationError(format!("invalid bzip2 config: {what} out of 1..=9")));
+        if !valid_level(self.level) {
+            return bad("level");
+        }
+        if self.server_max_compress_level.is_some_and(|l| !valid_level(l)) {
+            return bad("server_max_compress_level");
+        }
+        if self.client_max_compress_level.is_some_and(|l| !valid_level(l)) {
+            return bad("client_max_compress_level");
+        }
+        Ok(())
+    }
+
+    fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
         let offer = parse(params, false)?;
-        let c = &self.config;
         // Our level: the lowest of the client's request, our cap and our level, stated only
         // if someone capped it (Autobahn states it exactly when the client asked).
-        let capped = min_cap(offer.server_max_compress_level, c.server_max_compress_level);
-        let server_max_compress_level = capped.map(|cap| cap.min(c.level));
+        let capped = min_cap(offer.server_max_compress_level, self.server_max_compress_level);
+        let server_max_compress_level = capped.map(|cap| cap.min(self.level));
         // The client's level may be capped only if it offered the flag.
-        let client_max_compress_level = c.client_max_compress_level.filter(|_| offer.client_accepts_cap);
+        let client_max_compress_level = self.client_max_compress_level.filter(|_| offer.client_accepts_cap);
         let agreement = Agreement { server_max_compress_level, client_max_compress_level };
         Ok((build(server_max_compress_level, client_max_compress_level), agreement))
     }
-}
-
-impl Default for ServerPerMessageBzip2Factory {
-    fn default() -> Self {
-        ServerPerMessageBzip2Factory { config: Bzip2Config::server() }
-    }
-}
-
-impl ServerExtensionFactory for ServerPerMessageBzip2Factory {
-    fn name(&self) -> &str {
-        NAME
-    }
-    fn process_request_params(
-        &self,
-        params: &[ExtensionParam],
-        accepted: &[Box<dyn Extension>],
-    ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
-        check_rsv1_free(accepted, NAME)?;
-        let (response, agreement) = self.negotiate(params)?;
-        let ext = PerMessageBzip2::new(Role::Server, agreement, self.config.level, self.config.small_decompress);
-        Ok((response, Box::new(ext)))
-    }
-}
-
-/// Client side: offers its config, then checks the server's response against it.
-pub struct ClientPerMessageBzip2Factory {
-    config: Bzip2Config,
-}
-
-impl ClientPerMessageBzip2Factory {
-    pub fn new(config: Bzip2Config) -> Result<Self, NegotiationError> {
-        config.validate()?;
-        Ok(ClientPerMessageBzip2Factory { config })
-    }
 
     /// Autobahn's order: the flag first, then the request.
-    pub fn offer(&self) -> Vec<ExtensionParam> {
-        let c = &self.config;
+    fn offer(&self) -> Vec<ExtensionParam> {
         let mut out: Vec<ExtensionParam> = Vec::new();
-        if c.accept_client_max_compress_level {
+        if self.accept_client_max_compress_level {
             out.push((CLIENT_MAX_COMPRESS_LEVEL.into(), None));
         }
-        if let Some(l) = c.server_max_compress_level {
+        if let Some(l) = self.server_max_compress_level {
             out.push((SERVER_MAX_COMPRESS_LEVEL.into(), Some(l.to_string())));
         }
         out
     }
 
-    /// The agreement a response establishes, or why the response is unacceptable.
-    pub fn accept(&self, params: &[ExtensionParam]) -> Result<Agreement, NegotiationError> {
+    fn accept(&self, params: &[ExtensionParam]) -> Result<Agreement, NegotiationError> {
         let r = parse(params, true)?;
-        let c = &self.config;
         let err = |m: &str| Err(NegotiationError(m.into()));
-        let server_max_compress_level = match (c.server_max_compress_level, r.server_max_compress_level) {
+        let server_max_compress_level = match (self.server_max_compress_level, r.server_max_compress_level) {
             (None, theirs) => theirs,
             (Some(_), None) => return err("server_max_compress_level was requested but not accepted"),
             (Some(ours), Some(theirs)) if theirs > ours => {
@@ -255,33 +213,9 @@ impl ClientPerMessageBzip2Factory {
             }
             (Some(_), theirs) => theirs,
         };
-        if r.client_max_compress_level.is_some() && !c.accept_client_max_compress_level {
+        if r.client_max_compress_level.is_some() && !self.accept_client_max_compress_level {
             return err("client_max_compress_level in the response was not offered");
         }
         Ok(Agreement { server_max_compress_level, client_max_compress_level: r.client_max_compress_level })
-    }
-}
-
-impl Default for ClientPerMessageBzip2Factory {
-    fn default() -> Self {
-        ClientPerMessageBzip2Factory { config: Bzip2Config::client() }
-    }
-}
-
-impl ClientExtensionFactory for ClientPerMessageBzip2Factory {
-    fn name(&self) -> &str {
-        NAME
-    }
-    fn get_request_params(&self) -> Vec<ExtensionParam> {
-        self.offer()
-    }
-    fn process_response_params(
-        &self,
-        params: &[ExtensionParam],
-        accepted: &[Box<dyn Extension>],
-    ) -> Result<Box<dyn Extension>, NegotiationError> {
-        check_rsv1_free(accepted, NAME)?;
-        let agreement = self.accept(params)?;
-        Ok(Box::new(PerMessageBzip2::new(Role::Client, agreement, self.config.level, self.config.small_decompress)))
     }
 }

@@ -11,9 +11,12 @@ pub mod memory;
 pub mod params;
 
 pub use extension::PerMessageDeflate;
-pub use params::{
-    Agreement, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory,
-};
+pub use params::{Agreement, ClientBits, DeflateConfig};
+
+/// Negotiates permessage-deflate as a server (see [`crate::compression_factory`]).
+pub type ServerPerMessageDeflateFactory = crate::compression_factory::ServerFactory<DeflateConfig>;
+/// Offers permessage-deflate as a client and checks the server's response.
+pub type ClientPerMessageDeflateFactory = crate::compression_factory::ClientFactory<DeflateConfig>;
 
 /// The registered extension name.
 pub const NAME: &str = "permessage-deflate";

@@ -1,11 +1,10 @@
 //! permessage-deflate parameters (RFC 7692 §7): the configuration, strict parsing of offers and
-//! responses, and the two negotiation factories. The rules follow python-websockets, which
-//! follows the RFC: an offer the server cannot read is declined (the next offer may do), a
-//! response the client cannot read fails the handshake.
+//! responses, and how both roles negotiate them (for the shared factories of
+//! [`crate::compression_factory`]). The rules follow python-websockets, which follows the RFC.
 
-use crate::compression_params::{check_rsv1_free, distinct};
+use crate::compression_params::{distinct, CompressionParams};
 use crate::config::Role;
-use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
+use crate::extension::{Extension, NegotiationError};
 use crate::handshake::ExtensionParam;
 
 use super::extension::PerMessageDeflate;
@@ -77,23 +76,6 @@ impl DeflateConfig {
     /// python-websockets' `enable_client_permessage_deflate`.
     pub fn client() -> Self {
         DeflateConfig::default()
-    }
-
-    fn validate(&self) -> Result<(), NegotiationError> {
-        let bad = |what: &str| Err(NegotiationError(format!("invalid deflate config: {what}")));
-        if self.server_max_window_bits.is_some_and(|b| !(8..=15).contains(&b)) {
-            return bad("server_max_window_bits out of 8..=15");
-        }
-        if matches!(self.client_max_window_bits, Some(ClientBits::Value(b)) if !(8..=15).contains(&b)) {
-            return bad("client_max_window_bits out of 8..=15");
-        }
-        if self.level > 10 {
-            return bad("level above 10");
-        }
-        if !(1..=9).contains(&self.mem_level) {
-            return bad("mem_level out of 1..=9");
-        }
-        Ok(())
     }
 }
 
@@ -191,33 +173,46 @@ fn build(a: &Agreement, client_bits: Option<ClientBits>) -> Vec<ExtensionParam> 
     out
 }
 
-/// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
-pub struct ServerPerMessageDeflateFactory {
-    config: DeflateConfig,
-}
+impl CompressionParams for DeflateConfig {
+    const NAME: &'static str = NAME;
+    const SERVER_DEFAULT: fn() -> Self = DeflateConfig::server;
+    type Agreement = Agreement;
 
-impl ServerPerMessageDeflateFactory {
-    pub fn new(config: DeflateConfig) -> Result<Self, NegotiationError> {
-        config.validate()?;
-        Ok(ServerPerMessageDeflateFactory { config })
+    fn extension(&self, role: Role, agreement: Agreement) -> Box<dyn Extension> {
+        Box::new(PerMessageDeflate::from_config(role, agreement, self))
     }
 
-    /// The response parameters and agreement for one offer, or why it is declined.
-    pub fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
+    fn validate(&self) -> Result<(), NegotiationError> {
+        let bad = |what: &str| Err(NegotiationError(format!("invalid deflate config: {what}")));
+        if self.server_max_window_bits.is_some_and(|b| !(8..=15).contains(&b)) {
+            return bad("server_max_window_bits out of 8..=15");
+        }
+        if matches!(self.client_max_window_bits, Some(ClientBits::Value(b)) if !(8..=15).contains(&b)) {
+            return bad("client_max_window_bits out of 8..=15");
+        }
+        if self.level > 10 {
+            return bad("level above 10");
+        }
+        if !(1..=9).contains(&self.mem_level) {
+            return bad("mem_level out of 1..=9");
+        }
+        Ok(())
+    }
+
+    fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
         let offer = parse(params, false)?;
-        let c = &self.config;
         // Flags: accept what the client asked for, and impose our own (RFC 7692 §7.1.1:
         // a server may add either flag to its response).
-        let server_no_context_takeover = offer.server_no_context_takeover || c.server_no_context_takeover;
-        let client_no_context_takeover = offer.client_no_context_takeover || c.client_no_context_takeover;
+        let server_no_context_takeover = offer.server_no_context_takeover || self.server_no_context_takeover;
+        let client_no_context_takeover = offer.client_no_context_takeover || self.client_no_context_takeover;
         // Our window: the lower of the client's limit and ours (§7.1.2.1).
-        let server_max_window_bits = match (offer.server_max_window_bits, c.server_max_window_bits) {
+        let server_max_window_bits = match (offer.server_max_window_bits, self.server_max_window_bits) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         // The client's window: only if the client offered the parameter may we set it
         // (§7.1.2.2); without it, the client uses up to 15 and we inflate that fine.
-        let ours = match c.client_max_window_bits {
+        let ours = match self.client_max_window_bits {
             Some(ClientBits::Value(b)) => Some(b),
             _ => None,
         };
@@ -236,64 +231,27 @@ impl ServerPerMessageDeflateFactory {
         };
         Ok((build(&agreement, client_max_window_bits.map(ClientBits::Value)), agreement))
     }
-}
 
-impl Default for ServerPerMessageDeflateFactory {
-    fn default() -> Self {
-        ServerPerMessageDeflateFactory { config: DeflateConfig::server() }
-    }
-}
-
-impl ServerExtensionFactory for ServerPerMessageDeflateFactory {
-    fn name(&self) -> &str {
-        NAME
-    }
-    fn process_request_params(
-        &self,
-        params: &[ExtensionParam],
-        accepted: &[Box<dyn Extension>],
-    ) -> Result<(Vec<ExtensionParam>, Box<dyn Extension>), NegotiationError> {
-        check_rsv1_free(accepted, NAME)?;
-        let (response, agreement) = self.negotiate(params)?;
-        let ext = PerMessageDeflate::from_config(Role::Server, agreement, &self.config);
-        Ok((response, Box::new(ext)))
-    }
-}
-
-/// Client side: offers its config, then checks the server's response against it.
-pub struct ClientPerMessageDeflateFactory {
-    config: DeflateConfig,
-}
-
-impl ClientPerMessageDeflateFactory {
-    pub fn new(config: DeflateConfig) -> Result<Self, NegotiationError> {
-        config.validate()?;
-        Ok(ClientPerMessageDeflateFactory { config })
-    }
-
-    pub fn offer(&self) -> Vec<ExtensionParam> {
-        let c = &self.config;
+    fn offer(&self) -> Vec<ExtensionParam> {
         let a = Agreement {
-            server_no_context_takeover: c.server_no_context_takeover,
-            client_no_context_takeover: c.client_no_context_takeover,
-            server_max_window_bits: c.server_max_window_bits,
+            server_no_context_takeover: self.server_no_context_takeover,
+            client_no_context_takeover: self.client_no_context_takeover,
+            server_max_window_bits: self.server_max_window_bits,
             client_max_window_bits: None,
         };
-        build(&a, c.client_max_window_bits)
+        build(&a, self.client_max_window_bits)
     }
 
-    /// The agreement a response establishes, or why the response is unacceptable.
-    pub fn accept(&self, params: &[ExtensionParam]) -> Result<Agreement, NegotiationError> {
+    fn accept(&self, params: &[ExtensionParam]) -> Result<Agreement, NegotiationError> {
         let r = parse(params, true)?;
-        let c = &self.config;
         let err = |m: &str| Err(NegotiationError(m.into()));
-        if c.server_no_context_takeover && !r.server_no_context_takeover {
+        if self.server_no_context_takeover && !r.server_no_context_takeover {
             return err("server_no_context_takeover was requested but not accepted");
         }
         // The server may always ask us not to take over context; and we may always choose
         // not to (§7.1.1.2), so our own flag stands either way.
-        let client_no_context_takeover = r.client_no_context_takeover || c.client_no_context_takeover;
-        let server_max_window_bits = match (c.server_max_window_bits, r.server_max_window_bits) {
+        let client_no_context_takeover = r.client_no_context_takeover || self.client_no_context_takeover;
+        let server_max_window_bits = match (self.server_max_window_bits, r.server_max_window_bits) {
             (None, any) => any,
             (Some(_), None) => return err("server_max_window_bits was requested but not accepted"),
             (Some(ours), Some(theirs)) if theirs > ours => {
@@ -301,7 +259,7 @@ impl ClientPerMessageDeflateFactory {
             }
             (Some(_), theirs) => theirs,
         };
-        let client_max_window_bits = match (c.client_max_window_bits, r.client_max_window_bits) {
+        let client_max_window_bits = match (self.client_max_window_bits, r.client_max_window_bits) {
             (None, Some(_)) => return err("client_max_window_bits in the response was not offered"),
             (None, None) => None,
             (Some(ClientBits::Any), Some(ClientBits::Value(b))) => Some(b),
@@ -323,29 +281,5 @@ impl ClientPerMessageDeflateFactory {
             server_max_window_bits,
             client_max_window_bits,
         })
-    }
-}
-
-impl Default for ClientPerMessageDeflateFactory {
-    fn default() -> Self {
-        ClientPerMessageDeflateFactory { config: DeflateConfig::client() }
-    }
-}
-
-impl ClientExtensionFactory for ClientPerMessageDeflateFactory {
-    fn name(&self) -> &str {
-        NAME
-    }
-    fn get_request_params(&self) -> Vec<ExtensionParam> {
-        self.offer()
-    }
-    fn process_response_params(
-        &self,
-        params: &[ExtensionParam],
-        accepted: &[Box<dyn Extension>],
-    ) -> Result<Box<dyn Extension>, NegotiationError> {
-        check_rsv1_free(accepted, NAME)?;
-        let agreement = self.accept(params)?;
-        Ok(Box::new(PerMessageDeflate::from_config(Role::Client, agreement, &self.config)))
     }
 }
