@@ -101,6 +101,8 @@ export class Wire {
     for (let i = 0, at = 0; i < count; i++, at += RECORD) {
       events[i] = this.#event(i, records[at], records[at + 1], records[at + 2], records[at + 3]);
     }
+    // Everything is copied out: the core may free the payloads now rather than at the next input.
+    this.core.releaseEvents();
     return events;
   }
 

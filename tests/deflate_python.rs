@@ -12,6 +12,7 @@ use common::json_like::json_users;
 use common::python::{python_with, run_python, tmpdir};
 use common::Rng;
 use wasmsocket::config::Role;
+use wasmsocket::deflate::compress::SCRATCH_SLOTS;
 use wasmsocket::deflate::PerMessageDeflate;
 use wasmsocket::extension::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
@@ -85,18 +86,17 @@ fn fragments(data: &[u8], m: usize) -> Vec<&[u8]> {
 }
 
 /// One message through `ext`: the frames' payloads concatenated, which is what a receiver
-/// inflates (non-final frames keep their sync-flush tail). With `other`, that connection
-/// sends a frame after each of ours, so ours never finds the per-thread compressor as it
-/// left it and takes the history path (reset, prime, compress) every time.
-fn send(ext: &mut PerMessageDeflate, data: &[u8], m: usize, other: Option<&mut PerMessageDeflate>) -> Vec<u8> {
+/// inflates (non-final frames keep their sync-flush tail). Each of `others` (as many as the
+/// thread has scratch compressors) sends a frame after each of ours, so ours never finds its
+/// stream in a scratch compressor and takes the history path (reset, prime, compress) every time.
+fn send(ext: &mut PerMessageDeflate, data: &[u8], m: usize, others: &mut [PerMessageDeflate]) -> Vec<u8> {
     let parts = fragments(data, m);
     let mut wire = Vec::new();
-    let mut other = other;
     for (i, part) in parts.iter().enumerate() {
         let opcode = if i == 0 { Opcode::Binary } else { Opcode::Continuation };
         let f = ext.encode(Frame { fin: i + 1 == parts.len(), rsv: 0, opcode, data: part.to_vec() }).unwrap();
         wire.extend(f.data);
-        if let Some(o) = other.as_deref_mut() {
+        for o in others.iter_mut() {
             o.encode(Frame::new(Opcode::Binary, b"interleaved with another connection".repeat(20))).unwrap();
         }
     }
@@ -113,15 +113,17 @@ fn zlib_inflates_our_output_at_exactly_the_negotiated_window() {
     let mut n = 0;
     for bits in 8..=15u8 {
         for takeover in [true, false] {
-            // (level, mem_level, interleaved with another connection)
+            // (level, mem_level, interleaved with as many other connections as the thread has
+            // scratch compressors, so ours is evicted and primes from its history every frame)
             for (level, mem_level, interleaved) in [(6, 8, false), (6, 8, true), (9, 9, false), (1, 1, true)] {
                 let a = agreement(bits, takeover);
                 let mut ext = PerMessageDeflate::with_mem_level(Role::Server, a, level, mem_level, 0);
-                let mut other = PerMessageDeflate::new(Role::Server, a, 6, 0);
+                let others = if interleaved { SCRATCH_SLOTS } else { 0 };
+                let mut others: Vec<_> = (0..others).map(|_| PerMessageDeflate::new(Role::Server, a, 6, 0)).collect();
                 let meta = format!("{bits} {} inflate {}", takeover as u8, corpus.len());
                 std::fs::write(dir.join(format!("{n:03}.meta")), meta).unwrap();
                 for (m, data) in corpus.iter().enumerate() {
-                    let wire = send(&mut ext, data, m, interleaved.then_some(&mut other));
+                    let wire = send(&mut ext, data, m, &mut others);
                     std::fs::write(dir.join(format!("{n:03}.{m}.in")), wire).unwrap();
                 }
                 n += 1;

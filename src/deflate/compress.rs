@@ -18,10 +18,10 @@
 //! message ends, but chunks and frames *within* a message still reach back.
 //!
 //! At window 15 nothing is cut (miniz's own window is 2^15) and two shortcuts apply:
-//! - a connection whose previous frame was the last thing the scratch compressor did finds
-//!   its stream still in it and just continues (a token per frame proves it): a busy
-//!   connection costs about what a compressor of its own would, and the history is only
-//!   needed when connections take turns;
+//! - a thread keeps up to [`SCRATCH_SLOTS`] scratch compressors; a connection whose stream is
+//!   still in one of them (a token per frame proves nobody used it since) just continues: up
+//!   to that many busy connections taking turns cost about what a compressor each would, and
+//!   the history is only primed when more connections than that take turns;
 //! - `mem_level` 9 with context takeover keeps a miniz compressor per connection instead
 //!   (~312 KiB): no priming ever, for those who prefer CPU to memory.
 //!
@@ -62,7 +62,7 @@
 //! a smaller history. Small windows stay poor: every chunk is its own block with its own
 //! Huffman header, and at window 8 a chunk is 128 bytes.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
@@ -72,11 +72,22 @@ use crate::error::ProtocolError;
 use super::history::History;
 use super::TAIL;
 
+/// How many scratch compressors a thread keeps at most (~312 KiB each, made only when that
+/// many connections send in turns). A connection finds its stream still in one of them as
+/// long as fewer than this many other connections sent since its last frame, so up to this
+/// many busy connections cost what a compressor each would, without holding one each.
+pub const SCRATCH_SLOTS: usize = 8;
+
+struct Slot {
+    compressor: Box<CompressorOxide>,
+    /// The token of the frame this compressor last finished (0: none, or it failed). Tokens
+    /// only grow, so the smallest owner is the least recently used slot.
+    owner: u64,
+}
+
 thread_local! {
-    /// Shared by every connection on this thread; only ever used within one frame.
-    static SCRATCH: RefCell<Option<Box<CompressorOxide>>> = const { RefCell::new(None) };
-    /// The token of the frame the scratch compressor last finished (0: none, or in use).
-    static SCRATCH_OWNER: Cell<u64> = const { Cell::new(0) };
+    /// Shared by every connection on this thread; each slot is only used within one frame.
+    static SCRATCH: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Unique per compressed frame across threads, so a token can only match the frame it
@@ -165,12 +176,10 @@ impl Compressor {
             sync_flush(d, data, &mut out)?;
         } else {
             SCRATCH.with(|cell| -> Result<(), ProtocolError> {
-                let mut slot = cell.borrow_mut();
-                let d = slot.get_or_insert_with(|| new_compressor(self.level));
-                // Taken (0) until this frame succeeds: a failure leaves the scratch unusable.
-                let owner = SCRATCH_OWNER.with(|o| o.replace(0));
-                let warm = self.token != 0 && owner == self.token;
+                let mut slots = cell.borrow_mut();
+                let (slot, warm) = take_slot(&mut slots, self.token, self.level);
                 self.token = 0;
+                let d = &mut slot.compressor;
                 if warm {
                     d.set_compression_level_raw(self.level);
                     sync_flush(d, data, &mut out)?;
@@ -187,7 +196,7 @@ impl Compressor {
                 self.history.push(data)?;
                 if self.bits == 15 && self.reach > 0 {
                     self.token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-                    SCRATCH_OWNER.with(|o| o.set(self.token));
+                    slot.owner = self.token;
                 }
                 Ok(())
             })?;
@@ -200,6 +209,24 @@ impl Compressor {
         }
         Ok(out)
     }
+}
+
+/// The slot holding the stream of `token` (warm: continue in it), else a new one while
+/// fewer than SCRATCH_SLOTS exist, else the least recently used. The slot's owner is cleared
+/// until the frame succeeds: a failure leaves the compressor unusable for continuing.
+fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) {
+    let warm = if token == 0 { None } else { slots.iter().position(|s| s.owner == token) };
+    let index = match warm {
+        Some(i) => i,
+        None if slots.len() < SCRATCH_SLOTS => {
+            slots.push(Slot { compressor: new_compressor(level), owner: 0 });
+            slots.len() - 1
+        }
+        None => slots.iter().enumerate().min_by_key(|(_, s)| s.owner).map_or(0, |(i, _)| i),
+    };
+    let slot = &mut slots[index];
+    slot.owner = 0;
+    (slot, warm.is_some())
 }
 
 /// Cuts `data` into chunks that fit the window together with their history, and compresses

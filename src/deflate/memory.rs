@@ -10,7 +10,8 @@
 //! - or, instead of a history, a whole miniz compressor (319 326 B) with `mem_level` 9,
 //!   window 15 and context takeover.
 //!
-//! Per thread, shared by all connections: miniz's scratch compressor and, for packed
+//! Per thread, shared by all connections: miniz's scratch compressors (one per connection
+//! sending in turns, at most `compress::SCRATCH_SLOTS` = 8, so at most 2.5 MB) and, for packed
 //! histories, the buffer they are unpacked into (up to twice the reach).
 //!
 //! Measured with a counting allocator (`tests/deflate_memory.rs`, which checks these figures
@@ -57,8 +58,9 @@ pub struct StateBytes {
     /// Held while a fragmented compressed message is being sent (without context takeover
     /// the history is kept only then).
     pub sending: usize,
-    /// Per-thread buffers shared by all connections, at most: the scratch compressor and the
-    /// buffer packed histories are unpacked into (0 if this connection uses neither).
+    /// Per-thread buffers shared by all connections, for one connection: a scratch compressor
+    /// and the buffer packed histories are unpacked into (0 if this connection uses neither).
+    /// A thread keeps up to `compress::SCRATCH_SLOTS` scratch compressors in all.
     pub shared: usize,
 }
 

@@ -70,7 +70,13 @@ pub struct WasmConnection {
     conn: Connection,
     events: Vec<Event>,
     records: Vec<u32>,
-    staging: Vec<u8>,
+}
+
+thread_local! {
+    /// One staging buffer for every connection of this thread: JS fills it and sends from it
+    /// in one go, so no connection needs its own (it would keep its largest message's size
+    /// for as long as the connection lives).
+    static STAGING: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
 /// The wasm module's memory, for the JS layer's views (not named `memory`: that name is taken).
@@ -154,7 +160,7 @@ impl WasmConnection {
     }
 
     fn wrap(conn: Connection) -> WasmConnection {
-        WasmConnection { conn, events: Vec::new(), records: Vec::new(), staging: Vec::new() }
+        WasmConnection { conn, events: Vec::new(), records: Vec::new() }
     }
 
     // ----- input -----
@@ -199,7 +205,10 @@ impl WasmConnection {
         self.collect_events()
     }
 
-    fn release_events(&mut self) {
+    /// Frees the last batch's payloads once JS has copied them out, so an idle connection
+    /// does not hold its last message (which may be megabytes) until more input arrives.
+    #[wasm_bindgen(js_name = releaseEvents)]
+    pub fn release_events(&mut self) {
         self.events.clear();
         self.records.clear();
     }
@@ -315,9 +324,12 @@ impl WasmConnection {
     /// Address of room for a `len`-byte payload to send; then call a send method with `len`.
     #[wasm_bindgen(js_name = stagingSpace)]
     pub fn staging_space(&mut self, len: usize) -> usize {
-        self.staging.clear();
-        self.staging.resize(len, 0);
-        self.staging.as_mut_ptr() as usize
+        STAGING.with(|cell| {
+            let mut staging = cell.borrow_mut();
+            staging.clear();
+            staging.resize(len, 0);
+            staging.as_mut_ptr() as usize
+        })
     }
 
     /// Runs a send on the first `len` staged bytes without copying them out of the staging
@@ -327,12 +339,12 @@ impl WasmConnection {
         len: usize,
         send: impl FnOnce(&mut Connection, &[u8]) -> Result<(), crate::connection::SendError>,
     ) -> Result<(), JsError> {
-        let staging = core::mem::take(&mut self.staging);
+        let staging = STAGING.with(|cell| core::mem::take(&mut *cell.borrow_mut()));
         let result = match staging.get(..len) {
             Some(data) => send(&mut self.conn, data).map_err(send_error),
             None => Err(JsError::new("payload longer than the staging space")),
         };
-        self.staging = staging;
+        STAGING.with(|cell| *cell.borrow_mut() = staging);
         result
     }
 
