@@ -25,8 +25,8 @@ if (values['max-message-size'] !== undefined) {
   const max = Number(values['max-message-size']);
   factory.setProtocolOptions({ maxMessagePayloadSize: max, maxFramePayloadSize: max });
 }
-// --no-compression: compression (permessage-deflate) arrives with the extensions work; until
-// then the server negotiates none either way.
+// permessage-deflate is on by default (python-websockets' settings); this declines every offer.
+if (values['no-compression']) factory.setProtocolOptions({ compression: null });
 
 const listener = await listenWS(factory);
 console.log(`echo server listening on ${listener.url}`);

@@ -1,6 +1,7 @@
 // Interop with npm `ws` through the public API (listenWS / connectWS and protocol classes), in
 // both directions: text (multi-byte UTF-8) and binary from 0 B to 16 MiB (the default
-// maxMessagePayloadSize), close codes and reasons both ways, subprotocol negotiation.
+// maxMessagePayloadSize), close codes and reasons both ways, subprotocol negotiation. The
+// size tests run with permessage-deflate (both sides' default); the rest mostly without.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -35,12 +36,14 @@ async function receivedCount(ws, received, n, what) {
 test('ws client → our server: every size, text and binary, exact echoes; client closes 4000', T, async () => {
   const server = await startEchoServer({ protocols: ['chat.v2'] });
   try {
-    // ws offers permessage-deflate by default; we decline, so frames are plain.
+    // ws offers permessage-deflate by default and we accept (python-websockets' windows 12/12);
+    // interop-ws-deflate.test.mjs proves on the wire what this only sees through the APIs.
     const { ws, received, closed } = wsClient(`${server.url}/echo?room=1`, ['chat.v1', 'chat.v2']);
     await within(5000, once(ws, 'open'), 'open');
     assert.equal(ws.protocol, 'chat.v2');
-    assert.equal(ws.extensions, '');
+    assert.equal(ws.extensions, 'permessage-deflate');
     const record = await server.connection();
+    assert.deepEqual(record.extensions.map((e) => [e.name, e.serverMaxWindowBits, e.clientMaxWindowBits]), [['permessage-deflate', 12, 12]]);
     assert.equal(record.subprotocol, 'chat.v2');
     assert.equal(record.request.path, '/echo');
     assert.deepEqual(record.request.params, { room: ['1'] });
@@ -148,9 +151,10 @@ test('our client → ws server: every size, text and binary, exact echoes; clien
     const connect = await client.next((e) => e.type === 'connect' || e.type === 'close', 5000, 'the handshake');
     assert.equal(connect.type, 'connect', JSON.stringify(connect));
     assert.equal(connect.response.protocol, 'chat.v2');
-    assert.deepEqual(connect.response.extensions, [], 'we offer no extension');
+    assert.deepEqual(connect.response.extensions.map((e) => e.name), ['permessage-deflate'], 'ws accepts our default offer');
     const open = await client.next((e) => e.type === 'open', 5000, 'onOpen');
     assert.equal(open.subprotocol, 'chat.v2');
+    assert.deepEqual(open.extensions.map((e) => e.name), ['permessage-deflate']);
     assert.equal(client.protocol.protocolInUse, 'chat.v2');
     assert.equal(seen.url, '/feed?x=1');
 

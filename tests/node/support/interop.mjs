@@ -31,6 +31,53 @@ export function textPayload(size) {
 const SERVER_TIMEOUTS = { openHandshakeTimeout: 10, closeHandshakeTimeout: 5 };
 const CLIENT_TIMEOUTS = { ...SERVER_TIMEOUTS, serverConnectionDropTimeout: 5 };
 
+/** A seeded generator of 32-bit numbers (mulberry32): the same payloads on every run. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** `size` bytes that deflate cannot shrink (seeded). */
+export function randomBytes(size, seed = 1) {
+  const next = random(seed);
+  const bytes = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) bytes[i] = next() & 0xff;
+  return bytes;
+}
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'κόσμε', '✓'];
+/**
+ * About `size` bytes of JSON as applications send it (repeated keys, varying values, some
+ * non-ASCII), cut to exactly `size` UTF-8 bytes at a character boundary and padded with spaces.
+ */
+export function jsonText(size, seed = 1) {
+  const next = random(seed);
+  const parts = [];
+  let length = 1;
+  for (let id = 0; length < size; id++) {
+    const item = JSON.stringify({
+      id, user: `${WORDS[next() % WORDS.length]}_${next() % 10000}`, active: (next() & 1) === 1,
+      score: (next() % 100000) / 100, tags: [WORDS[next() % WORDS.length], WORDS[next() % WORDS.length]],
+      updatedAt: new Date(1.7e12 + (next() % 1e9)).toISOString(),
+    });
+    parts.push(item);
+    length += Buffer.byteLength(item) + 1;
+  }
+  let bytes = Buffer.from(`[${parts.join(',')}]`);
+  if (bytes.length > size) {
+    let end = size;
+    while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a character
+    bytes = bytes.subarray(0, end);
+  }
+  return bytes.toString('utf8') + ' '.repeat(size - bytes.length);
+}
+
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /** Resolves `promise`, or rejects after `ms` with a message naming `what`. */
@@ -58,7 +105,7 @@ export async function startEchoServer({ protocols = [], options = {}, accept } =
   const connections = [];
   const connected = [];
   class EchoProtocol extends WebSocketServerProtocol {
-    record = { request: null, subprotocol: null, messages: [], pongs: 0, close: null, closed: deferred() };
+    record = { request: null, subprotocol: null, extensions: null, messages: [], pongs: 0, close: null, closed: deferred() };
     constructor() {
       super();
       connections.push(this.record);
@@ -73,6 +120,7 @@ export async function startEchoServer({ protocols = [], options = {}, accept } =
     }
     onOpen() {
       this.record.subprotocol = this.protocolInUse;
+      this.record.extensions = this.extensionsInUse;
     }
     onMessage(payload, isBinary) {
       this.record.messages.push({ isBinary, length: payload.length, sha256: sha256(payload) });
@@ -129,7 +177,7 @@ export async function connectClient(url, { protocols = [], options = {}, headers
   };
   class RecordingProtocol extends WebSocketClientProtocol {
     onConnect(response) { events.push({ type: 'connect', response }); notify(); }
-    onOpen() { events.push({ type: 'open', subprotocol: this.protocolInUse }); notify(); }
+    onOpen() { events.push({ type: 'open', subprotocol: this.protocolInUse, extensions: this.extensionsInUse }); notify(); }
     onMessage(data, isBinary) { events.push({ type: 'message', isBinary, data }); notify(); }
     onPong(data) { events.push({ type: 'pong', data }); notify(); }
     onClose(wasClean, code, reason) { events.push({ type: 'close', wasClean, code, reason }); notify(); }
