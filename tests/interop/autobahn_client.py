@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from autobahn.asyncio.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateResponseAccept
 
-from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, close_frame, digest, emit, messages, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, autobahn_deflate, close_frame, digest, emit, messages, parser
 
 failures = []
 
@@ -32,12 +32,13 @@ async def main():
 
         def onOpen(self):
             extensions = [e.EXTENSION_NAME for e in self.websocket_extensions_in_use]
-            emit("open", subprotocol=self.websocket_protocol_in_use, extensions=extensions)
+            emit("open", subprotocol=self.websocket_protocol_in_use, extensions=extensions,
+                 deflate=autobahn_deflate(self.websocket_extensions_in_use))
             if args.expect_subprotocol is not None:
                 expected = None if args.expect_subprotocol == "none" else args.expect_subprotocol
                 check(self.websocket_protocol_in_use == expected,
                       f"subprotocol {self.websocket_protocol_in_use!r}, expected {expected!r}")
-            check(not extensions, f"extensions {extensions} negotiated, expected none")
+            check(extensions == args.expect_extensions, f"extensions {extensions} negotiated, expected {args.expect_extensions}")
             if args.ping:
                 self.sendPing(PING_PAYLOAD)  # the messages follow the pong
             else:
@@ -97,7 +98,8 @@ async def main():
                "openHandshakeTimeout": OPEN_TIMEOUT, "closeHandshakeTimeout": CLOSE_TIMEOUT,
                "serverConnectionDropTimeout": CLOSE_TIMEOUT}
     if args.compression == "deflate":
-        options["perMessageCompressionOffers"] = [PerMessageDeflateOffer()]
+        options["perMessageCompressionOffers"] = [PerMessageDeflateOffer(
+            request_no_context_takeover=args.no_context_takeover, request_max_window_bits=args.max_window_bits)]
         options["perMessageCompressionAccept"] = lambda response: PerMessageDeflateResponseAccept(response)
     factory.setProtocolOptions(**options)
     await loop.create_connection(factory, url.hostname, url.port)

@@ -10,14 +10,18 @@ import asyncio
 from autobahn.asyncio.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 
-from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, close_frame, digest, emit, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, autobahn_deflate, close_frame, digest, emit, parser
 
 
-def accept_deflate(offers):
-    for offer in offers:
-        if isinstance(offer, PerMessageDeflateOffer):
-            return PerMessageDeflateOfferAccept(offer)
-    return None
+def deflate_accepter(no_context_takeover, max_window_bits):
+    """Accepts the first permessage-deflate offer, requesting the client's parameters given."""
+    def accept(offers):
+        for offer in offers:
+            if isinstance(offer, PerMessageDeflateOffer):
+                return PerMessageDeflateOfferAccept(offer, request_no_context_takeover=no_context_takeover,
+                                                    request_max_window_bits=max_window_bits)
+        return None
+    return accept
 
 
 async def main():
@@ -35,7 +39,8 @@ async def main():
 
         def onOpen(self):
             emit("open", path=self.path, params=self.params, subprotocol=self.websocket_protocol_in_use, offered=self.offered,
-                 extensions=[e.EXTENSION_NAME for e in self.websocket_extensions_in_use])
+                 extensions=[e.EXTENSION_NAME for e in self.websocket_extensions_in_use],
+                 deflate=autobahn_deflate(self.websocket_extensions_in_use))
 
         def onMessage(self, payload, isBinary):
             emit("message", **digest(isBinary, payload))
@@ -59,7 +64,7 @@ async def main():
     options = {"maxMessagePayloadSize": args.max_size, "maxFramePayloadSize": args.max_size,
                "openHandshakeTimeout": OPEN_TIMEOUT, "closeHandshakeTimeout": CLOSE_TIMEOUT}
     if args.compression == "deflate":
-        options["perMessageCompressionAccept"] = accept_deflate
+        options["perMessageCompressionAccept"] = deflate_accepter(args.no_context_takeover, args.max_window_bits)
     factory.setProtocolOptions(**options)
     server = await loop.create_server(factory, "127.0.0.1", args.port)
     port = server.sockets[0].getsockname()[1]

@@ -61,6 +61,27 @@ def fail(message):
     sys.exit(1)
 
 
+def websockets_deflate(extensions, is_server):
+    """python-websockets' negotiated permessage-deflate as server_/client_ parameters, or None."""
+    for e in extensions:
+        if e.name == "permessage-deflate":
+            local, remote = ("server", "client") if is_server else ("client", "server")
+            return {f"{local}_no_context_takeover": e.local_no_context_takeover,
+                    f"{remote}_no_context_takeover": e.remote_no_context_takeover,
+                    f"{local}_max_window_bits": e.local_max_window_bits,
+                    f"{remote}_max_window_bits": e.remote_max_window_bits}
+    return None
+
+
+def autobahn_deflate(extensions):
+    """autobahn's negotiated permessage-deflate (websocket_extensions_in_use), or None."""
+    for e in extensions:
+        if e.EXTENSION_NAME == "permessage-deflate":
+            return {name: getattr(e, name) for name in (
+                "server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits", "client_max_window_bits")}
+    return None
+
+
 def close_frame(code, reason):
     """{"code", "reason"} of a close frame, None when there was none (autobahn keeps the
     reason it sent as UTF-8 bytes, the one it received as str)."""
@@ -88,6 +109,10 @@ def parser(description, role):
     p.add_argument("--subprotocols", type=csv, default=[],
                    help="comma-separated: offered (client) or supported in preference order (server)")
     p.add_argument("--max-size", type=int, default=16 * MiB, help="largest incoming message")
+    p.add_argument("--no-context-takeover", action="store_true",
+                   help="autobahn: request the peer's no_context_takeover (client: server_, server: client_)")
+    p.add_argument("--max-window-bits", type=int, default=0,
+                   help="autobahn: request the peer's max_window_bits (client: server_, server: client_)")
     if role == "server":
         p.add_argument("--port", type=int, default=0)
         p.add_argument("--connections", type=int, default=1, help="exit after this many connections ended")
@@ -96,6 +121,8 @@ def parser(description, role):
         p.add_argument("--sizes", type=lambda s: [int(x) for x in csv(s)], default=SIZES)
         p.add_argument("--kinds", type=csv, default=["binary", "text"])
         p.add_argument("--expect-subprotocol", default=None, help="'none' for no subprotocol")
+        p.add_argument("--expect-extensions", type=csv, default=[],
+                       help="comma-separated names of the extensions that must be negotiated")
         group = p.add_mutually_exclusive_group()
         group.add_argument("--close", type=code_reason, default=(1000, ""),
                            help="CODE:REASON the client closes with after the echoes")

@@ -9,7 +9,7 @@ import asyncio
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, digest, emit, fail, messages, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, digest, emit, fail, messages, parser, websockets_deflate
 
 
 async def main():
@@ -18,13 +18,14 @@ async def main():
                        compression=None if args.compression == "none" else "deflate",
                        max_size=args.max_size, open_timeout=OPEN_TIMEOUT, close_timeout=CLOSE_TIMEOUT) as ws:
         extensions = [e.name for e in ws.protocol.extensions]
-        emit("open", subprotocol=ws.subprotocol, extensions=extensions)
+        emit("open", subprotocol=ws.subprotocol, extensions=extensions,
+             deflate=websockets_deflate(ws.protocol.extensions, is_server=False))
         if args.expect_subprotocol is not None:
             expected = None if args.expect_subprotocol == "none" else args.expect_subprotocol
             if ws.subprotocol != expected:
                 fail(f"subprotocol {ws.subprotocol!r}, expected {expected!r}")
-        if extensions:
-            fail(f"extensions {extensions} negotiated, expected none")
+        if extensions != args.expect_extensions:
+            fail(f"extensions {extensions} negotiated, expected {args.expect_extensions}")
 
         if args.ping:
             pong = await ws.ping(PING_PAYLOAD)  # resolves when the pong with this payload arrives

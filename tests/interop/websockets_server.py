@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, digest, emit, parser
+from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, digest, emit, parser, websockets_deflate
 
 
 async def main():
@@ -24,7 +24,8 @@ async def main():
         url = urlsplit(ws.request.path)
         emit("open", path=url.path, params=parse_qs(url.query), subprotocol=ws.subprotocol,
              offered=[p.strip() for h in ws.request.headers.get_all("Sec-WebSocket-Protocol") for p in h.split(",")],
-             extensions=[e.name for e in ws.protocol.extensions])
+             extensions=[e.name for e in ws.protocol.extensions],
+             deflate=websockets_deflate(ws.protocol.extensions, is_server=True))
         try:
             async for message in ws:
                 is_binary = isinstance(message, bytes)

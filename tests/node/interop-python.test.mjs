@@ -4,17 +4,24 @@
 // JSON lines on stdout (see peer_common.py) and exit non-zero on any mismatch.
 //
 // Each peer is tested both ways round with every size (0 B to 16 MiB, text and binary), with
-// the close started by either side, and with permessage-deflate off and on at the Python side
-// (we negotiate none, so frames stay uncompressed either way).
+// the close started by either side, with permessage-deflate off (compression none) and on:
+// python-websockets' defaults (windows 12, memLevel 5) and autobahn's PerMessageDeflateOffer /
+// PerMessageDeflateOfferAccept, plus an autobahn case requesting no context takeover and a
+// small window each way. Every connection runs through a TCP tap (support/tap.mjs): the
+// negotiated parameters are checked in the response, in our extensionsInUse and in the peer's
+// own report, and every data frame's RSV1 on the wire.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import { PerMessageDeflateOffer } from '../../pkg/node.mjs';
 import {
   SIZES, binaryPayload, textPayload, sha256, within, startEchoServer, connectClient,
 } from './support/interop.mjs';
+import { startTap, parsed } from './support/tap.mjs';
+import { agreementOf, assertInUse } from './support/deflate-wire.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = resolve(ROOT, '.venv-interop/bin/python');
@@ -97,17 +104,58 @@ const ANSWER = {
 // What our side answers a close with (echoCloseCodeReason off).
 const OUR_ANSWER = { code: 1000, reason: '' };
 
+/** The peer's extra arguments for autobahn's deflate parameters (see peer_common.py). */
+const deflateArgs = ({ noContextTakeover = false, maxWindowBits = 0 } = {}) => [
+  ...(noContextTakeover ? ['--no-context-takeover'] : []), ...(maxWindowBits ? ['--max-window-bits', String(maxWindowBits)] : []),
+];
+
+/**
+ * The tap's view of one connection: `expect` is the response's Sec-WebSocket-Extensions
+ * (null: none). Checks the agreement against our extensionsInUse and the peer's own report,
+ * then that every data message each way carried RSV1 exactly when deflate was negotiated,
+ * and that text (very compressible here) shrank on the wire.
+ */
+function assertWire(record, { expect, ours, peerDeflate, isServer, sent }) {
+  parsed(record);
+  assert.equal(record.toClient.header('sec-websocket-extensions'), expect, 'the response');
+  const agreement = agreementOf(expect);
+  if (!agreement) {
+    assert.deepEqual(ours, []);
+    assert.equal(peerDeflate, null, 'the peer negotiated nothing either');
+  } else {
+    assertInUse(ours, agreement, isServer);
+    assert.deepEqual(peerDeflate, {
+      server_no_context_takeover: agreement.serverNoContextTakeover, client_no_context_takeover: agreement.clientNoContextTakeover,
+      server_max_window_bits: agreement.serverMaxWindowBits, client_max_window_bits: agreement.clientMaxWindowBits,
+    }, 'the peer reports the same agreement');
+  }
+  for (const [direction, who] of [[record.toServer, 'client → server'], [record.toClient, 'server → client']]) {
+    assert.ok(direction.messages.length >= sent.length, `${who}: ${direction.messages.length} data messages`);
+    sent.forEach((m, i) => {
+      const w = direction.messages[i];
+      const what = `${who}, ${m.isBinary ? 'binary' : 'text'} ${m.length} B`;
+      assert.equal(w.compressed, Boolean(agreement), `${what}: RSV1`);
+      if (!agreement) assert.equal(w.wireLength, m.length, `${what}: as is`);
+      else if (!m.isBinary && m.length >= 1024) assert.ok(w.wireLength < m.length / 4, `${what}: ${w.wireLength} B on the wire`);
+    });
+  }
+}
+
+const sentKinds = (sizes) => sizes.flatMap((length) => [{ isBinary: true, length }, { isBinary: false, length }]);
+
 /**
  * A Python client against our echo server. `fragment`: both sides send frames of that size
  * (the peer's own fragmentation, our autoFragmentSize); `ping`: the peer pings first.
  */
-async function pythonClientCase({ peer, compression, closer, sizes = SIZES, fragment = 0, ping = false }) {
+async function pythonClientCase({ peer, compression, closer, sizes = SIZES, fragment = 0, ping = false, deflate, expect = null }) {
   const server = await startEchoServer({ protocols: ['chat.v2'], options: fragment ? { autoFragmentSize: fragment } : {} });
+  const tap = await startTap(server.port);
   let py;
   try {
     const [code, reason] = closer === 'client' ? CLIENT_CLOSE : SERVER_CLOSE;
     py = spawnPeer(PEER[peer].client, [
-      '--url', `${server.url}/py?peer=${peer}`, '--compression', compression, '--sizes', sizes.join(','),
+      '--url', `${tap.url}/py?peer=${peer}`, '--compression', compression, '--sizes', sizes.join(','), ...deflateArgs(deflate),
+      ...(expect ? ['--expect-extensions', 'permessage-deflate'] : []),
       '--subprotocols', 'chat.v1,chat.v2', '--expect-subprotocol', 'chat.v2',
       ...(closer === 'client' ? ['--close', `${code}:${reason}`] : ['--server-close', `${code}:${reason}`]),
       '--expect-close', closer === 'client' ? `${OUR_ANSWER.code}:${OUR_ANSWER.reason}` : `${code}:${reason}`,
@@ -115,7 +163,7 @@ async function pythonClientCase({ peer, compression, closer, sizes = SIZES, frag
       ...(ping ? ['--ping'] : []),
     ]);
     const open = await py.next((e) => e.event === 'open', 10_000, 'open');
-    assert.deepEqual(open, { event: 'open', subprotocol: 'chat.v2', extensions: [] });
+    assert.deepEqual([open.subprotocol, open.extensions], ['chat.v2', expect ? ['permessage-deflate'] : []]);
     const record = await server.connection();
     assert.equal(record.subprotocol, 'chat.v2');
     assert.equal(record.request.path, '/py');
@@ -142,8 +190,15 @@ async function pythonClientCase({ peer, compression, closer, sizes = SIZES, frag
       assert.deepEqual(ours, { wasClean: true, ...ANSWER[peer](code, reason) }, closes);
     }
     await py.succeeded();
+    assertWire(tap.connections[0], { expect, ours: record.extensions, peerDeflate: open.deflate, isServer: true, sent: sentKinds(sizes) });
+    if (fragment && expect) {
+      const fragmented = (d) => d.messages.filter((m) => m.frames > 1 && m.compressed).length;
+      const counts = [fragmented(tap.connections[0].toServer), fragmented(tap.connections[0].toClient)];
+      assert.ok(counts[0] >= 2 && counts[1] >= 2, `compressed fragmented messages both ways: ${counts}`);
+    }
   } finally {
     await py?.kill();
+    await tap.close();
     await server.close();
   }
 }
@@ -152,23 +207,26 @@ async function pythonClientCase({ peer, compression, closer, sizes = SIZES, frag
  * Our client against a Python echo server. `fragment`: we send frames of that size
  * (autoFragmentSize); `ping`: we ping first and wait for the pong.
  */
-async function pythonServerCase({ peer, compression, closer, sizes = SIZES, fragment = 0, ping = false }) {
+async function pythonServerCase({ peer, compression, closer, sizes = SIZES, fragment = 0, ping = false, deflate, expect = null, ourOptions = {} }) {
   let py;
   let client;
+  let tap;
   try {
-    py = spawnPeer(PEER[peer].server, ['--compression', compression, '--subprotocols', 'chat.v2,other']);
+    py = spawnPeer(PEER[peer].server, ['--compression', compression, '--subprotocols', 'chat.v2,other', ...deflateArgs(deflate)]);
     const { url } = await py.next((e) => e.event === 'ready', 10_000, 'ready');
-    client = await connectClient(`${url}/feed?peer=${peer}`, {
-      protocols: ['chat.v1', 'chat.v2'], options: fragment ? { autoFragmentSize: fragment } : {},
+    tap = await startTap(Number(new URL(url).port));
+    client = await connectClient(`${tap.url}/feed?peer=${peer}`, {
+      protocols: ['chat.v1', 'chat.v2'], options: { ...ourOptions, ...(fragment ? { autoFragmentSize: fragment } : {}) },
     });
     const connect = await client.next((e) => e.type === 'connect' || e.type === 'close', 5000, 'the handshake');
     assert.equal(connect.type, 'connect', JSON.stringify(connect));
     assert.equal(connect.response.protocol, 'chat.v2');
-    assert.deepEqual(connect.response.extensions, []);
-    await client.next((e) => e.type === 'open', 5000, 'onOpen');
+    assert.deepEqual(connect.response.extensions.map((e) => e.name), expect ? ['permessage-deflate'] : []);
+    const open = await client.next((e) => e.type === 'open', 5000, 'onOpen');
     assert.equal(client.protocol.protocolInUse, 'chat.v2');
     const pyOpen = await py.next((e) => e.event === 'open', 5000, 'the peer open');
-    assert.deepEqual(pyOpen, { event: 'open', path: '/feed', params: { peer: [peer] }, subprotocol: 'chat.v2', offered: ['chat.v1', 'chat.v2'], extensions: [] });
+    const { deflate: peerDeflate, ...pyOpenRest } = pyOpen;
+    assert.deepEqual(pyOpenRest, { event: 'open', path: '/feed', params: { peer: [peer] }, subprotocol: 'chat.v2', offered: ['chat.v1', 'chat.v2'], extensions: expect ? ['permessage-deflate'] : [] });
     if (ping) {
       client.protocol.sendPing(PING_PAYLOAD);
       const pong = await client.next((e) => e.type === 'pong', 5000, 'the pong');
@@ -209,34 +267,65 @@ async function pythonServerCase({ peer, compression, closer, sizes = SIZES, frag
       assert.deepEqual(ours, { type: 'close', wasClean: true, code, reason }, closes);
     }
     await py.succeeded();
+    assertWire(tap.connections[0], { expect, ours: open.extensions, peerDeflate, isServer: false, sent: sentKinds(sizes) });
   } finally {
     client?.protocol.dropConnection();
     await py?.kill();
+    await tap?.close();
   }
 }
 
 const PEERS_UNDER_TEST = ['websockets', 'autobahn'];
 // Fragmented runs stop at 1 MiB: 16 MiB in 4093-byte frames adds time, not coverage.
 const FRAGMENTED = { sizes: SIZES.filter((s) => s <= 1024 * 1024), fragment: 4093, ping: true };
+// Compressed runs stop at 4 MiB: 16 MiB of the peers' random bytes deflates to a frame just
+// over 16 MiB, which the default maxFramePayloadSize (a wire-size limit) refuses with 1009.
+const DEFLATE_SIZES = [...SIZES.filter((s) => s <= 1024 * 1024), 4 * 1024 * 1024];
+// What our default server answers each peer's default offer: python-websockets offers
+// client_max_window_bits; autobahn's PerMessageDeflateOffer() also client_no_context_takeover.
+const OUR_SERVER_ANSWERS = {
+  websockets: 'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12',
+  autobahn: 'permessage-deflate; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12',
+};
+// What each peer's server answers our client's offer.
+const PEER_SERVER_ANSWERS = {
+  websockets: 'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12',
+  autobahn: 'permessage-deflate',
+};
 
 for (const peer of PEERS_UNDER_TEST) {
   for (const compression of ['none', 'deflate']) {
     for (const closer of ['client', 'server']) {
+      const expect = compression === 'deflate' ? OUR_SERVER_ANSWERS[peer] : null;
       test(`${peer} client → our server (python compression ${compression}, the ${closer} closes)`, T,
-        () => pythonClientCase({ peer, compression, closer }));
+        () => pythonClientCase({ peer, compression, closer, expect, sizes: expect ? DEFLATE_SIZES : SIZES }));
     }
   }
-  test(`${peer} client → our server: fragmented both ways (4093-byte frames, text split inside characters), ping first`, T,
-    () => pythonClientCase({ peer, compression: 'none', closer: 'client', ...FRAGMENTED }));
+  test(`${peer} client → our server: deflate, fragmented both ways (4093-byte frames, text split inside characters), ping first`, T,
+    () => pythonClientCase({ peer, compression: 'deflate', closer: 'client', expect: OUR_SERVER_ANSWERS[peer], ...FRAGMENTED }));
 }
+
+test('autobahn client → our server: requests server_no_context_takeover and server_max_window_bits=9', T,
+  () => pythonClientCase({
+    peer: 'autobahn', compression: 'deflate', closer: 'client', deflate: { noContextTakeover: true, maxWindowBits: 9 }, sizes: DEFLATE_SIZES,
+    expect: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=12',
+  }));
 
 for (const peer of PEERS_UNDER_TEST) {
   for (const compression of ['none', 'deflate']) {
     for (const closer of ['client', 'server']) {
+      const expect = compression === 'deflate' ? PEER_SERVER_ANSWERS[peer] : null;
       test(`our client → ${peer} server (python compression ${compression}, the ${closer} closes)`, T,
-        () => pythonServerCase({ peer, compression, closer }));
+        () => pythonServerCase({ peer, compression, closer, expect, sizes: expect ? DEFLATE_SIZES : SIZES }));
     }
   }
-  test(`our client → ${peer} server: fragmented (autoFragmentSize 4093, text split inside characters), ping first`, T,
-    () => pythonServerCase({ peer, compression: 'none', closer: 'server', ...FRAGMENTED }));
+  test(`our client → ${peer} server: deflate, fragmented (autoFragmentSize 4093, text split inside characters), ping first`, T,
+    () => pythonServerCase({ peer, compression: 'deflate', closer: 'server', expect: PEER_SERVER_ANSWERS[peer], ...FRAGMENTED }));
 }
+
+test('our client (autobahn-style offer) → autobahn server requesting client_no_context_takeover and client_max_window_bits=10', T,
+  () => pythonServerCase({
+    peer: 'autobahn', compression: 'deflate', closer: 'client', deflate: { noContextTakeover: true, maxWindowBits: 10 }, sizes: DEFLATE_SIZES,
+    ourOptions: { perMessageCompressionOffers: [new PerMessageDeflateOffer()] },
+    expect: 'permessage-deflate; client_no_context_takeover; client_max_window_bits=10',
+  }));
