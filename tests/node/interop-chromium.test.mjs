@@ -8,6 +8,8 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { chromium } from 'playwright-core';
 import { SIZES, binaryPayload, textPayload, sha256, within, startEchoServer } from './support/interop.mjs';
+import { startTap, parsed } from './support/tap.mjs';
+import { agreementOf, assertInUse } from './support/deflate-wire.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const T = { timeout: 90_000 };
@@ -99,16 +101,19 @@ function assertReceived(record, sizes) {
   assert.deepEqual(record.messages.slice(0, expected.length), expected);
 }
 
-test('chromium → our server: every size, text and binary; the page closes with 4000 and a reason', T, async () => {
+test('chromium → our server: every size, text and binary, compressed; the page closes with 4000 and a reason', T, async () => {
   const server = await startEchoServer({ protocols: ['chat.v1'] });
+  const tap = await startTap(server.port);
   try {
     const reason = 'page bye κόσμε ✓';
     const result = await within(60_000, page.evaluate((args) => window.runInterop(args), {
-      url: `${server.url}/browser?tab=1`, protocols: ['chat.v2', 'chat.v1'], sizes: SIZES, close: [4000, reason],
+      url: `${tap.url}/browser?tab=1`, protocols: ['chat.v2', 'chat.v1'], sizes: SIZES, close: [4000, reason],
     }), 'the page');
     assert.equal(result.opened, true);
     assert.equal(result.protocol, 'chat.v1');
-    assert.equal(result.extensions, '', 'we decline permessage-deflate');
+    // Chromium offers "permessage-deflate; client_max_window_bits"; we answer as python-websockets.
+    const expect = 'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12';
+    assert.equal(result.extensions, expect, 'the browser agreed to permessage-deflate');
     assert.deepEqual(result.mismatches, []);
     assert.equal(result.echoed, SIZES.length * 2);
     // We answer a close with 1000 (echoCloseCodeReason off).
@@ -119,24 +124,44 @@ test('chromium → our server: every size, text and binary; the page closes with
     assert.deepEqual(record.request.params, { tab: ['1'] });
     assert.equal(record.request.origin, webUrl.slice(0, -1));
     assert.deepEqual(record.request.protocols, ['chat.v2', 'chat.v1']);
-    assert.ok(record.request.extensions.some((e) => e.name === 'permessage-deflate'), 'chromium offers permessage-deflate');
+    assert.deepEqual(record.request.extensions.map((e) => e.name), ['permessage-deflate'], 'chromium offers permessage-deflate');
     assertReceived(record, SIZES);
     assert.deepEqual(await within(5000, record.closed.promise, 'our onClose'), { wasClean: true, code: 4000, reason });
+    // On the wire: the same agreement, and RSV1 on every data message each way (Chromium, like
+    // us, compresses every message); text, very compressible here, shrank.
+    const wire = parsed(tap.connections[0]);
+    assert.equal(wire.toClient.header('sec-websocket-extensions'), expect);
+    assertInUse(record.extensions, agreementOf(expect), true);
+    const sent = SIZES.flatMap((length) => [{ isBinary: true, length }, { isBinary: false, length }]);
+    for (const [direction, who] of [[wire.toServer, 'chromium → us'], [wire.toClient, 'us → chromium']]) {
+      assert.equal(direction.messages.length, sent.length, `${who}: data messages`);
+      sent.forEach((m, i) => {
+        const w = direction.messages[i];
+        assert.equal(w.compressed, true, `${who}, ${m.isBinary ? 'binary' : 'text'} ${m.length} B: RSV1`);
+        if (!m.isBinary && m.length >= 1024) assert.ok(w.wireLength < m.length / 4, `${who}, text ${m.length} B: ${w.wireLength} B on the wire`);
+      });
+    }
   } finally {
+    await tap.close();
     await server.close();
   }
 });
 
-test('chromium → our server: the server closes with 4001 and a reason', T, async () => {
-  const server = await startEchoServer();
+test('chromium → our server with compression: null: nothing negotiated; the server closes with 4001 and a reason', T, async () => {
+  const server = await startEchoServer({ options: { compression: null } });
+  const tap = await startTap(server.port);
   try {
     const reason = 'server bye — до свидания';
     const sizes = [0, 125, 65536];
     const result = await within(30_000, page.evaluate((args) => window.runInterop(args), {
-      url: server.url, protocols: [], sizes, serverClose: [4001, reason],
+      url: tap.url, protocols: [], sizes, serverClose: [4001, reason],
     }), 'the page');
     assert.equal(result.opened, true);
     assert.equal(result.protocol, '');
+    assert.equal(result.extensions, '', 'we declined permessage-deflate');
+    const wire = parsed(tap.connections[0]);
+    assert.equal(wire.toClient.header('sec-websocket-extensions'), null);
+    assert.ok([...wire.toServer.messages, ...wire.toClient.messages].every((m) => !m.compressed), 'no RSV1 either way');
     assert.deepEqual(result.mismatches, []);
     assert.deepEqual(result.close, { code: 4001, reason, wasClean: true });
     const record = await server.connection();
@@ -145,6 +170,7 @@ test('chromium → our server: the server closes with 4001 and a reason', T, asy
     const ours = await within(5000, record.closed.promise, 'our onClose');
     assert.deepEqual(ours, { wasClean: true, code: 4001, reason });
   } finally {
+    await tap.close();
     await server.close();
   }
 });
