@@ -250,3 +250,36 @@ test('compression: null on both our sides: ws offers, nothing is negotiated, no 
     await new Promise((resolve) => wss.close(resolve));
   }
 });
+
+test('examples/echo-server.mjs negotiates permessage-deflate by default; --no-compression declines it', T, async () => {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const script = new URL('../../examples/echo-server.mjs', import.meta.url).pathname;
+  for (const [flags, extensions] of [[[], 'permessage-deflate'], [['--no-compression'], '']]) {
+    const child = spawn(process.execPath, [script, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const [line] = await within(10_000, once(lines, 'line'), 'the echo server to listen');
+      const url = /listening on (ws:\/\/\S+)/.exec(line)?.[1];
+      assert.ok(url, line);
+      const tap = await startTap(Number(new URL(url).port));
+      try {
+        const ws = new WebSocket(tap.url, { perMessageDeflate: { threshold: 0 } });
+        await within(5000, once(ws, 'open'), 'open');
+        assert.equal(ws.extensions, extensions, `flags ${flags}`);
+        ws.send('echo '.repeat(1000));
+        const [echo] = await within(5000, once(ws, 'message'), 'echo');
+        assert.equal(echo.toString(), 'echo '.repeat(1000));
+        const wire = parsed(tap.connections[0]);
+        assert.deepEqual([...wire.toServer.messages, ...wire.toClient.messages].map((m) => m.compressed), [Boolean(extensions), Boolean(extensions)]);
+        ws.close();
+        await within(5000, once(ws, 'close'), 'close');
+      } finally {
+        await tap.close();
+      }
+    } finally {
+      child.kill();
+      await once(child, 'exit');
+    }
+  }
+});
