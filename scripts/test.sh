@@ -54,6 +54,15 @@ bash scripts/autobahn.sh server
 section "autobahn testsuite, client mode (examples/autobahn-client.mjs vs wstest fuzzingserver)"
 bash scripts/autobahn.sh client
 
+# permessage-deflate (sections 12 and 13): all 18 message sizes / fragmentations of section
+# 12 on two data sets (JSON, HTML), and each of 13's seven parameter sets once. The full sections take
+# about an hour per mode here: AUTOBAHN_CASES="12 13" bash scripts/autobahn.sh.
+AUTOBAHN_DEFLATE_CASES="12.1.* 12.4.* 13.1.1 13.2.1 13.3.1 13.4.1 13.5.1 13.6.1 13.7.1"
+section "autobahn testsuite 12/13 subset (permessage-deflate), server mode"
+AUTOBAHN_CASES="$AUTOBAHN_DEFLATE_CASES" bash scripts/autobahn.sh server
+section "autobahn testsuite 12/13 subset (permessage-deflate), client mode"
+AUTOBAHN_CASES="$AUTOBAHN_DEFLATE_CASES" bash scripts/autobahn.sh client
+
 section "autobahn testsuite, server mode on Deno (examples/echo-server.ts, sections 1-7 and 12.1)"
 AUTOBAHN_SERVER_CMD="deno run --no-check --allow-net=127.0.0.1 examples/echo-server.ts" AUTOBAHN_CASES="1-7 12.1.*" \
   bash scripts/autobahn.sh server

@@ -8,7 +8,8 @@ import asyncio
 from urllib.parse import urlparse
 
 from autobahn.asyncio.websocket import WebSocketClientFactory, WebSocketClientProtocol
-from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateResponseAccept
+from autobahn.websocket.compress import (PerMessageBzip2Offer, PerMessageBzip2ResponseAccept, PerMessageDeflateOffer,
+                                          PerMessageDeflateResponseAccept)
 
 from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, autobahn_deflate, close_frame, digest, emit, messages, parser
 
@@ -101,6 +102,9 @@ async def main():
         options["perMessageCompressionOffers"] = [PerMessageDeflateOffer(
             request_no_context_takeover=args.no_context_takeover, request_max_window_bits=args.max_window_bits)]
         options["perMessageCompressionAccept"] = lambda response: PerMessageDeflateResponseAccept(response)
+    elif args.compression == "bzip2":
+        options["perMessageCompressionOffers"] = [PerMessageBzip2Offer()]
+        options["perMessageCompressionAccept"] = lambda response: PerMessageBzip2ResponseAccept(response)
     factory.setProtocolOptions(**options)
     await loop.create_connection(factory, url.hostname, url.port)
     await asyncio.wait_for(closed, 60)

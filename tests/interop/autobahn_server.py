@@ -8,7 +8,8 @@ reason instead. Reports what it received and the close of each connection, and e
 import asyncio
 
 from autobahn.asyncio.websocket import WebSocketServerFactory, WebSocketServerProtocol
-from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
+from autobahn.websocket.compress import (PerMessageBzip2Offer, PerMessageBzip2OfferAccept, PerMessageDeflateOffer,
+                                          PerMessageDeflateOfferAccept)
 
 from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, autobahn_deflate, close_frame, digest, emit, parser
 
@@ -22,6 +23,10 @@ def deflate_accepter(no_context_takeover, max_window_bits):
                                                     request_max_window_bits=max_window_bits)
         return None
     return accept
+
+
+def accept_bzip2(offers):
+    return next((PerMessageBzip2OfferAccept(o) for o in offers if isinstance(o, PerMessageBzip2Offer)), None)
 
 
 async def main():
@@ -65,6 +70,8 @@ async def main():
                "openHandshakeTimeout": OPEN_TIMEOUT, "closeHandshakeTimeout": CLOSE_TIMEOUT}
     if args.compression == "deflate":
         options["perMessageCompressionAccept"] = deflate_accepter(args.no_context_takeover, args.max_window_bits)
+    elif args.compression == "bzip2":
+        options["perMessageCompressionAccept"] = accept_bzip2
     factory.setProtocolOptions(**options)
     server = await loop.create_server(factory, "127.0.0.1", args.port)
     port = server.sockets[0].getsockname()[1]

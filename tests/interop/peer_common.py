@@ -104,8 +104,8 @@ def csv(text):
 
 def parser(description, role):
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--compression", choices=["none", "deflate"], default="none",
-                   help="offer (client) / accept (server) permessage-deflate")
+    p.add_argument("--compression", choices=["none", "deflate", "bzip2"], default="none",
+                   help="offer (client) / accept (server) permessage-deflate or (autobahn only) permessage-bzip2")
     p.add_argument("--subprotocols", type=csv, default=[],
                    help="comma-separated: offered (client) or supported in preference order (server)")
     p.add_argument("--max-size", type=int, default=16 * MiB, help="largest incoming message")

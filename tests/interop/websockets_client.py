@@ -15,7 +15,7 @@ from peer_common import CLOSE_TIMEOUT, OPEN_TIMEOUT, PING_PAYLOAD, digest, emit,
 async def main():
     args = parser(__doc__, "client").parse_args()
     async with connect(args.url, subprotocols=args.subprotocols or None,
-                       compression=None if args.compression == "none" else "deflate",
+                       compression={"none": None, "deflate": "deflate"}[args.compression],  # no bzip2 in websockets
                        max_size=args.max_size, open_timeout=OPEN_TIMEOUT, close_timeout=CLOSE_TIMEOUT) as ws:
         extensions = [e.name for e in ws.protocol.extensions]
         emit("open", subprotocol=ws.subprotocol, extensions=extensions,

@@ -46,7 +46,7 @@ async def main():
             all_done.set()
 
     async with serve(handler, "127.0.0.1", args.port, subprotocols=args.subprotocols or None,
-                     compression=None if args.compression == "none" else "deflate",
+                     compression={"none": None, "deflate": "deflate"}[args.compression],  # no bzip2 in websockets
                      max_size=args.max_size, open_timeout=OPEN_TIMEOUT, close_timeout=CLOSE_TIMEOUT) as server:
         port = server.sockets[0].getsockname()[1]
         emit("ready", url=f"ws://127.0.0.1:{port}")
