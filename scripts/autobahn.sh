@@ -12,6 +12,8 @@
 #   AUTOBAHN_CASES    sections/cases to run, comma- or space-separated: "1-10" (default),
 #                     "1 2 9", "9.1.*", "7.1.6" ... (a bare number N means "N.*")
 #   AUTOBAHN_TIMEOUT  upper bound in seconds for one mode's whole run (default 600)
+#   AUTOBAHN_CASE_TIMEOUT  client mode: upper bound in seconds for one case (default 60; the
+#                     fuzzingserver allows 12.x/13.x cases up to 480 s)
 #   AUTOBAHN_DIR      where the testsuite is installed (default .autobahn, gitignored)
 #   AUTOBAHN_SERVER_CMD  the echo server for server mode, given --port P --host 127.0.0.1 and
 #                     expected to print "listening on ws://..." (default: node examples/echo-server.mjs).
@@ -178,7 +180,8 @@ EOF
   echo "autobahn: client mode: driven by ${AUTOBAHN_CLIENT_CMD:-node examples/autobahn-client.mjs}"
   # Word-split on purpose: a command with its arguments.
   # shellcheck disable=SC2086
-  timeout "$TIMEOUT" ${AUTOBAHN_CLIENT_CMD:-node examples/autobahn-client.mjs} "ws://127.0.0.1:$port" wasmsocket || rc=$?
+  timeout "$TIMEOUT" ${AUTOBAHN_CLIENT_CMD:-node examples/autobahn-client.mjs} "ws://127.0.0.1:$port" wasmsocket \
+    --case-timeout "${AUTOBAHN_CASE_TIMEOUT:-60}" || rc=$?
   stop "$pid"
   TIMES+=("client $((SECONDS - start)) s")
   echo "autobahn: client mode took $((SECONDS - start)) s (fuzzingserver log: $out/wstest.log)"

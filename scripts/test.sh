@@ -61,7 +61,7 @@ AUTOBAHN_DEFLATE_CASES="12.1.* 12.4.* 13.1.1 13.2.1 13.3.1 13.4.1 13.5.1 13.6.1 
 section "autobahn testsuite 12/13 subset (permessage-deflate), server mode"
 AUTOBAHN_CASES="$AUTOBAHN_DEFLATE_CASES" bash scripts/autobahn.sh server
 section "autobahn testsuite 12/13 subset (permessage-deflate), client mode"
-AUTOBAHN_CASES="$AUTOBAHN_DEFLATE_CASES" bash scripts/autobahn.sh client
+AUTOBAHN_CASES="$AUTOBAHN_DEFLATE_CASES" AUTOBAHN_CASE_TIMEOUT=300 bash scripts/autobahn.sh client
 
 section "autobahn testsuite, server mode on Deno (examples/echo-server.ts, sections 1-7 and 12.1)"
 AUTOBAHN_SERVER_CMD="deno run --no-check --allow-net=127.0.0.1 examples/echo-server.ts" AUTOBAHN_CASES="1-7 12.1.*" \
