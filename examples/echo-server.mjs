@@ -25,7 +25,7 @@ if (values['max-message-size'] !== undefined) {
   const max = Number(values['max-message-size']);
   factory.setProtocolOptions({ maxMessagePayloadSize: max, maxFramePayloadSize: max });
 }
-// permessage-deflate is on by default (python-websockets' settings); this declines every offer.
+// permessage-deflate is on by default; this declines every offer.
 if (values['no-compression']) factory.setProtocolOptions({ compression: null });
 
 const listener = await listenWS(factory);

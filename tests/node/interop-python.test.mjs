@@ -283,11 +283,12 @@ const FRAGMENTED = { sizes: SIZES.filter((s) => s <= 1024 * 1024), fragment: 409
 // Compressed runs stop at 4 MiB: 16 MiB of the peers' random bytes deflates to a frame just
 // over 16 MiB, which the default maxFramePayloadSize (a wire-size limit) refuses with 1009.
 const DEFLATE_SIZES = [...SIZES.filter((s) => s <= 1024 * 1024), 4 * 1024 * 1024];
-// What our default server answers each peer's default offer: python-websockets offers
-// client_max_window_bits; autobahn's PerMessageDeflateOffer() also client_no_context_takeover.
+// What our default server (window 15 out, the client capped at 12) answers each peer's default
+// offer: python-websockets offers client_max_window_bits; autobahn's PerMessageDeflateOffer()
+// also client_no_context_takeover.
 const OUR_SERVER_ANSWERS = {
-  websockets: 'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12',
-  autobahn: 'permessage-deflate; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12',
+  websockets: 'permessage-deflate; client_max_window_bits=12',
+  autobahn: 'permessage-deflate; client_no_context_takeover; client_max_window_bits=12',
 };
 // What each peer's server answers our client's offer.
 const PEER_SERVER_ANSWERS = {
