@@ -18,7 +18,7 @@ const args = parseArgs(process.argv.slice(2));
 // ---- the servers (child processes) ----
 
 // ws's rows: its default perMessageDeflate (threshold 1024, windows 15); threshold 0; and
-// ws with our default windows (12/12), to separate window size from implementation.
+// both windows at 12, to show what the window costs.
 const WS_OPTIONS = { ws: true, 'ws-t0': { threshold: 0 }, 'ws-w12': { serverMaxWindowBits: 12, clientMaxWindowBits: 12 } };
 
 async function serve(impl) {
