@@ -11,23 +11,13 @@ import {
 } from '../pkg/node.mjs';
 import { driveFuzzingServer } from './shared/autobahn-driver.mjs';
 
-// As autobahn's own testee client: offer client_no_context_takeover and client_max_window_bits
-// too, which the fuzzingserver's 13.x cases need before they ask for them.
-class DeflateOfferingFactory extends WebSocketClientFactory {
-  constructor(...args) {
-    super(...args);
-    this.setProtocolOptions({
-      perMessageCompressionOffers: [new PerMessageDeflateOffer()],
-      perMessageCompressionAccept: (response) => new PerMessageDeflateResponseAccept(response),
-    });
-  }
-}
-
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { 'case-timeout': { type: 'string', default: '60' } },
 });
-process.exitCode = await driveFuzzingServer({ WebSocketClientFactory: DeflateOfferingFactory, WebSocketClientProtocol, State, connectWS }, {
+process.exitCode = await driveFuzzingServer({
+  WebSocketClientFactory, WebSocketClientProtocol, State, connectWS, PerMessageDeflateOffer, PerMessageDeflateResponseAccept,
+}, {
   base: (positionals[0] ?? 'ws://127.0.0.1:9001').replace(/\/+$/, ''),
   agent: positionals[1] ?? 'wasmsocket',
   caseTimeout: Number(values['case-timeout']),

@@ -3,7 +3,9 @@
 //   deno run --allow-net=127.0.0.1 examples/autobahn-client.ts [ws://127.0.0.1:9001] [agent] [--case-timeout SECONDS]
 // scripts/autobahn.sh runs it with AUTOBAHN_CLIENT_CMD. Exits 0 when every case ran, 1 when
 // the fuzzingserver could not be reached or a case timed out.
-import { WebSocketClientFactory, WebSocketClientProtocol, State, connectWS } from '../pkg/deno.mjs';
+import {
+  WebSocketClientFactory, WebSocketClientProtocol, State, connectWS, PerMessageDeflateOffer, PerMessageDeflateResponseAccept,
+} from '../pkg/deno.mjs';
 import { driveFuzzingServer } from './shared/autobahn-driver.mjs';
 
 const positionals: string[] = [];
@@ -21,7 +23,9 @@ for (let i = 0; i < Deno.args.length; i++) {
     positionals.push(Deno.args[i]);
   }
 }
-Deno.exitCode = await driveFuzzingServer({ WebSocketClientFactory, WebSocketClientProtocol, State, connectWS }, {
+Deno.exitCode = await driveFuzzingServer({
+  WebSocketClientFactory, WebSocketClientProtocol, State, connectWS, PerMessageDeflateOffer, PerMessageDeflateResponseAccept,
+}, {
   base: (positionals[0] ?? 'ws://127.0.0.1:9001').replace(/\/+$/, ''),
   agent: positionals[1] ?? 'wasmsocket',
   caseTimeout: Number(caseTimeout),

@@ -31,7 +31,7 @@ export interface CommonProtocolOptions {
   utf8validateIncoming?: boolean;
   /** When masking, really XOR the payload (off only for testing peers). Default `true`. */
   applyMask?: boolean;
-  /** Largest incoming frame payload, checked at the frame header (→ close 1009); `0` = unlimited. Default `16777216` (16 MiB). */
+  /** Largest incoming frame payload, checked at the frame header (→ close 1009; a compressed frame may exceed it by 1/64 + 1 KiB, what compression adds to incompressible data); `0` = unlimited. Default `16777216` (16 MiB). */
   maxFramePayloadSize?: number;
   /** Largest incoming message, checked before buffering (→ close 1009); `0` = unlimited. Default `16777216` (16 MiB). */
   maxMessagePayloadSize?: number;

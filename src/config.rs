@@ -16,7 +16,8 @@ pub const DEFAULT_MAX_PAYLOAD: u64 = 16 * 1024 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Config {
-    /// Largest payload of a single incoming frame, checked at the frame header. 0 = unlimited.
+    /// Largest payload of a single incoming frame, checked at the frame header (a compressed
+    /// frame may exceed it by 1/64 + 1 KiB: see `connection::compressed_frame_limit`). 0 = unlimited.
     pub max_frame_payload_size: u64,
     /// Largest incoming message (after extensions decode it), checked before buffering. 0 = unlimited.
     pub max_message_payload_size: u64,

@@ -667,7 +667,7 @@ impl Connection {
                 }
                 _ => {}
             }
-            let max_frame = self.config.max_frame_payload_size;
+            let max_frame = compressed_frame_limit(self.config.max_frame_payload_size, header.rsv);
             if max_frame > 0 && header.payload_len > max_frame {
                 return Err(ProtocolError::too_big(format!(
                     "frame payload of {} bytes exceeds the limit of {max_frame}",
@@ -1020,4 +1020,15 @@ fn check_rsv_consumed(frame: &Frame) -> Result<(), ProtocolError> {
         return Err(ProtocolError::protocol("RSV bits set that no negotiated extension used"));
     }
     Ok(())
+}
+
+/// The frame payload limit for a frame with these RSV bits. An extension's frame (RSV set:
+/// compressed) may exceed `max_frame_payload_size` by 1/64 plus 1 KiB, what deflate and bzip2
+/// add to incompressible data, so a message the limits allow still arrives when the peer
+/// compresses it; what it decodes to stays bounded by `max_message_payload_size`.
+fn compressed_frame_limit(max_frame: u64, rsv: u8) -> u64 {
+    if max_frame == 0 || rsv == 0 {
+        return max_frame;
+    }
+    max_frame.saturating_add(max_frame / 64 + 1024)
 }

@@ -180,3 +180,24 @@ fn uncompressed_messages_pass_through() {
     let events = feed(&mut conn, &sframe(true, TEXT, b"plain"));
     assert_eq!(events, vec![text("plain")]);
 }
+
+#[test]
+fn a_compressed_frame_may_exceed_the_frame_limit_by_what_deflate_adds() {
+    // Incompressible data grows a little when deflated; the limits allow the message, so the
+    // compressed frame is let through (by 1/64 + 1 KiB at most) and decoded within the budget.
+    let data = Rng::new(9).bytes(8192);
+    let mut client = deflate_conn(Role::Client, Config::default());
+    client.send_binary(&data, true).unwrap();
+    let bytes = client.take_output();
+    let wire = decode_frames(&bytes);
+    assert!(wire[0].payload.len() > 8192, "deflate grew random data to {}", wire[0].payload.len());
+    let mut server = deflate_conn(Role::Server, Config { max_frame_payload_size: 8192, max_message_payload_size: 8192, ..Config::default() });
+    assert_eq!(feed(&mut server, &bytes), vec![binary(&data)]);
+    // Beyond the slack it is still 1009, and so is an uncompressed frame over the limit.
+    let mut strict = deflate_conn(Role::Server, Config { max_frame_payload_size: 4096, ..Config::default() });
+    feed(&mut strict, &bytes);
+    assert_failed(&mut strict, 1009, "compressed frame far over the limit");
+    let mut plain = server_with(|c| c.max_frame_payload_size = 8191);
+    feed(&mut plain, &cframe(true, 2, &data));
+    assert_failed(&mut plain, 1009, "uncompressed frame over the limit");
+}

@@ -9,15 +9,15 @@ const utf8 = new TextDecoder();
 
 /**
  * Runs every case of the fuzzingserver at `base`. `api` holds the entry's WebSocketClientFactory,
- * WebSocketClientProtocol, State and connectWS. Resolves to the exit code: 0 when every case
+ * WebSocketClientProtocol, State, connectWS, PerMessageDeflateOffer and PerMessageDeflateResponseAccept. Resolves to the exit code: 0 when every case
  * ran (the verdicts are in the fuzzingserver's reports), 1 when the fuzzingserver could not be
  * reached or a case timed out.
- * @param {{ WebSocketClientFactory: any, WebSocketClientProtocol: any, State: any, connectWS: Function }} api
+ * @param {{ WebSocketClientFactory: any, WebSocketClientProtocol: any, State: any, connectWS: Function, PerMessageDeflateOffer: any, PerMessageDeflateResponseAccept: any }} api
  * @param {{ base: string, agent: string, caseTimeout: number }} options
  * @returns {Promise<number>}
  */
 export async function driveFuzzingServer(api, { base, agent, caseTimeout }) {
-  const { WebSocketClientFactory, WebSocketClientProtocol, State, connectWS } = api;
+  const { WebSocketClientFactory, WebSocketClientProtocol, State, connectWS, PerMessageDeflateOffer, PerMessageDeflateResponseAccept } = api;
 
   /**
    * Opens one connection to `path` and resolves when it closes, with the messages it received
@@ -51,6 +51,12 @@ export async function driveFuzzingServer(api, { base, agent, caseTimeout }) {
 
     const factory = new WebSocketClientFactory(`${base}${path}`);
     factory.protocol = CaseProtocol;
+    // As autobahn's own testee client: offer client_no_context_takeover and client_max_window_bits
+    // too, which the fuzzingserver's 13.x cases need before they ask for them.
+    factory.setProtocolOptions({
+      perMessageCompressionOffers: [new PerMessageDeflateOffer()],
+      perMessageCompressionAccept: (/** @type {any} */ response) => new PerMessageDeflateResponseAccept(response),
+    });
     const { protocol } = await connectWS(factory, { timeout });
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
