@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { PerMessageDeflateOffer } from '../../pkg/node.mjs';
+import { PerMessageBzip2Offer, PerMessageDeflateOffer, ServerPerMessageBzip2Factory } from '../../pkg/node.mjs';
 import {
   SIZES, binaryPayload, textPayload, sha256, within, startEchoServer, connectClient,
 } from './support/interop.mjs';
@@ -149,8 +149,8 @@ const sentKinds = (sizes) => sizes.flatMap((length) => [{ isBinary: true, length
  * A Python client against our echo server. `fragment`: both sides send frames of that size
  * (the peer's own fragmentation, our autoFragmentSize); `ping`: the peer pings first.
  */
-async function pythonClientCase({ peer, compression, closer, sizes = SIZES, fragment = 0, ping = false, deflate, expect = null }) {
-  const server = await startEchoServer({ protocols: ['chat.v2'], options: fragment ? { autoFragmentSize: fragment } : {} });
+async function pythonClientCase({ peer, compression, closer, sizes = SIZES, fragment = 0, ping = false, deflate, expect = null, ourOptions = {} }) {
+  const server = await startEchoServer({ protocols: ['chat.v2'], options: { ...ourOptions, ...(fragment ? { autoFragmentSize: fragment } : {}) } });
   const tap = await startTap(server.port);
   let py;
   try {
@@ -171,7 +171,7 @@ async function pythonClientCase({ peer, compression, closer, sizes = SIZES, frag
     assert.equal(record.request.path, '/py');
     assert.deepEqual(record.request.params, { peer: [peer] });
     assert.deepEqual(record.request.protocols, ['chat.v1', 'chat.v2']);
-    assert.deepEqual(record.request.extensions.map((e) => e.name), compression === 'deflate' ? ['permessage-deflate'] : []);
+    assert.deepEqual(record.request.extensions.map((e) => e.name), compression === 'none' ? [] : [`permessage-${compression}`]);
     if (ping) await py.next((e) => e.event === 'pong', 10_000, 'the pong');
 
     const echoed = await py.next((e) => e.event === 'echoed', 60_000, 'the echoes');
@@ -282,6 +282,8 @@ const PEERS_UNDER_TEST = ['websockets', 'autobahn'];
 const FRAGMENTED = { sizes: SIZES.filter((s) => s <= 1024 * 1024), fragment: 4093, ping: true };
 // Compressed runs stop at 4 MiB: 16 MiB of the peers' random bytes deflates to a frame just
 // over 16 MiB, which the default maxFramePayloadSize (a wire-size limit) refuses with 1009.
+// bzip2 costs about 250 ms per MiB to compress: up to 1 MiB is enough to cross its blocks.
+const BZIP2_SIZES = [0, 1, 125, 65536, 1024 * 1024];
 const DEFLATE_SIZES = [...SIZES.filter((s) => s <= 1024 * 1024), 4 * 1024 * 1024];
 // What our default server (window 15 out, the client capped at 12) answers each peer's default
 // offer: python-websockets offers client_max_window_bits; autobahn's PerMessageDeflateOffer()
@@ -334,9 +336,18 @@ const AUTOBAHN_COMPRESSION = [
     ourOptions: { perMessageCompressionOffers: [new PerMessageDeflateOffer()] },
     expect: 'permessage-deflate; client_no_context_takeover; client_max_window_bits=10',
   }],
+  // permessage-bzip2 (autobahn's; python-websockets has none): our server's factory, our client's offer.
+  ['client', 'permessage-bzip2 (our ServerPerMessageBzip2Factory)', {
+    compression: 'bzip2', sizes: BZIP2_SIZES, ourOptions: { compression: null, extensions: [new ServerPerMessageBzip2Factory()] },
+    expect: 'permessage-bzip2',
+  }],
+  ['server', 'permessage-bzip2 (our PerMessageBzip2Offer)', {
+    compression: 'bzip2', sizes: BZIP2_SIZES, ourOptions: { perMessageCompressionOffers: [new PerMessageBzip2Offer()] },
+    expect: 'permessage-bzip2',
+  }],
 ];
 for (const [role, title, c] of AUTOBAHN_COMPRESSION) {
   const name = role === 'client' ? `autobahn client → our server: ${title}` : `our client → autobahn server: ${title}`;
   const run = role === 'client' ? pythonClientCase : pythonServerCase;
-  test(name, T, () => run({ peer: 'autobahn', closer: 'client', sizes: DEFLATE_SIZES, ...c }));
+  test(name, T, () => run({ peer: 'autobahn', closer: 'client', ...c, sizes: c.sizes ?? DEFLATE_SIZES }));
 }
