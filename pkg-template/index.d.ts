@@ -62,7 +62,7 @@ export interface CommonProtocolOptions {
   extensions?: readonly (ServerExtensionFactory | ClientExtensionFactory)[];
   /**
    * python-websockets' shorthand: `'deflate'` negotiates permessage-deflate with the default
-   * settings (client window 12, ≤ 64 KiB per connection) unless `extensions` has a deflate factory or autobahn's PMCE
+   * settings (no window caps, context takeover, ≤ 64 KiB per connection) unless `extensions` has a deflate factory or autobahn's PMCE
    * options are set; `null` turns it off. Default `'deflate'`.
    */
   compression?: 'deflate' | null;

@@ -211,12 +211,27 @@ impl Compressor {
     }
 }
 
-/// The slot holding the stream of `token` (warm: continue in it), else a new one while
-/// fewer than SCRATCH_SLOTS exist, else the least recently used. The slot's owner is cleared
+impl Drop for Compressor {
+    /// Frees the scratch slot holding our stream for the next connection (a slot whose owner
+    /// is gone would otherwise only be reused once the pool is full).
+    fn drop(&mut self) {
+        if self.token != 0 {
+            let _ = SCRATCH.try_with(|cell| {
+                if let Ok(mut slots) = cell.try_borrow_mut() {
+                    slots.iter_mut().filter(|s| s.owner == self.token).for_each(|s| s.owner = 0);
+                }
+            });
+        }
+    }
+}
+
+/// The slot holding the stream of `token` (warm: continue in it), else a free one, else a
+/// new one while fewer than SCRATCH_SLOTS exist, else the least recently used. The slot's owner is cleared
 /// until the frame succeeds: a failure leaves the compressor unusable for continuing.
 fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) {
     let warm = if token == 0 { None } else { slots.iter().position(|s| s.owner == token) };
-    let index = match warm {
+    let free = || slots.iter().position(|s| s.owner == 0);
+    let index = match warm.or_else(free) {
         Some(i) => i,
         None if slots.len() < SCRATCH_SLOTS => {
             slots.push(Slot { compressor: new_compressor(level), owner: 0 });

@@ -64,13 +64,14 @@ impl Default for DeflateConfig {
 }
 
 impl DeflateConfig {
-    /// The default server: python-websockets' `enable_server_permessage_deflate` (the
-    /// client's window capped at 12 bits) except that we send with the full window 15, as ws
-    /// does: our memory for it is the history (`mem_level` 8: 16 KiB packed), not the window,
-    /// so a connection holds about 59 KB (≤ 64 KiB) and sends fewer bytes than ws's default
-    /// on JSON (tables in [`super::memory`]).
+    /// The default server: no limits, as ws's. Unlike zlib, we gain nothing from capping
+    /// either window: miniz inflates with a fixed 32 KiB window whatever the client uses (so
+    /// python-websockets' cap of the client's window at 12 bits would only cost the client's
+    /// messages ~9 % on the wire), and our memory for sending is the history (`mem_level` 8:
+    /// 16 KiB packed), not the window: a connection holds 60 000 B (≤ 64 KiB) and sends no
+    /// more bytes than ws's default on JSON (tables in [`super::memory`]).
     pub fn server() -> Self {
-        DeflateConfig { client_max_window_bits: Some(ClientBits::Value(12)), ..DeflateConfig::default() }
+        DeflateConfig::default()
     }
 
     /// python-websockets' `enable_client_permessage_deflate`.

@@ -67,13 +67,13 @@ function inflater() {
 
 const json = (i) => JSON.stringify({ id: i, user: `user${i % 7}`, text: 'hello there, how are you today?', tags: ['a', 'b', 'c'], ok: i % 2 === 0 });
 
-test('default: a server negotiates permessage-deflate (client window 12) and its frames carry RSV1 and inflate with zlib', async (t) => {
+test('default: a server negotiates permessage-deflate (no window caps) and its frames carry RSV1 and inflate with zlib', async (t) => {
   const defer = cleanup(t);
   const srv = defer.server(await startServer(echo));
   const { peer, response } = await rawOffer(defer, srv.port, 'permessage-deflate; client_max_window_bits');
-  // The server sends with window 15 and takeover in ≤ 64 KiB (src/deflate/history.rs) and caps the client at 12.
-  assert.equal(response['sec-websocket-extensions'], 'permessage-deflate; client_max_window_bits=12');
-  const deflate = deflater(12);
+  // The server sends with window 15 and takeover in ≤ 64 KiB (src/deflate/history.rs) and caps no window.
+  assert.equal(response['sec-websocket-extensions'], 'permessage-deflate');
+  const deflate = deflater(15);
   const inflate = inflater();
   for (let i = 0; i < 5; i++) {
     const text = json(i).repeat(20);
@@ -104,7 +104,7 @@ test('default: our client and our server negotiate deflate; extensionsInUse on b
   assert.deepEqual(got[20], [Buffer.alloc(100000, 9), true]);
   const [ours] = client.protocol.extensionsInUse;
   assert.ok(ours instanceof PerMessageDeflate);
-  assert.deepEqual({ ...ours }, { isServer: false, serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 12 });
+  assert.deepEqual({ ...ours }, { isServer: false, serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 });
   const serverSide = srv.recorder.all('onOpen')[0].protocol;
   assert.equal(serverSide.extensionsInUse[0].isServer, true);
   assert.deepEqual(closeArgs(client.recorder), [true, 1000, '']);
