@@ -169,7 +169,7 @@ fn per_config_numbers() {
     let python_websockets = DeflateConfig { server_max_window_bits: Some(12), ..DeflateConfig::server() };
     let persistent = DeflateConfig { mem_level: 9, ..DeflateConfig::server() };
     let rows = [
-        ("server default (window 15 out, 12 in, takeover, mem_level 8)", Role::Server, DeflateConfig::server()),
+        ("server default (no window caps, takeover, mem_level 8)", Role::Server, DeflateConfig::server()),
         ("server, no context takeover", Role::Server, no_takeover),
         ("server, windows 12/12 (python-websockets)", Role::Server, python_websockets),
         ("server, mem_level 9 (persistent compressor)", Role::Server, persistent),

@@ -285,7 +285,7 @@ const FRAGMENTED = { sizes: SIZES.filter((s) => s <= 1024 * 1024), fragment: 409
 // bzip2 costs about 250 ms per MiB to compress: up to 1 MiB is enough to cross its blocks.
 const BZIP2_SIZES = [0, 1, 125, 65536, 1024 * 1024];
 const DEFLATE_SIZES = [...SIZES.filter((s) => s <= 1024 * 1024), 4 * 1024 * 1024];
-// What our default server (window 15 out, the client capped at 12) answers each peer's default
+// What our default server (no window caps, as ws) answers each peer's default
 // offer: python-websockets offers client_max_window_bits; autobahn's PerMessageDeflateOffer()
 // also client_no_context_takeover.
 const OUR_SERVER_ANSWERS = {

@@ -36,7 +36,7 @@ async function receivedCount(ws, received, n, what) {
 test('ws client → our server: every size, text and binary, exact echoes; client closes 4000', T, async () => {
   const server = await startEchoServer({ protocols: ['chat.v2'] });
   try {
-    // ws offers permessage-deflate by default and we accept (window 15 out, the client capped at 12);
+    // ws offers permessage-deflate by default and we accept (no window caps, as ws);
     // interop-ws-deflate.test.mjs proves on the wire what this only sees through the APIs.
     const { ws, received, closed } = wsClient(`${server.url}/echo?room=1`, ['chat.v1', 'chat.v2']);
     await within(5000, once(ws, 'open'), 'open');
