@@ -4,6 +4,7 @@
 
 import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
+import { withTimeout } from '../timeout.mjs';
 
 /** Serves one accepted connection with a new protocol from `factory`. */
 export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
@@ -107,7 +108,7 @@ function listenerHandle(factory, listener, socketPath, isSecure, served, accepti
  */
 export async function connectWS(factory, { tls = {}, timeout = 10 } = {}) {
   const socketPath = unixPath(factory);
-  const conn = await withTimeout(openConn(factory, socketPath, tls ?? {}), timeout, `connecting to ${factory.url}`);
+  const conn = await withTimeout(openConn(factory, socketPath, tls ?? {}), timeout, `connecting to ${factory.url}`, (conn) => { try { conn.close(); } catch { /* closed */ } });
   // A Unix socket client has no remote address: its peer is the socket path.
   const transport = new DenoTransport(conn, { isSecure: factory.isSecure, peer: socketPath ? `unix:${socketPath}` : null });
   return factory._connect(transport);
@@ -160,17 +161,3 @@ async function proxyTunnel(proxy, host, port) {
   }
 }
 
-function withTimeout(promise, seconds, what) {
-  if (!(seconds > 0)) return promise;
-  let timer;
-  let timedOut = false;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`timeout after ${seconds} s ${what}`));
-    }, seconds * 1000);
-  });
-  // A connection that opens after the timeout fired is not wanted any more.
-  promise.then((conn) => { if (timedOut) { try { conn.close(); } catch { /* closed */ } } }, () => {});
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

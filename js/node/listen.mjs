@@ -4,6 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { NodeTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
+import { withTimeout } from '../timeout.mjs';
 
 /** Serves one accepted socket with a new protocol from `factory`. */
 export function serveSocket(factory, socket, isSecure) {
@@ -62,7 +63,7 @@ function listenerHandle(factory, server, socketPath, isSecure) {
  * runs; see onOpen) to { protocol, close(code?, reason?) }.
  */
 export async function connectWS(factory, { tls: tlsOptions = {}, timeout = 10 } = {}) {
-  const socket = await withTimeout(openSocket(factory, tlsOptions), timeout, `connecting to ${factory.url}`);
+  const socket = await withTimeout(openSocket(factory, tlsOptions), timeout, `connecting to ${factory.url}`, (socket) => socket.destroy());
   // A Unix socket client has no remote address: its peer is the socket path.
   const socketPath = unixPath(factory);
   const transport = new NodeTransport(socket, { isSecure: factory.isSecure, peer: socketPath ? `unix:${socketPath}` : null });
@@ -91,20 +92,6 @@ function connected(socket, event) {
   });
 }
 
-function withTimeout(promise, seconds, what) {
-  if (!(seconds > 0)) return promise;
-  let timer;
-  let timedOut = false;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`timeout after ${seconds} s ${what}`));
-    }, seconds * 1000);
-  });
-  // A socket that connects after the timeout fired is not wanted any more.
-  promise.then((socket) => { if (timedOut) socket.destroy(); }, () => {});
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Opens a TCP tunnel through an HTTP proxy (CONNECT host:port). */
 async function proxyTunnel(proxy, host, port) {
