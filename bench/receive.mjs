@@ -107,7 +107,7 @@ function freshChunks(input, bounds) {
 async function makeImpl(name, kind) {
   const wantBinary = kind === 'binary';
   if (name === 'wire' || name === 'raw') {
-    const { Wire, Connection, wasmMemory } = await import('../pkg/node.mjs');
+    const { Wire, Connection, wasmMemory, headerPtr } = await import('../pkg/node.mjs');
     const expectKind = wantBinary ? 2 : 1;
     if (name === 'wire') {
       const wire = new Wire('server', {}, { open: true, alloc: (n) => Buffer.allocUnsafe(n) });
@@ -134,9 +134,12 @@ async function makeImpl(name, kind) {
       feed(chunk, sink) {
         const ptr = core.inputSpace(chunk.length);
         new Uint8Array(wasmMemory().buffer).set(chunk, ptr);
-        const n = core.commitInput(chunk.length);
+        core.commitInput(chunk.length);
+        // The call header (src/wasm/batch.rs): [status, outputPtr, outputLen, recordsPtr, eventCount].
+        const header = new Uint32Array(wasmMemory().buffer, headerPtr(), 5);
+        const n = header[4];
         if (n === 0) return;
-        const records = new Uint32Array(wasmMemory().buffer, core.eventsPtr(), n * 4);
+        const records = new Uint32Array(wasmMemory().buffer, header[3], n * 4);
         for (let i = 0; i < n; i++) {
           const at = i * 4;
           if (records[at] !== expectKind) throw new Error(`unexpected event kind ${records[at]}`);

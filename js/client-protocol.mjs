@@ -16,8 +16,8 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
       .filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => [k, String(v)]);
     try {
-      this.wire.core.setExtensions(clientEntries(this.options));
-      this.wire.core.connect({
+      this.wire.setExtensions(clientEntries(this.options));
+      this.wire.connect({
         // A Unix socket has no host name; any will do for the Host header.
         host: factory.host.startsWith('unix:') ? 'localhost' : factory.host,
         port: factory.port ?? 0,

@@ -31,6 +31,10 @@ class Factory {
   /** Changes protocol options; unknown names and bad values throw, changing nothing. */
   setProtocolOptions(options) {
     checkOptions(this.role, options);
+    const { maxBufferedAmount = this.protocolOptions.maxBufferedAmount, sendHighWaterMark = this.protocolOptions.sendHighWaterMark } = options;
+    if (maxBufferedAmount !== 0 && maxBufferedAmount < sendHighWaterMark) {
+      throw new RangeError(`invalid protocol options: maxBufferedAmount (${maxBufferedAmount}) must be 0 or at least sendHighWaterMark (${sendHighWaterMark})`);
+    }
     for (const [name, value] of Object.entries(options)) {
       this.protocolOptions[name] = Array.isArray(value) ? [...value] : value;
     }

@@ -49,6 +49,12 @@ export const OPTIONS = {
   trustXForwardedFor: { role: 's', default: 0, check: isNonNegInt, expect: 'a hop count (0 = do not trust)' },
   // Backpressure (not in autobahn): sendMessage returns false above this many buffered bytes.
   sendHighWaterMark: { role: 'sc', default: 1 * MiB, check: isNonNegInt, expect: 'a byte count' },
+  // While more than sendHighWaterMark is buffered, stop reading from the peer (so a peer that
+  // sends without reading cannot make us queue without bound); resume once it drained.
+  pauseOnBackpressure: { role: 'sc', default: true, check: isBool, expect: 'a boolean' },
+  // A send made while above sendHighWaterMark that takes the unsent bytes past this fails the
+  // connection with 1008 and releases its buffers (a pushing server vs a peer that never reads).
+  maxBufferedAmount: { role: 'sc', default: 4 * MiB, check: isNonNegInt, expect: 'a byte count (0 = no cap)' },
   // Obsolete: Flash is gone. Accepted so autobahn code ports unchanged; has no effect.
   serveFlashSocketPolicy: { role: 's', default: false, check: isBool, expect: 'a boolean (obsolete, no effect)' },
   flashSocketPolicy: { role: 's', default: '', check: (v) => typeof v === 'string', expect: 'a string (obsolete, no effect)' },

@@ -1,80 +1,47 @@
-// What server and client protocols share: the callbacks, the send methods with autobahn's
-// argument rules, event dispatch (in order, pausing input while an async handler runs), the
-// timers, and the close bookkeeping that ends in exactly one onClose.
+// The protocol over the wasm core, both roles: event dispatch (in order, pausing input while an
+// async handler runs or while the peer does not read our replies), the close bookkeeping that ends
+// in exactly one onClose, and the send paths into the core. The callbacks, the send methods'
+// argument rules and the timers are shared with the browser client (js/protocol-base.mjs).
 //
 // A protocol talks to its transport through a small interface, so Node and Deno share this
 // file: write(chunks) → boolean (false above the transport's high-water mark), end(),
-// destroy(), pause(), resume(), setNoDelay(on), bufferedAmount, peer, isSecure.
+// destroy(), pause(), resume(), cork(), uncork(), setNoDelay(on), bufferedAmount, peer,
+// isSecure, and optionally notifyWhenFlushed(protocol) (calls protocol._drained() once what was
+// written has left).
 
-import { Wire, Status } from './wire.mjs';
+import { Wire, Status, Opcode } from './wire.mjs';
 import { coreConfig } from './options.mjs';
 import { inUse } from './extensions/pmce.mjs';
-import { OutgoingMessage } from './types.mjs';
+import { ProtocolBase, State, toBytes } from './protocol-base.mjs';
 
-export const State = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+export { State, Disconnected, checkCloseArguments, toBytes } from './protocol-base.mjs';
 
-/** Thrown by send methods on a connection that is not open (autobahn's Disconnected). */
-export class Disconnected extends Error {
-  constructor(message = 'Attempt to send on non-open transport') {
-    super(message);
-    this.name = 'Disconnected';
-  }
-}
-
-const textEncoder = new TextEncoder();
 const EOF = Symbol('EOF');
 
-/** `sendClose`'s argument rules (autobahn's): code 1000 or 3000–4999; a reason needs a code and fits in 123 UTF-8 bytes. */
-export function checkCloseArguments(code, reason) {
-  if (code !== null && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-    throw new RangeError(`close code must be 1000 or within 3000-4999, got ${code}`);
-  }
-  if (reason !== null) {
-    if (code === null) throw new TypeError('a close reason needs a close code');
-    if (typeof reason !== 'string') throw new TypeError('close reason must be a string');
-    const length = textEncoder.encode(reason).length;
-    if (length > 123) throw new RangeError(`close reason must be at most 123 UTF-8 bytes, got ${length}`);
-  }
-}
+/** The events whose handlers answer the peer: what they send is held back by backpressure. */
+const ANSWERS_INPUT = new Set(['text', 'binary', 'ping', 'pong']);
 
-/** A payload as bytes (strings as UTF-8). */
-export function toBytes(payload, what) {
-  if (payload === null || payload === undefined) return new Uint8Array(0);
-  if (typeof payload === 'string') return textEncoder.encode(payload);
-  if (payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  throw new TypeError(`${what} must be a Uint8Array, Buffer, ArrayBuffer or string, got ${typeof payload}`);
-}
-
-export class WebSocketProtocol {
-  // ----- callbacks: override in your protocol class -----
-  /** The transport is connected; the opening handshake has not started (client) / arrived (server). */
-  onConnecting(transportDetails) {} // eslint-disable-line no-unused-vars
-  onOpen() {}
-  /** `payload` is a Buffer (Node) / Uint8Array; text arrives as its UTF-8 bytes, as in autobahn. */
-  onMessage(payload, isBinary) {} // eslint-disable-line no-unused-vars
+export class WebSocketProtocol extends ProtocolBase {
   /** The default answers with a pong carrying the same payload. */
   onPing(payload) {
     if (this.state === State.OPEN) this.sendPong(payload);
   }
-  onPong(payload) {} // eslint-disable-line no-unused-vars
-  onClose(wasClean, code, reason) {} // eslint-disable-line no-unused-vars
-  /** The send buffer fell back below the high-water mark after sendMessage returned false. */
-  onDrain() {}
-  /** A callback of yours threw or rejected. The default logs it; the connection fails with 1011. */
-  onError(error) {
-    console.error(`wasmsocket: error in a callback (${this.peer}):`, error);
-  }
 
   // ----- state -----
-  state = State.CONNECTING;
-  peer = null;
-  factory = null;
-  transport = null;
+  /**
+   * CONNECTING, OPEN, CLOSING or CLOSED: the core's state, except that the connection is
+   * CONNECTING until onConnect has answered (and onOpen runs), and CLOSED once the transport
+   * is gone or dropped (which only this layer sees).
+   */
+  get state() {
+    if (this.#transportClosed) return State.CLOSED;
+    if (!this.wire) return State.CONNECTING;
+    const state = this.wire.state;
+    return state === State.OPEN && !this.#opened ? State.CONNECTING : state;
+  }
   /** The subprotocol in use, once open. */
   get protocolInUse() {
-    return this.wire?.core.subprotocol() ?? null;
+    return this.wire?.subprotocol() ?? null;
   }
   /**
    * The negotiated extensions, once open (autobahn's `websocket_extensions_in_use`):
@@ -82,14 +49,10 @@ export class WebSocketProtocol {
    */
   get extensionsInUse() {
     if (this.state === State.CONNECTING) return [];
-    this.#extensionsInUse ??= (this.wire.core.extensions() ?? []).map((e) => inUse(this.role === 'server', e));
+    this.#extensionsInUse ??= this.wire.extensions().map((e) => inUse(this.role === 'server', e));
     return this.#extensionsInUse;
   }
   #extensionsInUse = null;
-  /** Bytes written to the transport and not yet sent. */
-  get bufferedAmount() {
-    return this.transport?.bufferedAmount ?? 0;
-  }
 
   #queue = [];
   #queueAt = 0;
@@ -97,11 +60,25 @@ export class WebSocketProtocol {
   /** Chunks (and EOF) not fed to the core yet: input waits while earlier events are handled. */
   #input = [];
   #lost = undefined;
-  #timers = new Map();
+  /** onClose has been called: nothing more happens. */
   #closed = false;
+  /** onConnect answered and onOpen ran (the core may be open a little earlier). */
+  #opened = false;
+  /** The transport is gone or was dropped: CLOSED, whatever the core says. */
+  #transportClosed = false;
+  /** end() or destroy() was called on the transport. */
+  #transportEnding = false;
   #notCleanReason = null;
-  #ended = false;
-  #wantDrain = false;
+  /** An async handler runs: reading waits for it. */
+  #handlerPending = false;
+  /** More than sendHighWaterMark is buffered (pauseOnBackpressure): reading waits for the drain. */
+  #waitingForDrain = false;
+  /**
+   * Output was produced in answer to input (a handler sent, the core ponged) since the last
+   * check. Only then does backpressure stop reading: a peer that is itself waiting for us to
+   * read what we send it unprompted must still be read, or both sides wait for ever.
+   */
+  #answeredInput = false;
   #autoPingPayload = null;
   /** Which close timer is armed: null, 'closeHandshake' or 'serverDrop'. */
   #closeTimer = null;
@@ -146,7 +123,7 @@ export class WebSocketProtocol {
     if (this.#closed || this.#lost !== undefined) return;
     this.#lost = error ?? null;
     // Sends from handlers of events still queued must fail now (Disconnected).
-    this.state = State.CLOSED;
+    this.#transportClosed = true;
     this.#input.push(EOF);
     this.#pump();
   }
@@ -156,9 +133,8 @@ export class WebSocketProtocol {
     if (error && this.#notCleanReason === null) this.#notCleanReason = `transport error: ${error.message ?? error}`;
     this.wire.receiveEof();
     this.#closed = true;
-    this.state = State.CLOSED;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    this.#transportClosed = true;
+    this._clearTimers();
     this.factory._connections.delete(this);
     const [wasClean, code, reason] = this._closeStatus();
     this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
@@ -166,18 +142,20 @@ export class WebSocketProtocol {
 
   /** The transport's buffer drained. */
   _drained() {
-    if (this.#wantDrain && this.bufferedAmount <= this.options.sendHighWaterMark) {
-      this.#wantDrain = false;
-      this._callback(() => this.onDrain());
+    if (this.#waitingForDrain && this.bufferedAmount <= this.options.sendHighWaterMark) {
+      this.#waitingForDrain = false;
+      this.#resumeReading();
+      this.#pump();
     }
+    super._drained();
   }
 
   /** autobahn's onClose arguments: the peer's close when clean, else why it was not. */
   _closeStatus() {
-    const core = this.wire.core;
-    const status = core.status();
-    if (status & Status.WAS_CLEAN && !this.#unclean) return [true, core.closeReceivedCode(), core.closeReceivedReason()];
-    if (status & Status.FAILED) return [false, core.failureCode(), core.failureReason()];
+    const status = this.wire.status;
+    const core = this.wire.closeStatus();
+    if (status & Status.WAS_CLEAN && !this.#unclean) return core;
+    if (status & Status.FAILED) return [false, core[1], core[2]];
     const why = this.#notCleanReason ?? 'peer dropped the TCP connection without previous WebSocket closing handshake';
     return [false, 1006, `connection was closed uncleanly (${why})`];
   }
@@ -217,15 +195,29 @@ export class WebSocketProtocol {
 
   #pumpCorked() {
     for (;;) {
+      if (this.#mustWaitForDrain()) {
+        this.#dispatching = false;
+        return;
+      }
       if (this.#queueAt < this.#queue.length) {
-        const pending = this._handle(this.#queue[this.#queueAt++]);
+        const event = this.#queue[this.#queueAt++];
+        const before = this.bufferedAmount;
+        const pending = this._handle(event);
         this._flush();
+        // A reply to the peer's message (not onOpen's greeting) counts for backpressure.
+        const answered = () => {
+          if (ANSWERS_INPUT.has(event.type) && this.bufferedAmount > before) this.#answeredInput = true;
+        };
+        answered();
         if (pending && typeof pending.then === 'function') {
           // An async handler: stop reading until it settles.
+          this.#handlerPending = true;
           this.transport.pause();
           const resume = () => {
+            answered();
             this.#dispatching = false;
-            if (this.#lost === undefined) this.transport.resume();
+            this.#handlerPending = false;
+            this.#resumeReading();
             this._flush();
             this.#pump();
           };
@@ -249,8 +241,10 @@ export class WebSocketProtocol {
       if (this.#input.length === 0) break;
       const next = this.#input.shift();
       if (next !== EOF) {
+        const before = this.bufferedAmount;
         this.#queue = this.wire.receive(next);
         this._flush();
+        if (this.bufferedAmount > before) this.#answeredInput = true;
       } else if (this.#lost !== undefined) {
         this.#dispatching = false;
         this.#input.length = 0;
@@ -261,6 +255,28 @@ export class WebSocketProtocol {
       }
     }
     this.#dispatching = false;
+  }
+
+  /**
+   * Backpressure (pauseOnBackpressure): when answering the peer's input left more than
+   * sendHighWaterMark unread by it, handle nothing more and read nothing more, so what it
+   * sends cannot make us queue replies without bound; `_drained` resumes. This is what an
+   * awaited send does in python-websockets. A gone transport has nothing to wait for.
+   */
+  #mustWaitForDrain() {
+    if (this.#transportClosed) return false;
+    if (this.#waitingForDrain) return true;
+    const answered = this.#answeredInput;
+    this.#answeredInput = false;
+    if (!answered || !this.options.pauseOnBackpressure || this.bufferedAmount <= this.options.sendHighWaterMark) return false;
+    this.#waitingForDrain = true;
+    this.transport.pause();
+    this.transport.notifyWhenFlushed?.(this);
+    return true;
+  }
+
+  #resumeReading() {
+    if (this.#lost === undefined && !this.#handlerPending && !this.#waitingForDrain) this.transport.resume();
   }
 
   #eof() {
@@ -287,7 +303,6 @@ export class WebSocketProtocol {
         }
         return this._callback(() => this.onPong(event.data));
       case 'close':
-        if (this.state !== State.CLOSED) this.state = State.CLOSING;
         return undefined;
       default:
         return this._handleHandshake(event);
@@ -302,34 +317,10 @@ export class WebSocketProtocol {
   /** Role-specific handshake events (request, open, rejected, handshake-failed). */
   _handleHandshake(event) {} // eslint-disable-line no-unused-vars
 
-  /**
-   * Runs a user callback. Errors (thrown or rejected) go to onError and fail the connection
-   * with 1011; they never escape into the transport's event handlers.
-   */
-  _callback(fn, { failOnError = true } = {}) {
-    const report = (error) => {
-      try {
-        this.onError(error);
-      } catch (inner) {
-        console.error('wasmsocket: error in onError:', inner);
-      }
-      if (failOnError) this._failInternal(error);
-    };
-    try {
-      const result = fn();
-      if (result && typeof result.then === 'function') return result.then(undefined, report);
-      return undefined;
-    } catch (error) {
-      report(error);
-      return undefined;
-    }
-  }
-
   _failInternal(error) {
     if (this.#closed) return;
     if (this.state === State.CONNECTING) return this.dropConnection(`internal error: ${error?.message ?? error}`);
-    this.wire.core.fail(1011, 'internal error');
-    this.state = State.CLOSING;
+    this.wire.fail(1011, 'internal error');
     this._flush();
   }
 
@@ -337,26 +328,24 @@ export class WebSocketProtocol {
     // Dropped meanwhile (onConnect failed, a timeout, dropConnection): never opens.
     if (this.state !== State.CONNECTING) return;
     this._stopTimer('open');
-    this.state = State.OPEN;
+    this.#opened = true;
     if (this.options.autoPingInterval > 0) this.#scheduleAutoPing();
     this._callback(() => this.onOpen());
   }
 
   // ----- output and closing -----
 
-  /** Writes what the core queued, closes the transport when the core says so, arms timers. */
+  /**
+   * Writes what the core queued, closes the transport when the core says so, arms timers.
+   * Reads only what the last core call left in the Wire: no call into the core.
+   */
   _flush() {
     if (this.#closed) return;
-    const core = this.wire.core;
-    const status = core.status();
-    if (status & Status.OUTPUT_PENDING) {
-      const out = this.wire.takeOutput();
-      if (!this.#ended) this.transport.write([out]);
-    }
-    // The core closes on its own (failure, peer's close): follow its state.
-    if (this.state === State.OPEN && status & Status.CLOSE_EXPECTED) this.state = State.CLOSING;
-    if (status & Status.CLOSE_TRANSPORT && !this.#ended) {
-      this.#ended = true;
+    const status = this.wire.status;
+    const out = this.wire.takeChunks();
+    if (out.length && !this.#transportEnding) this.transport.write(out);
+    if (status & Status.CLOSE_TRANSPORT && !this.#transportEnding) {
+      this.#transportEnding = true;
       if (status & Status.FAILED && this.options.failByDrop) this.transport.destroy();
       else this.transport.end();
     }
@@ -378,102 +367,74 @@ export class WebSocketProtocol {
     }
   }
 
-  _startTimer(name, seconds, reason, onFire = null) {
-    if (!(seconds > 0)) return;
-    this._stopTimer(name);
-    const timer = setTimeout(() => {
-      this.#timers.delete(name);
-      onFire?.();
-      this.dropConnection(reason);
-    }, seconds * 1000);
-    timer.unref?.();
-    this.#timers.set(name, timer);
-  }
-
-  _stopTimer(name) {
-    const timer = this.#timers.get(name);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.#timers.delete(name);
-    }
-  }
-
   #scheduleAutoPing() {
-    const timer = setTimeout(() => {
-      this.#timers.delete('autoPing');
+    this._setTimer('autoPing', this.options.autoPingInterval * 1000, () => {
       if (this.state !== State.OPEN) return;
       const payload = globalThis.crypto.getRandomValues(new Uint8Array(this.options.autoPingSize));
       this.#autoPingPayload = payload;
-      this.wire.core.sendPing(payload);
+      this.wire.sendPing(payload);
       this._flush();
-      if (this.options.autoPingTimeout > 0 && !this.#timers.has('autoPingTimeout')) {
+      if (this.options.autoPingTimeout > 0 && !this._hasTimer('autoPingTimeout')) {
         this._startTimer('autoPingTimeout', this.options.autoPingTimeout, 'WebSocket ping timeout');
       }
       this.#scheduleAutoPing();
-    }, this.options.autoPingInterval * 1000);
-    timer.unref?.();
-    this.#timers.set('autoPing', timer);
+    });
   }
 
   /** Closes the transport at once, without a closing handshake. */
   dropConnection(reason = 'dropped by application') {
     if (this.#closed) return;
     if (this.#notCleanReason === null) this.#notCleanReason = reason;
-    this.#ended = true;
+    this.#transportEnding = true;
     // As autobahn: closed from now on (nothing more is sent, a pending onConnect answer is void).
-    this.state = State.CLOSED;
+    this.#transportClosed = true;
     this.transport.destroy();
   }
 
   /** Server shutdown: the closing handshake with 1001 (going away), a code sendClose does not allow. */
   _goingAway(reason = 'server shutting down') {
     if (this.state !== State.OPEN) return;
-    this.wire.core.sendClose(1001, reason);
-    this.state = State.CLOSING;
+    this.wire.sendClose(1001, reason);
     this._flush();
   }
 
-  // ----- sending -----
+  // ----- sending (argument rules in ProtocolBase) -----
 
-  #requireOpen() {
-    if (this.state !== State.OPEN) throw new Disconnected();
-  }
-
-  /**
-   * Sends a message (autobahn's signature). A string payload is sent as its UTF-8 bytes.
-   * Returns false when the send buffer is above `sendHighWaterMark`; onDrain follows.
-   */
-  sendMessage(payload, isBinary = false, fragmentSize = null, sync = false, doNotCompress = false) { // eslint-disable-line no-unused-vars
-    if (payload instanceof OutgoingMessage) {
-      ({ payload, isBinary } = payload);
-      doNotCompress ||= arguments[0].skipCompress;
-    }
-    this.#requireOpen();
-    if (fragmentSize !== null && !(Number.isInteger(fragmentSize) && fragmentSize > 0)) {
-      throw new RangeError(`fragmentSize must be a positive integer, got ${fragmentSize}`);
-    }
-    const data = typeof payload === 'string' ? payload : toBytes(payload, 'payload');
-    if (doNotCompress) this.wire.core.skipCompressNext();
+  /** A whole message, or `fragmentSize` frames of it, into the core and out to the transport. */
+  _sendData(data, isBinary, fragmentSize, doNotCompress) {
+    const wasAbove = this.bufferedAmount > this.options.sendHighWaterMark;
     if (fragmentSize !== null) {
       const bytes = toBytes(data, 'payload');
       let offset = 0;
-      let opcode = isBinary ? 2 : 1;
+      let opcode = isBinary ? Opcode.BINARY : Opcode.TEXT;
       do {
         const end = Math.min(offset + fragmentSize, bytes.length);
-        this.transport.write(this.wire.sendFrame(opcode, bytes.subarray(offset, end), end === bytes.length));
-        opcode = 0;
+        // doNotCompress applies to the whole message: say it with its first frame.
+        const first = opcode !== Opcode.CONTINUATION;
+        this.transport.write(this.wire.sendFrame(opcode, bytes.subarray(offset, end), end === bytes.length, first && doNotCompress));
+        opcode = Opcode.CONTINUATION;
         offset = end;
       } while (offset < bytes.length);
     } else {
-      this.transport.write(this.wire.sendMessage(data, isBinary));
+      this.transport.write(this.wire.sendMessage(data, isBinary, doNotCompress));
     }
-    return this.#belowHighWaterMark();
+    this.#checkBufferCap(wasAbove);
   }
 
-  #belowHighWaterMark() {
-    if (this.bufferedAmount <= this.options.sendHighWaterMark) return true;
-    this.#wantDrain = true;
-    return false;
+  /**
+   * maxBufferedAmount: a send made while already above sendHighWaterMark that takes the unsent
+   * bytes past the cap fails the connection with 1008 and drops the transport, which releases
+   * what it buffered (the peer is not reading; a close frame queued behind it would never arrive).
+   * A send into a buffer below the mark always goes: one message may be large.
+   */
+  #checkBufferCap(wasAbove) {
+    const cap = this.options.maxBufferedAmount;
+    const unsent = this.bufferedAmount;
+    if (!wasAbove || cap === 0 || unsent <= cap) return;
+    const reason = `peer not reading: ${unsent} bytes unsent, above maxBufferedAmount`;
+    this.wire.fail(1008, reason);
+    this.wire.takeChunks();
+    this.dropConnection(reason);
   }
 
   /** Sends a ping; the payload (≤ 125 bytes) defaults to empty. */
@@ -489,25 +450,15 @@ export class WebSocketProtocol {
   #sendControl(kind, payload) {
     const bytes = toBytes(payload, `${kind} payload`);
     if (bytes.length > 125) throw new RangeError(`${kind} payload must be at most 125 bytes, got ${bytes.length}`);
-    this.#requireOpen();
-    if (kind === 'ping') this.wire.core.sendPing(bytes);
-    else this.wire.core.sendPong(bytes);
+    this._requireOpen();
+    if (kind === 'ping') this.wire.sendPing(bytes);
+    else this.wire.sendPong(bytes);
     this._flush();
   }
 
-  /**
-   * Starts the closing handshake. `code` is 1000 or 3000–4999; a `reason` needs a code and
-   * fits in 123 UTF-8 bytes. Closing a closing or closed connection does nothing; closing
-   * one still connecting drops it.
-   */
-  sendClose(code = null, reason = null) {
-    checkCloseArguments(code, reason);
-    if (this.state === State.CONNECTING) return this.dropConnection('closed before the connection opened');
-    if (this.state !== State.OPEN) return undefined;
-    this.wire.core.sendClose(code ?? undefined, reason ?? '');
-    this.state = State.CLOSING;
+  _sendCloseFrame(code, reason) {
+    this.wire.sendClose(code, reason ?? '');
     this._flush();
-    return undefined;
   }
 }
 

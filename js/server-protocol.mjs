@@ -75,7 +75,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
       .flatMap(([k, v]) => (Array.isArray(v) ? v.map((one) => [k, String(one)]) : [[k, String(v)]]));
     let pipelined;
     try {
-      this.wire.core.setExtensions(serverEntries(this.options, this.request.extensions));
+      this.wire.setExtensions(serverEntries(this.options, this.request.extensions));
       pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
     } catch (error) {
       return this.#refuse(error);
@@ -94,29 +94,29 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
   #deny(status, reason) {
     if (this.state !== State.CONNECTING) return;
     try {
-      this.wire.core.reject(status, reason, undefined);
+      this.wire.reject(status, reason);
     } catch (error) {
-      if (!(this.wire.core.status() & Status.CLOSE_TRANSPORT)) {
+      if (!(this.wire.status & Status.CLOSE_TRANSPORT)) {
         // A ConnectionDeny with a status that is not 4xx/5xx: the application's bug, not the peer's.
         this._callback(() => { throw new RangeError(`ConnectionDeny(${status}): ${error.message}`); }, { failOnError: false });
         [status, reason] = [500, 'internal server error'];
-        this.wire.core.reject(status, reason, undefined);
+        this.wire.reject(status, reason);
       }
       // Otherwise the core already answered (it refused the request itself).
     }
     this._rejected(`${status} ${reason}`);
     this._flush();
-    if (!(this.wire.core.status() & Status.CLOSE_TRANSPORT)) this.dropConnection(`cannot deny with status ${status}`);
+    if (!(this.wire.status & Status.CLOSE_TRANSPORT)) this.dropConnection(`cannot deny with status ${status}`);
   }
 
   #plainHttp(raw) {
     if (this.options.webStatus) {
       const body = `<!DOCTYPE html><html><body><p>This is a wasmsocket ${this.factory.server.split('/')[1] ?? ''} WebSocket server.</p>` +
         '<p>Connect to it with a WebSocket client.</p></body></html>';
-      this.wire.core.respondHttp(200, [['Content-Type', 'text/html; charset=utf-8'], ['Server', this.factory.server]], new TextEncoder().encode(body));
+      this.wire.respondHttp(200, [['Content-Type', 'text/html; charset=utf-8'], ['Server', this.factory.server]], new TextEncoder().encode(body));
       this._rejected('plain HTTP request answered with the status page');
     } else {
-      this.wire.core.respondHttp(426, [['Upgrade', 'websocket'], ['Sec-WebSocket-Version', '13']], new TextEncoder().encode(`this is a WebSocket endpoint: ${raw.path}`));
+      this.wire.respondHttp(426, [['Upgrade', 'websocket'], ['Sec-WebSocket-Version', '13']], new TextEncoder().encode(`this is a WebSocket endpoint: ${raw.path}`));
       this._rejected('plain HTTP request (426)');
     }
     this._flush();

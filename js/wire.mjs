@@ -1,29 +1,38 @@
-// The JS half of the wasm boundary: copies bytes into and out of wasm memory and decodes the
-// batched event records of src/wasm/mod.rs. It imports nothing runtime-specific, so Node, Deno and
-// browsers share it; transports (sockets, timers) live in the layers above.
+// The JS half of the wasm boundary: copies bytes into and out of wasm memory and decodes what
+// each core call left behind the call header (src/wasm/batch.rs): the status bits, the bytes
+// to write and the event records. It never polls the core: one crossing per call that does
+// work. It imports nothing runtime-specific, so Node, Deno and browsers share it; transports
+// (sockets, timers) live in the layers above.
 //
 // Copies per message are counted in src/wasm/mod.rs. Here: `receive` makes copy 1 (chunk → wasm
 // input) and copy 3 (message → fresh array for the application); `send*` either takes the
 // header-only path (no payload copy above 16 KiB, one copy behind the header below) or copies
 // into staging and back out.
 
-import { Connection, wasmMemory } from '../wasm/wasmsocket.js';
+import { Connection, wasmMemory, constants, headerPtr, eventDetail, stagingSpace } from '../wasm/wasmsocket.js';
 
-/** Event kinds, as in src/wasm/mod.rs `kind`. */
-export const Kind = Object.freeze({
-  TEXT: 1, BINARY: 2, FRAME: 3, PING: 4, PONG: 5, CLOSE: 6,
-  REQUEST: 7, HTTP_REQUEST: 8, REJECTED: 9, OPEN: 10, HANDSHAKE_FAILED: 11,
-});
+// The numbers shared with the core live in Rust (src/wasm/constants.rs); `bindCore` fills
+// these once the wasm module is instantiated (each package entry calls it right after).
+/** Event kinds of the core's records. */
+export const Kind = {};
+/** Bits of the status every core call returns; the connection's state is `(status >> STATE_SHIFT) & STATE_MASK`. */
+export const Status = {};
+/** Data opcodes for `sendFrame`. */
+export const Opcode = {};
+const Layout = {};
+let headerWord = -1;
 
-export const Opcode = Object.freeze({ CONTINUATION: 0, TEXT: 1, BINARY: 2 });
+/** Reads the shared numbers from the core. Idempotent; the package entries call it after loading the wasm. */
+export function bindCore() {
+  if (headerWord >= 0) return;
+  const shared = constants();
+  for (const [target, source] of [[Kind, shared.kind], [Status, shared.status], [Opcode, shared.opcode], [Layout, shared.layout]]) {
+    Object.assign(target, source);
+    Object.freeze(target);
+  }
+  headerWord = headerPtr() >>> 2;
+}
 
-/** Bits of `core.status()`, as in src/wasm/mod.rs `status`. */
-export const Status = Object.freeze({
-  OUTPUT_PENDING: 1, CLOSE_EXPECTED: 2, CLOSE_TRANSPORT: 4, CLOSE_SENT: 8,
-  CLOSE_RECEIVED: 16, FAILED: 32, WAS_CLEAN: 64, HELD: 128,
-});
-
-const RECORD = 4;
 // Payloads up to this size are copied behind their header into one buffer (one write);
 // larger ones go as [header, payload] without a copy.
 const MERGE_LIMIT = 16 * 1024;
@@ -59,50 +68,213 @@ function randomSeed() {
 /**
  * One connection's core. `alloc(len)` makes the arrays handed to the application (Node passes
  * `Buffer.allocUnsafe` for its pooled allocation; the default is a plain Uint8Array).
+ *
+ * Every call that produces output queues it here, in order; `takeChunks()` (or `takeOutput()`)
+ * hands it to the transport. `status` holds the status bits of the last call.
  */
 export class Wire {
-  #headerOnly = undefined;
+  /** Status bits of the core after the last call (`Status`). */
+  status = 0;
+  #out = [];
+
   constructor(role, options = {}, { open = false, alloc = (n) => new Uint8Array(n) } = {}) {
+    bindCore();
     this.core = open ? Connection.newOpen(role, options, randomSeed()) : new Connection(role, options, randomSeed());
+    this.status = this.core.status();
     this.alloc = alloc;
     // Messages longer than this must go through the core, which splits them (0: never).
     this.autoFragmentSize = options.autoFragmentSize ?? 0;
   }
 
+  /** The core's state: 0 connecting, 1 open, 2 closing, 3 closed (autobahn's numbers). */
+  get state() {
+    return (this.status >>> Status.STATE_SHIFT) & Status.STATE_MASK;
+  }
+
+  // ----- input -----
+
   /** Feeds bytes read from the transport; returns the decoded events. */
   receive(chunk) {
     const ptr = this.core.inputSpace(chunk.length);
     memoryBytes().set(chunk, ptr);
-    return this.#events(this.core.commitInput(chunk.length));
+    this.core.commitInput(chunk.length);
+    return this.#collect();
   }
 
   receiveEof() {
-    return this.#events(this.core.receiveEof());
+    this.core.receiveEof();
+    return this.#collect();
   }
 
   /** After the caller handled a batch: what was held behind it (a close, a failure) now happens. */
   resume() {
-    return this.#events(this.core.resume());
+    if (!(this.status & Status.HELD)) return [];
+    this.core.resume();
+    return this.#collect();
+  }
+
+  // ----- handshake -----
+
+  /** The extension factories to negotiate with (`src/wasm/extensions.rs`). */
+  setExtensions(specs) {
+    this.core.setExtensions(specs);
   }
 
   /** Server: accepts the pending request; returns events of frames pipelined behind it. */
   accept(accept = {}) {
-    return this.#events(this.core.accept(accept));
+    this.core.accept(accept);
+    return this.#collect();
   }
 
-  #events(count) {
-    if (count === 0) return [];
-    // Records are u32-aligned (a Vec<u32> in wasm memory); read them all before any call
-    // (eventDetail) that could grow the memory.
+  /** Server: refuses the pending request with a 4xx/5xx status. */
+  reject(status, reason, headers = undefined) {
+    this.core.reject(status, reason, headers);
+    this.#collect();
+  }
+
+  /** Server: answers a plain HTTP request. */
+  respondHttp(status, headers, body) {
+    this.core.respondHttp(status, headers, body);
+    this.#collect();
+  }
+
+  /** Client: queues the opening request. */
+  connect(request) {
+    this.core.connect(request);
+    this.#collect();
+  }
+
+  // ----- output -----
+
+  /** The chunks to write, in order (an empty array when there are none). */
+  takeChunks() {
+    const out = this.#out;
+    if (out.length === 0) return out;
+    this.#out = [];
+    return out;
+  }
+
+  /** Bytes the core wants written, as one array (null when there are none). */
+  takeOutput() {
+    const out = this.takeChunks();
+    if (out.length <= 1) return out[0] ?? null;
+    const merged = this.alloc(out.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const chunk of out) {
+      merged.set(chunk, at);
+      at += chunk.length;
+    }
+    return merged;
+  }
+
+  /**
+   * Sends a message; returns the chunks to write, in order (with anything queued before it).
+   * A string is encoded straight into wasm memory. Unmasked, unextended binary data skips
+   * wasm entirely (header only).
+   */
+  sendMessage(payload, isBinary, doNotCompress = false) {
+    const fragments = this.autoFragmentSize > 0 && payload.length > this.autoFragmentSize;
+    if (typeof payload !== 'string' && !fragments && this.status & Status.HEADER_ONLY) {
+      this.#sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, payload);
+    } else {
+      const len = this.#stage(payload);
+      this.core.sendMessage(isBinary, len, doNotCompress);
+      this.#collect();
+    }
+    return this.takeChunks();
+  }
+
+  /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary); returns the chunks to write. */
+  sendFrame(opcode, payload, fin, doNotCompress = false) {
+    const len = this.#stage(payload);
+    this.core.sendFrame(opcode, fin, len, doNotCompress);
+    this.#collect();
+    return this.takeChunks();
+  }
+
+  sendPing(payload) {
+    this.core.sendPing(payload);
+    this.#collect();
+  }
+
+  sendPong(payload) {
+    this.core.sendPong(payload);
+    this.#collect();
+  }
+
+  /** Starts the closing handshake (`code` undefined: a close frame without a code). */
+  sendClose(code, reason = '') {
+    this.core.sendClose(code, reason);
+    this.#collect();
+  }
+
+  /** Fails the connection from the I/O layer (e.g. 1011 after an internal error). */
+  fail(code, reason) {
+    this.core.fail(code, reason);
+    this.#collect();
+  }
+
+  // ----- what is asked once per connection -----
+
+  /** `[wasClean, code, reason]` as the core knows them: the peer's close, or our failure. */
+  closeStatus() {
+    if (this.status & Status.WAS_CLEAN) return [true, this.core.closeReceivedCode(), this.core.closeReceivedReason()];
+    if (this.status & Status.FAILED) return [false, this.core.failureCode(), this.core.failureReason()];
+    return null;
+  }
+
+  closeInfo() {
+    return this.core.closeInfo();
+  }
+
+  subprotocol() {
+    return this.core.subprotocol() ?? null;
+  }
+
+  extensions() {
+    return this.core.extensions() ?? [];
+  }
+
+  // ----- reading what a call left -----
+
+  /** After a call that succeeded: status, output (queued) and events (decoded), from the header. */
+  #collect() {
     const words = memoryWords();
-    const base = this.core.eventsPtr() >>> 2;
-    const records = words.slice(base, base + count * RECORD);
+    const status = words[headerWord + Layout.STATUS];
+    this.status = status;
+    if (status & Status.OUTPUT) {
+      this.#out.push(this.#copyOut(words[headerWord + Layout.OUTPUT_PTR], words[headerWord + Layout.OUTPUT_LEN]));
+    }
+    if (!(status & Status.EVENTS)) return [];
+    return this.#events(words[headerWord + Layout.RECORDS_PTR], words[headerWord + Layout.EVENT_COUNT]);
+  }
+
+  #sendHeaderOnly(opcode, payload) {
+    this.core.sendHeaderOnly(opcode, true, payload.length);
+    const words = memoryWords();
+    this.status = words[headerWord + Layout.STATUS];
+    const at = words[headerWord + Layout.OUTPUT_PTR];
+    const headerLen = words[headerWord + Layout.OUTPUT_LEN];
+    if (payload.length > MERGE_LIMIT) {
+      this.#out.push(this.#copyOut(at, headerLen), payload);
+      return;
+    }
+    // Small: header and payload in one buffer, one socket write.
+    const out = this.alloc(headerLen + payload.length);
+    out.set(memoryBytes().subarray(at, at + headerLen));
+    out.set(payload, headerLen);
+    this.#out.push(out);
+  }
+
+  #events(recordsPtr, count) {
+    const recordWords = Layout.RECORD_WORDS;
+    // Read every record before any call (eventDetail) that could grow the memory.
+    const base = recordsPtr >>> 2;
+    const records = memoryWords().slice(base, base + count * recordWords);
     const events = new Array(count);
-    for (let i = 0, at = 0; i < count; i++, at += RECORD) {
+    for (let i = 0, at = 0; i < count; i++, at += recordWords) {
       events[i] = this.#event(i, records[at], records[at + 1], records[at + 2], records[at + 3]);
     }
-    // Everything is copied out: the core may free the payloads now rather than at the next input.
-    this.core.releaseEvents();
     return events;
   }
 
@@ -121,64 +293,23 @@ export class Wire {
       case Kind.PING: return { type: 'ping', data: this.#copyOut(ptr, len) };
       case Kind.PONG: return { type: 'pong', data: this.#copyOut(ptr, len) };
       case Kind.CLOSE: return { type: 'close', code: flags, reason: textDecoder.decode(memoryBytes().subarray(ptr, ptr + len)) };
-      case Kind.REQUEST: return { type: 'request', request: this.core.eventDetail(index) };
-      case Kind.HTTP_REQUEST: return { type: 'http-request', request: this.core.eventDetail(index) };
-      case Kind.REJECTED: return { type: 'rejected', error: this.core.eventDetail(index) };
-      case Kind.OPEN: return { type: 'open', response: this.core.eventDetail(index) };
-      case Kind.HANDSHAKE_FAILED: return { type: 'handshake-failed', error: this.core.eventDetail(index) };
+      case Kind.REQUEST: return { type: 'request', request: eventDetail(index) };
+      case Kind.HTTP_REQUEST: return { type: 'http-request', request: eventDetail(index) };
+      case Kind.REJECTED: return { type: 'rejected', error: eventDetail(index) };
+      case Kind.OPEN: return { type: 'open', response: eventDetail(index) };
+      case Kind.HANDSHAKE_FAILED: return { type: 'handshake-failed', error: eventDetail(index) };
       default: throw new Error(`unknown event kind ${kind}`);
     }
-  }
-
-  /** Bytes the core wants written, copied out (null when there are none). */
-  takeOutput() {
-    const len = this.core.outputLen();
-    if (len === 0) return null;
-    const out = this.#copyOut(this.core.outputPtr(), len);
-    this.core.clearOutput();
-    return out;
-  }
-
-  /**
-   * Sends a message; returns the chunks to write, in order. A string is encoded straight
-   * into wasm memory. Unmasked, unextended binary data skips wasm entirely (header only).
-   */
-  sendMessage(payload, isBinary) {
-    // Header-only applies to unmasked, unextended frames; that never changes once open.
-    this.#headerOnly ??= this.core.canSendHeaderOnly();
-    const fragments = this.autoFragmentSize > 0 && payload.length > this.autoFragmentSize;
-    if (typeof payload !== 'string' && !fragments && this.#headerOnly && this.core.outputLen() === 0) {
-      this.core.sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, true, payload.length);
-      if (payload.length > MERGE_LIMIT) return [this.takeOutput(), payload];
-      // Small: header and payload in one buffer, one socket write.
-      const headerLen = this.core.outputLen();
-      const out = this.alloc(headerLen + payload.length);
-      const at = this.core.outputPtr();
-      out.set(memoryBytes().subarray(at, at + headerLen));
-      out.set(payload, headerLen);
-      this.core.clearOutput();
-      return [out];
-    }
-    const len = this.#stage(payload);
-    this.core.sendMessage(isBinary, len);
-    return [this.takeOutput()];
-  }
-
-  /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary). */
-  sendFrame(opcode, payload, fin) {
-    const len = this.#stage(payload);
-    this.core.sendFrame(opcode, fin, len);
-    return [this.takeOutput()];
   }
 
   #stage(payload) {
     if (typeof payload === 'string') {
       // UTF-8 needs at most 3 bytes per UTF-16 unit.
-      const ptr = this.core.stagingSpace(payload.length * 3);
+      const ptr = stagingSpace(payload.length * 3);
       const { written } = textEncoder.encodeInto(payload, memoryBytes().subarray(ptr, ptr + payload.length * 3));
       return written;
     }
-    const ptr = this.core.stagingSpace(payload.length);
+    const ptr = stagingSpace(payload.length);
     memoryBytes().set(payload, ptr);
     return payload.length;
   }

@@ -77,6 +77,19 @@ export interface CommonProtocolOptions {
    * bytes wait in the transport's buffer; `onDrain` follows when it empties. Default `1048576` (1 MiB).
    */
   sendHighWaterMark?: number;
+  /**
+   * While more than `sendHighWaterMark` bytes are unsent, stop handling and reading what the peer
+   * sends (so a peer that sends without reading cannot make us queue replies without bound);
+   * resume once the buffer drained. `false` if you manage backpressure yourself. Default `true`.
+   */
+  pauseOnBackpressure?: boolean;
+  /**
+   * A send made while more than `sendHighWaterMark` bytes are unsent that takes them past this
+   * fails the connection with close code 1008 and drops the transport, releasing its buffers
+   * (`onClose(false, 1008, reason)`); `0` = no cap; otherwise at least `sendHighWaterMark`.
+   * Default `4194304` (4 MiB).
+   */
+  maxBufferedAmount?: number;
 }
 
 /** Options of a `WebSocketServerFactory` (`setProtocolOptions`). */
@@ -563,6 +576,16 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 export declare const Opcode: Readonly<{ CONTINUATION: 0; TEXT: 1; BINARY: 2 }>;
 export type Opcode = (typeof Opcode)[keyof typeof Opcode];
 
+/**
+ * Bits of the status every core call returns (`Wire.status`). The connection's state (autobahn's
+ * 0 connecting, 1 open, 2 closing, 3 closed) is `(status >>> STATE_SHIFT) & STATE_MASK`.
+ */
+export declare const Status: Readonly<{
+  OUTPUT: 1; CLOSE_EXPECTED: 2; CLOSE_TRANSPORT: 4; CLOSE_SENT: 8; CLOSE_RECEIVED: 16;
+  FAILED: 32; WAS_CLEAN: 64; HELD: 128; EVENTS: 256; HEADER_ONLY: 512;
+  STATE_SHIFT: 12; STATE_MASK: 3;
+}>;
+
 /** The wasm core's per-connection `Config` (camelCase field names, all optional). */
 export interface CoreConfig {
   maxFramePayloadSize?: number;
@@ -641,22 +664,46 @@ export declare class Wire<Payload extends Uint8Array = Uint8Array> {
   readonly core: Connection;
   /** Makes the arrays for payloads. */
   alloc: (n: number) => Payload;
+  /** The `Status` bits the last core call returned. */
+  readonly status: number;
+  /** The core's state: 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly state: 0 | 1 | 2 | 3;
   /** Feeds bytes read from the transport; returns the decoded events. */
   receive(chunk: Uint8Array): WireEvent<Payload>[];
   /** The transport reached end of file. */
   receiveEof(): WireEvent<Payload>[];
-  /** After the caller handled a batch: what was held behind it (a close, a failure) now happens. */
+  /** After the caller handled a batch: what was held behind it (a close, a failure) now happens. Calls the core only when `status` has `HELD`. */
   resume(): WireEvent<Payload>[];
+  /** The extension factories to negotiate with (before `accept` or `connect`). */
+  setExtensions(specs: unknown[]): void;
   /** Server: accepts the pending request; returns events of frames pipelined behind it. */
   accept(accept?: WireAccept): WireEvent<Payload>[];
-  /** Bytes the core wants written (`null` when there are none). */
+  /** Server: refuses the pending request with a 4xx/5xx status. */
+  reject(status: number, reason: string, headers?: [name: string, value: string][]): void;
+  /** Server: answers a plain HTTP request. */
+  respondHttp(status: number, headers: [name: string, value: string][], body: Uint8Array): void;
+  /** Client: queues the opening request. */
+  connect(request: { host: string; port?: number; secure?: boolean; resource?: string; origin?: string; protocols?: string[]; headers?: [name: string, value: string][]; userAgent?: string }): void;
+  /** Bytes the core wants written, as one array (`null` when there are none). */
   takeOutput(): Payload | null;
-  /** Sends a message; returns the chunks to write, in order. */
-  sendMessage(payload: Uint8Array | string, isBinary: boolean): Uint8Array[];
+  /** Bytes the core wants written, as the chunks they were queued in (empty when there are none). */
+  takeChunks(): Uint8Array[];
+  /** Sends a message; returns the chunks to write, in order (with anything queued before it). */
+  sendMessage(payload: Uint8Array | string, isBinary: boolean, doNotCompress?: boolean): Uint8Array[];
   /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary); returns the chunks to write. */
-  sendFrame(opcode: Opcode, payload: Uint8Array | string, fin: boolean): Uint8Array[];
+  sendFrame(opcode: Opcode, payload: Uint8Array | string, fin: boolean, doNotCompress?: boolean): Uint8Array[];
+  sendPing(payload: Uint8Array): void;
+  sendPong(payload: Uint8Array): void;
+  /** Starts the closing handshake (`code` undefined: a close frame without a code). */
+  sendClose(code?: number, reason?: string): void;
+  /** Fails the connection (e.g. 1011 after an internal error). */
+  fail(code: number, reason: string): void;
+  /** `[wasClean, code, reason]`: the peer's close when clean, our failure when failed, else `null`. */
+  closeStatus(): [boolean, number, string] | null;
+  closeInfo(): { wasClean: boolean; sent?: { code: number; reason: string } | null; received?: { code: number; reason: string } | null; failure?: { code: number; reason: string } | null };
+  subprotocol(): string | null;
+  extensions(): ExtensionOffer[];
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Extensions: python-websockets' API (frame → frame transforms and their factories)

@@ -283,6 +283,10 @@ impl Connection {
     pub fn close_expected(&self) -> bool {
         !self.eof_received && (self.state == State::Closing || self.close_transport)
     }
+    /// Data frames go out as written: no mask, no extension (the header-only fast path).
+    pub fn can_send_header_only(&self) -> bool {
+        !self.config.masks_outgoing(self.role) && self.extensions.is_empty()
+    }
     /// A data message is half received (useful for flow control decisions).
     pub fn receiving_message(&self) -> bool {
         self.message.in_progress()
@@ -298,6 +302,11 @@ impl Connection {
     }
     pub fn take_output(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.output)
+    }
+    /// Swaps the pending output into `into` (which is cleared first), reusing both buffers.
+    pub fn swap_output(&mut self, into: &mut Vec<u8>) {
+        into.clear();
+        core::mem::swap(&mut self.output, into);
     }
 
     // ----- events -----

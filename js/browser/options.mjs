@@ -27,6 +27,8 @@ const WHY_NOT = {
   autoPingInterval: 'a page cannot send pings (the browser answers the server\'s)',
   autoPingTimeout: 'a page cannot send pings (the browser answers the server\'s)',
   autoPingSize: 'a page cannot send pings (the browser answers the server\'s)',
+  pauseOnBackpressure: 'a page cannot stop the browser reading from its socket',
+  maxBufferedAmount: 'the browser buffers without a cap; watch sendMessage\'s result and onDrain (sendHighWaterMark)',
 };
 
 /** The browser client's defaults: the Node client's, for the options that apply. */

@@ -1,5 +1,7 @@
 // The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
 
+const EMPTY = new Uint8Array(0);
+
 export class NodeTransport {
   constructor(socket, { isSecure = false, peer = null } = {}) {
     this.socket = socket;
@@ -49,6 +51,16 @@ export class NodeTransport {
 
   pause() {
     this.socket.pause();
+  }
+
+  /**
+   * Calls the protocol's _drained() once everything written so far has left (an empty write's
+   * callback runs after the writes before it): 'drain' alone only follows a write that
+   * returned false, which a sendHighWaterMark below the socket's own (16 KiB) may never see.
+   */
+  notifyWhenFlushed(protocol) {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(EMPTY, () => protocol._drained());
   }
 
   resume() {

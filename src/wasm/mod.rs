@@ -1,9 +1,15 @@
 //! The wasm boundary: the only module that knows about JavaScript.
 //!
+//! One-way: every call that can produce events or output returns the connection's status
+//! bits and leaves, behind the header at `headerPtr()`, the address and length of the bytes to
+//! write and of the event records (`batch.rs`). JS reads them without calling back, so it never
+//! polls: one crossing per call that does work, and `resume()` only when the status says
+//! something is held.
+//!
 //! Bulk bytes never cross as `Vec<u8>` return values (each would allocate a fresh JS
-//! ArrayBuffer); they stay in buffers in wasm memory that JS reads and writes through typed
-//! array views on `wasmMemory().buffer`. Options and handshake objects, which are rare, cross
-//! with serde-wasm-bindgen.
+//! ArrayBuffer); they stay in wasm memory that JS reads and writes through typed-array views
+//! on `wasmMemory().buffer`. Options and handshake objects, which are rare, cross with
+//! serde-wasm-bindgen. Errors cross as JS `Error`s with a stable `code` (`WS_ERR_*`).
 //!
 //! Copies per message:
 //! - Receive, 3 copies: (1) JS copies the socket chunk into the connection's input buffer
@@ -20,56 +26,27 @@
 //!   (`stagingSpace`); (2) the core writes header + payload into the output buffer, fused
 //!   with masking; (3) JS copies the output into a `Buffer` for the transport.
 //!
-//! Events from one `commitInput` come back batched: `eventsPtr()` points at `eventCount()`
-//! records of four u32 `[kind, flags, dataPtr, dataLen]`; payloads stay valid until the next
-//! call that takes input. Rare events carry an object from `eventDetail(i)`.
+//! Crossings per message (counted by `tests/node/wire-crossings.test.mjs`): receiving costs
+//! `inputSpace` + `commitInput` per socket chunk, whatever it holds; sending costs
+//! `sendHeaderOnly` (1) or `stagingSpace` + `sendMessage` (2).
 
+mod batch;
+pub mod constants;
 mod extensions;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::config::{Config, Role};
-use crate::connection::{Accept, Connection, Event};
+use crate::connection::{Accept, Connection, Event, SendError};
 use crate::error::ProtocolError;
 use crate::extension::ExtensionChain;
 use crate::frame::Opcode;
 use crate::handshake::client::ClientRequest;
 
-/// Event kinds in the descriptor records (mirrored in the JS layer).
-pub mod kind {
-    pub const TEXT: u32 = 1;
-    pub const BINARY: u32 = 2;
-    pub const FRAME: u32 = 3;
-    pub const PING: u32 = 4;
-    pub const PONG: u32 = 5;
-    pub const CLOSE: u32 = 6;
-    pub const REQUEST: u32 = 7;
-    pub const HTTP_REQUEST: u32 = 8;
-    pub const REJECTED: u32 = 9;
-    pub const OPEN: u32 = 10;
-    pub const HANDSHAKE_FAILED: u32 = 11;
-}
-
-/// Bits of `status()`, mirrored in the JS layer.
-pub mod status {
-    pub const OUTPUT_PENDING: u32 = 1;
-    pub const CLOSE_EXPECTED: u32 = 2;
-    pub const CLOSE_TRANSPORT: u32 = 4;
-    pub const CLOSE_SENT: u32 = 8;
-    pub const CLOSE_RECEIVED: u32 = 16;
-    pub const FAILED: u32 = 32;
-    pub const WAS_CLEAN: u32 = 64;
-    pub const HELD: u32 = 128;
-}
-
-const RECORD: usize = 4;
-
 #[wasm_bindgen(js_name = Connection)]
 pub struct WasmConnection {
     conn: Connection,
-    events: Vec<Event>,
-    records: Vec<u32>,
 }
 
 thread_local! {
@@ -85,29 +62,71 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
+/// Address of the call header (`batch.rs`): status, output, records. It never moves.
+#[wasm_bindgen(js_name = headerPtr)]
+pub fn header_ptr() -> usize {
+    batch::header_ptr()
+}
+
 /// The crate version, to check that JS glue and wasm match.
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-fn parse_role(role: &str) -> Result<Role, JsError> {
+/// The object behind the current batch's `index`-th event (request, response, error, close).
+#[wasm_bindgen(js_name = eventDetail)]
+pub fn event_detail(index: usize) -> JsValue {
+    batch::with_event(index, |event| match event {
+        Some(Event::Request(r) | Event::HttpRequest(r)) => to_js(r),
+        Some(Event::Rejected(e)) => to_js(e),
+        Some(Event::Open(r)) => to_js(r),
+        Some(Event::HandshakeFailed(e)) => to_js(e),
+        Some(Event::Close(c)) => to_js(c),
+        _ => JsValue::UNDEFINED,
+    })
+}
+
+/// Address of room for a `len`-byte payload to send; then call a send method with `len`.
+#[wasm_bindgen(js_name = stagingSpace)]
+pub fn staging_space(len: usize) -> usize {
+    STAGING.with(|cell| {
+        let mut staging = cell.borrow_mut();
+        staging.clear();
+        staging.resize(len, 0);
+        staging.as_mut_ptr() as usize
+    })
+}
+
+/// A JS `Error` whose `code` JS code can test (`WS_ERR_*`) and whose message is for people.
+pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    // Setting a property on a fresh Error cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+    error.into()
+}
+
+fn usage_error(message: &str) -> JsValue {
+    js_error("WS_ERR_INVALID_ARGUMENT", message)
+}
+
+fn parse_role(role: &str) -> Result<Role, JsValue> {
     match role {
         "server" => Ok(Role::Server),
         "client" => Ok(Role::Client),
-        other => Err(JsError::new(&format!("role must be \"server\" or \"client\", not {other:?}"))),
+        other => Err(usage_error(&format!("role must be \"server\" or \"client\", not {other:?}"))),
     }
 }
 
-fn parse_config(options: JsValue) -> Result<Config, JsError> {
+fn parse_config(options: JsValue) -> Result<Config, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(Config::default());
     }
-    serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))
+    serde_wasm_bindgen::from_value(options).map_err(|e| usage_error(&format!("invalid options: {e}")))
 }
 
-fn parse_seed(seed: &[u8]) -> Result<[u8; 32], JsError> {
-    seed.try_into().map_err(|_| JsError::new("seed must be 32 random bytes"))
+fn parse_seed(seed: &[u8]) -> Result<[u8; 32], JsValue> {
+    seed.try_into().map_err(|_| usage_error("seed must be 32 random bytes"))
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
@@ -115,11 +134,35 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
     value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn data_opcode(opcode: u8) -> Result<Opcode, JsError> {
+fn data_opcode(opcode: u8) -> Result<Opcode, JsValue> {
     match Opcode::from_u8(opcode) {
         Some(op) if !op.is_control() => Ok(op),
-        _ => Err(JsError::new(&format!("{opcode} is not a data opcode"))),
+        _ => Err(usage_error(&format!("{opcode} is not a data opcode"))),
     }
+}
+
+fn parse_headers(headers: JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    if headers.is_undefined() || headers.is_null() {
+        return Ok(Vec::new());
+    }
+    serde_wasm_bindgen::from_value(headers).map_err(|e| usage_error(&format!("headers must be [[name, value]]: {e}")))
+}
+
+fn send_error(err: SendError) -> JsValue {
+    let code = match &err {
+        SendError::NotOpen(_) => "WS_ERR_NOT_OPEN",
+        SendError::FragmentSequence(_) => "WS_ERR_FRAGMENT_SEQUENCE",
+        SendError::ControlTooLong(_) => "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH",
+        SendError::InvalidCloseCode(_) => "WS_ERR_INVALID_CLOSE_CODE",
+        SendError::ReasonWithoutCode | SendError::ReasonTooLong(_) => "WS_ERR_INVALID_CLOSE_REASON",
+        SendError::NeedsTransform => "WS_ERR_NEEDS_TRANSFORM",
+        SendError::Extension(_) => "WS_ERR_EXTENSION",
+    };
+    js_error(code, &err.to_string())
+}
+
+fn handshake_error(message: String) -> JsValue {
+    js_error("WS_ERR_HANDSHAKE", &message)
 }
 
 #[derive(Serialize)]
@@ -142,25 +185,39 @@ impl WasmConnection {
     /// A connection starting with the opening handshake. `options` uses `Config`'s camelCase
     /// names; `seed` is 32 bytes from `crypto.getRandomValues`.
     #[wasm_bindgen(constructor)]
-    pub fn new(role: &str, options: JsValue, seed: &[u8]) -> Result<WasmConnection, JsError> {
+    pub fn new(role: &str, options: JsValue, seed: &[u8]) -> Result<WasmConnection, JsValue> {
         let conn = Connection::new(parse_role(role)?, parse_config(options)?, parse_seed(seed)?);
-        Ok(Self::wrap(conn))
+        Ok(WasmConnection { conn })
     }
 
     /// A connection already open (handshake done elsewhere, or benchmarks), no extensions.
     #[wasm_bindgen(js_name = newOpen)]
-    pub fn new_open(role: &str, options: JsValue, seed: &[u8]) -> Result<WasmConnection, JsError> {
+    pub fn new_open(role: &str, options: JsValue, seed: &[u8]) -> Result<WasmConnection, JsValue> {
         let conn = Connection::new_open(
             parse_role(role)?,
             parse_config(options)?,
             parse_seed(seed)?,
             ExtensionChain::default(),
         );
-        Ok(Self::wrap(conn))
+        Ok(WasmConnection { conn })
     }
 
-    fn wrap(conn: Connection) -> WasmConnection {
-        WasmConnection { conn, events: Vec::new(), records: Vec::new() }
+    /// Runs one call with the thread's batch lent to the connection, then fills the header.
+    /// The header is written whether the call succeeded or not (a refused call may still
+    /// have queued output, e.g. the core's own 400 response).
+    fn call<T>(&mut self, f: impl FnOnce(&mut Connection) -> Result<T, JsValue>) -> Result<u32, JsValue> {
+        batch::lend(&mut self.conn);
+        let result = f(&mut self.conn);
+        let status = batch::collect(&mut self.conn);
+        result.map(|_| status)
+    }
+
+    fn call_ok(&mut self, f: impl FnOnce(&mut Connection)) -> u32 {
+        self.call(|conn| {
+            f(conn);
+            Ok(())
+        })
+        .unwrap_or_default()
     }
 
     // ----- input -----
@@ -169,110 +226,24 @@ impl WasmConnection {
     /// be detached (memory can grow): make the view after it.
     #[wasm_bindgen(js_name = inputSpace)]
     pub fn input_space(&mut self, len: usize) -> usize {
-        self.release_events();
         self.conn.input_space(len).as_mut_ptr() as usize
     }
 
-    /// Processes `len` bytes written at `inputSpace`; returns the number of events.
+    /// Processes `len` bytes written at `inputSpace`.
     #[wasm_bindgen(js_name = commitInput)]
-    pub fn commit_input(&mut self, len: usize) -> usize {
-        self.conn.commit_input(len);
-        self.collect_events()
-    }
-
-    /// Copies `data` in and processes it (convenience; `inputSpace` saves the argument copy).
-    pub fn receive(&mut self, data: &[u8]) -> usize {
-        self.release_events();
-        self.conn.receive_data(data);
-        self.collect_events()
+    pub fn commit_input(&mut self, len: usize) -> u32 {
+        self.call_ok(|conn| conn.commit_input(len))
     }
 
     #[wasm_bindgen(js_name = receiveEof)]
-    pub fn receive_eof(&mut self) -> usize {
-        self.release_events();
-        self.conn.receive_eof();
-        self.collect_events()
+    pub fn receive_eof(&mut self) -> u32 {
+        self.call_ok(Connection::receive_eof)
     }
 
-    /// After handling a batch: applies what `holdCloseBehindEvents` held back; returns the
-    /// number of new events.
-    pub fn resume(&mut self) -> usize {
-        if !self.conn.has_held() {
-            return 0;
-        }
-        self.release_events();
-        self.conn.resume();
-        self.collect_events()
-    }
-
-    /// Frees the last batch's payloads once JS has copied them out, so an idle connection
-    /// does not hold its last message (which may be megabytes) until more input arrives.
-    #[wasm_bindgen(js_name = releaseEvents)]
-    pub fn release_events(&mut self) {
-        self.events.clear();
-        self.records.clear();
-    }
-
-    fn collect_events(&mut self) -> usize {
-        self.conn.swap_events(&mut self.events);
-        self.records.clear();
-        for event in &self.events {
-            let (kind, flags, data): (u32, u32, &[u8]) = match event {
-                Event::Message { is_binary: false, data } => (kind::TEXT, 0, data),
-                Event::Message { is_binary: true, data } => (kind::BINARY, 0, data),
-                Event::Frame(f) => (kind::FRAME, f.fin as u32 | (f.rsv as u32) << 1 | (f.opcode as u32) << 4, &f.data),
-                Event::Ping(data) => (kind::PING, 0, data),
-                Event::Pong(data) => (kind::PONG, 0, data),
-                Event::Close(c) => (kind::CLOSE, c.code as u32, c.reason.as_bytes()),
-                Event::Request(_) => (kind::REQUEST, 0, &[]),
-                Event::HttpRequest(_) => (kind::HTTP_REQUEST, 0, &[]),
-                Event::Rejected(e) => (kind::REJECTED, e.status as u32, &[]),
-                Event::Open(_) => (kind::OPEN, 0, &[]),
-                Event::HandshakeFailed(e) => (kind::HANDSHAKE_FAILED, e.status.unwrap_or(0) as u32, &[]),
-            };
-            self.records.extend_from_slice(&[kind, flags, data.as_ptr() as u32, data.len() as u32]);
-        }
-        self.events.len()
-    }
-
-    #[wasm_bindgen(js_name = eventsPtr)]
-    pub fn events_ptr(&self) -> usize {
-        self.records.as_ptr() as usize
-    }
-
-    #[wasm_bindgen(js_name = eventCount)]
-    pub fn event_count(&self) -> usize {
-        self.records.len() / RECORD
-    }
-
-    /// The object behind a handshake or close event (request, response, error, close frame).
-    #[wasm_bindgen(js_name = eventDetail)]
-    pub fn event_detail(&self, index: usize) -> JsValue {
-        match self.events.get(index) {
-            Some(Event::Request(r) | Event::HttpRequest(r)) => to_js(r),
-            Some(Event::Rejected(e)) => to_js(e),
-            Some(Event::Open(r)) => to_js(r),
-            Some(Event::HandshakeFailed(e)) => to_js(e),
-            Some(Event::Close(c)) => to_js(c),
-            _ => JsValue::UNDEFINED,
-        }
-    }
-
-    // ----- output -----
-
-    #[wasm_bindgen(js_name = outputPtr)]
-    pub fn output_ptr(&self) -> usize {
-        self.conn.output().as_ptr() as usize
-    }
-
-    #[wasm_bindgen(js_name = outputLen)]
-    pub fn output_len(&self) -> usize {
-        self.conn.output().len()
-    }
-
-    #[wasm_bindgen(js_name = clearOutput)]
-    pub fn clear_output(&mut self) {
-        self.conn.clear_output();
+    /// After handling a batch whose status had `HELD`: applies the close or failure held
+    /// behind it.
+    pub fn resume(&mut self) -> u32 {
+        self.call_ok(Connection::resume)
     }
 
     // ----- handshake -----
@@ -280,7 +251,7 @@ impl WasmConnection {
     /// The extension factories to negotiate with, in order (see `extensions.rs` for the
     /// entries). Call before `accept` (server) or `connect` (client).
     #[wasm_bindgen(js_name = setExtensions)]
-    pub fn set_extensions(&mut self, specs: js_sys::Array) -> Result<(), JsError> {
+    pub fn set_extensions(&mut self, specs: js_sys::Array) -> Result<(), JsValue> {
         match self.conn.role() {
             Role::Server => self.conn.set_server_extensions(extensions::server_factories(&specs)?),
             Role::Client => self.conn.set_client_extensions(extensions::client_factories(&specs)?),
@@ -289,80 +260,69 @@ impl WasmConnection {
     }
 
     /// Server: accept the pending request (`{subprotocol?, headers?: [[name, value]]}`).
-    pub fn accept(&mut self, accept: JsValue) -> Result<usize, JsError> {
+    /// Frames pipelined behind the request come back as this call's events.
+    pub fn accept(&mut self, accept: JsValue) -> Result<u32, JsValue> {
         let accept: Accept = if accept.is_undefined() || accept.is_null() {
             Accept::default()
         } else {
-            serde_wasm_bindgen::from_value(accept).map_err(|e| JsError::new(&format!("invalid accept: {e}")))?
+            serde_wasm_bindgen::from_value(accept).map_err(|e| usage_error(&format!("invalid accept: {e}")))?
         };
-        self.release_events();
-        self.conn.accept(&accept).map_err(|e| JsError::new(&e))?;
-        // Frames pipelined behind the request were processed by accept.
-        Ok(self.collect_events())
+        self.call(|conn| conn.accept(&accept).map_err(handshake_error))
     }
 
-    pub fn reject(&mut self, status: u16, reason: &str, headers: JsValue) -> Result<(), JsError> {
+    pub fn reject(&mut self, status: u16, reason: &str, headers: JsValue) -> Result<u32, JsValue> {
         let headers = parse_headers(headers)?;
-        self.conn.reject(status, reason, &headers).map_err(|e| JsError::new(&e))
+        self.call(|conn| conn.reject(status, reason, &headers).map_err(handshake_error))
     }
 
     #[wasm_bindgen(js_name = respondHttp)]
-    pub fn respond_http(&mut self, status: u16, headers: JsValue, body: &[u8]) -> Result<(), JsError> {
+    pub fn respond_http(&mut self, status: u16, headers: JsValue, body: &[u8]) -> Result<u32, JsValue> {
         let headers = parse_headers(headers)?;
-        self.conn.respond_http(status, &headers, body).map_err(|e| JsError::new(&e))
+        self.call(|conn| conn.respond_http(status, &headers, body).map_err(handshake_error))
     }
 
     /// Client: queue the opening request (`ClientRequest` fields in camelCase).
-    pub fn connect(&mut self, request: JsValue) -> Result<(), JsError> {
+    pub fn connect(&mut self, request: JsValue) -> Result<u32, JsValue> {
         let request: ClientRequest =
-            serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("invalid request: {e}")))?;
-        self.conn.connect(&request).map_err(|e| JsError::new(&e))
+            serde_wasm_bindgen::from_value(request).map_err(|e| usage_error(&format!("invalid request: {e}")))?;
+        self.call(|conn| conn.connect(&request).map_err(handshake_error))
     }
 
     // ----- send -----
-
-    /// Address of room for a `len`-byte payload to send; then call a send method with `len`.
-    #[wasm_bindgen(js_name = stagingSpace)]
-    pub fn staging_space(&mut self, len: usize) -> usize {
-        STAGING.with(|cell| {
-            let mut staging = cell.borrow_mut();
-            staging.clear();
-            staging.resize(len, 0);
-            staging.as_mut_ptr() as usize
-        })
-    }
 
     /// Runs a send on the first `len` staged bytes without copying them out of the staging
     /// buffer (it is lent to the call and put back).
     fn send_staged(
         &mut self,
         len: usize,
-        send: impl FnOnce(&mut Connection, &[u8]) -> Result<(), crate::connection::SendError>,
-    ) -> Result<(), JsError> {
+        send: impl FnOnce(&mut Connection, &[u8]) -> Result<(), SendError>,
+    ) -> Result<u32, JsValue> {
         let staging = STAGING.with(|cell| core::mem::take(&mut *cell.borrow_mut()));
-        let result = match staging.get(..len) {
-            Some(data) => send(&mut self.conn, data).map_err(send_error),
-            None => Err(JsError::new("payload longer than the staging space")),
-        };
+        let result = self.call(|conn| match staging.get(..len) {
+            Some(data) => send(conn, data).map_err(send_error),
+            None => Err(usage_error("payload longer than the staging space")),
+        });
         STAGING.with(|cell| *cell.borrow_mut() = staging);
         result
     }
 
+    /// A message from the staging buffer; `doNotCompress` sends it uncompressed (autobahn's
+    /// `doNotCompress`, ws's `compress: false`).
     #[wasm_bindgen(js_name = sendMessage)]
-    pub fn send_message(&mut self, is_binary: bool, len: usize) -> Result<(), JsError> {
+    pub fn send_message(&mut self, is_binary: bool, len: usize, do_not_compress: bool) -> Result<u32, JsValue> {
+        if do_not_compress {
+            self.conn.skip_next_message_transform();
+        }
         self.send_staged(len, |conn, data| conn.send_message(is_binary, data))
-    }
-
-    /// The next message goes out uncompressed (autobahn's `doNotCompress`).
-    #[wasm_bindgen(js_name = skipCompressNext)]
-    pub fn skip_compress_next(&mut self) {
-        self.conn.skip_next_message_transform();
     }
 
     /// One data frame (opcode 0, 1 or 2) from the staging buffer, for streaming.
     #[wasm_bindgen(js_name = sendFrame)]
-    pub fn send_frame(&mut self, opcode: u8, fin: bool, len: usize) -> Result<(), JsError> {
+    pub fn send_frame(&mut self, opcode: u8, fin: bool, len: usize, do_not_compress: bool) -> Result<u32, JsValue> {
         let opcode = data_opcode(opcode)?;
+        if do_not_compress {
+            self.conn.skip_next_message_transform();
+        }
         self.send_staged(len, |conn, data| match opcode {
             Opcode::Text => conn.send_text(data, fin),
             Opcode::Binary => conn.send_binary(data, fin),
@@ -370,101 +330,39 @@ impl WasmConnection {
         })
     }
 
-    /// Header of an unmasked, unextended data frame; JS writes the payload after it.
-    /// Throws when the frame needs a transform (then use the staging path).
+    /// Header of an unmasked, unextended data frame (status `HEADER_ONLY`); JS writes the
+    /// payload after it.
     #[wasm_bindgen(js_name = sendHeaderOnly)]
-    pub fn send_header_only(&mut self, opcode: u8, fin: bool, len: f64) -> Result<(), JsError> {
+    pub fn send_header_only(&mut self, opcode: u8, fin: bool, len: f64) -> Result<u32, JsValue> {
         let opcode = data_opcode(opcode)?;
-        self.conn.send_header_only(opcode, fin, len as u64).map_err(send_error)
-    }
-
-    /// Whether `sendHeaderOnly` applies (no mask, no extension).
-    #[wasm_bindgen(js_name = canSendHeaderOnly)]
-    pub fn can_send_header_only(&self) -> bool {
-        !self.conn.config().masks_outgoing(self.conn.role()) && self.conn.extensions().is_empty()
+        self.call(|conn| conn.send_header_only(opcode, fin, len as u64).map_err(send_error))
     }
 
     #[wasm_bindgen(js_name = sendPing)]
-    pub fn send_ping(&mut self, data: &[u8]) -> Result<(), JsError> {
-        self.conn.send_ping(data).map_err(send_error)
+    pub fn send_ping(&mut self, data: &[u8]) -> Result<u32, JsValue> {
+        self.call(|conn| conn.send_ping(data).map_err(send_error))
     }
 
     #[wasm_bindgen(js_name = sendPong)]
-    pub fn send_pong(&mut self, data: &[u8]) -> Result<(), JsError> {
-        self.conn.send_pong(data).map_err(send_error)
+    pub fn send_pong(&mut self, data: &[u8]) -> Result<u32, JsValue> {
+        self.call(|conn| conn.send_pong(data).map_err(send_error))
     }
 
     #[wasm_bindgen(js_name = sendClose)]
-    pub fn send_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), JsError> {
-        self.conn.send_close(code, reason).map_err(send_error)
+    pub fn send_close(&mut self, code: Option<u16>, reason: &str) -> Result<u32, JsValue> {
+        self.call(|conn| conn.send_close(code, reason).map_err(send_error))
     }
 
     /// Fails the connection from the I/O layer (e.g. 1011 after an internal error).
-    pub fn fail(&mut self, code: u16, reason: &str) {
-        self.conn.fail(ProtocolError::new(code, reason));
+    pub fn fail(&mut self, code: u16, reason: &str) -> u32 {
+        self.call_ok(|conn| conn.fail(ProtocolError::new(code, reason)))
     }
 
-    // ----- state -----
+    // ----- what JS asks once per connection -----
 
-    pub fn state(&self) -> JsValue {
-        to_js(&self.conn.state())
-    }
-
-    /// The connection's state as `status::*` bits, in one call that builds no JS object.
-    ///
-    /// Hot JS paths use only exports that return numbers or strings: an export that builds
-    /// objects calls back into JS while it runs, and on Node 20 (V8 11.3) a lazy deopt of the
-    /// calling function during such a call crashes the process ("unreachable code" in
-    /// Deoptimizer::DoComputeBuiltinContinuation), seen in the Autobahn client run.
+    /// The status bits now (every call returns them; this is for a new connection).
     pub fn status(&self) -> u32 {
-        let c = &self.conn;
-        let mut bits = 0;
-        let mut set = |cond: bool, bit: u32| {
-            if cond {
-                bits |= bit;
-            }
-        };
-        set(!c.output().is_empty(), status::OUTPUT_PENDING);
-        set(c.close_expected(), status::CLOSE_EXPECTED);
-        set(c.should_close_transport(), status::CLOSE_TRANSPORT);
-        set(c.close_sent().is_some(), status::CLOSE_SENT);
-        set(c.close_received().is_some(), status::CLOSE_RECEIVED);
-        set(c.failure().is_some(), status::FAILED);
-        set(c.was_clean(), status::WAS_CLEAN);
-        set(c.has_held(), status::HELD);
-        bits
-    }
-
-    /// Close code received from the peer (1005 when its close had none), or 0.
-    #[wasm_bindgen(js_name = closeReceivedCode)]
-    pub fn close_received_code(&self) -> u16 {
-        self.conn.close_received().map_or(0, |c| c.code)
-    }
-
-    #[wasm_bindgen(js_name = closeReceivedReason)]
-    pub fn close_received_reason(&self) -> String {
-        self.conn.close_received().map(|c| c.reason.clone()).unwrap_or_default()
-    }
-
-    /// The code we failed the connection with, or 0.
-    #[wasm_bindgen(js_name = failureCode)]
-    pub fn failure_code(&self) -> u16 {
-        self.conn.failure().map_or(0, |f| f.code)
-    }
-
-    #[wasm_bindgen(js_name = failureReason)]
-    pub fn failure_reason(&self) -> String {
-        self.conn.failure().map(|f| f.reason.clone()).unwrap_or_default()
-    }
-
-    #[wasm_bindgen(js_name = closeExpected)]
-    pub fn close_expected(&self) -> bool {
-        self.conn.close_expected()
-    }
-
-    #[wasm_bindgen(js_name = shouldCloseTransport)]
-    pub fn should_close_transport(&self) -> bool {
-        self.conn.should_close_transport()
+        constants::status_bits(&self.conn)
     }
 
     /// `{wasClean, sent?: {code, reason}, received?: {code, reason}, failure?: {code, reason}}`
@@ -478,6 +376,28 @@ impl WasmConnection {
         })
     }
 
+    /// Close code received from the peer (1005 when its close had none), or 0.
+    #[wasm_bindgen(js_name = closeReceivedCode)]
+    pub fn close_received_code(&self) -> u16 {
+        self.conn.close_received().map_or(0, |c| c.code)
+    }
+
+    #[wasm_bindgen(js_name = closeReceivedReason)]
+    pub fn close_received_reason(&self) -> String {
+        self.conn.close_received().map(|c| c.reason.clone()).unwrap_or_default()
+    }
+
+    /// The close code we failed the connection with, or 0.
+    #[wasm_bindgen(js_name = failureCode)]
+    pub fn failure_code(&self) -> u16 {
+        self.conn.failure().map_or(0, |f| f.code)
+    }
+
+    #[wasm_bindgen(js_name = failureReason)]
+    pub fn failure_reason(&self) -> String {
+        self.conn.failure().map(|f| f.reason.clone()).unwrap_or_default()
+    }
+
     pub fn subprotocol(&self) -> Option<String> {
         self.conn.subprotocol().map(str::to_owned)
     }
@@ -486,15 +406,4 @@ impl WasmConnection {
     pub fn extensions(&self) -> JsValue {
         to_js(&self.conn.extensions())
     }
-}
-
-fn parse_headers(headers: JsValue) -> Result<Vec<(String, String)>, JsError> {
-    if headers.is_undefined() || headers.is_null() {
-        return Ok(Vec::new());
-    }
-    serde_wasm_bindgen::from_value(headers).map_err(|e| JsError::new(&format!("headers must be [[name, value]]: {e}")))
-}
-
-fn send_error(err: crate::connection::SendError) -> JsError {
-    JsError::new(&err.to_string())
 }

@@ -1,7 +1,7 @@
 // The wasm core in Deno 2 over Deno's own TCP API, against Deno's native WebSocket client and
 // its Deno.upgradeWebSocket server, on 127.0.0.1.
 import { assert, assertEquals } from './support/assert.ts';
-import { Wire, version } from '../../pkg/deno.mjs';
+import { Wire, Status, version } from '../../pkg/deno.mjs';
 
 // Reads until EOF, feeding the core; `onEvent` may return chunks to write (in order, before the
 // core's own pending output).
@@ -10,7 +10,7 @@ async function pump(conn: Deno.Conn, wire: Wire, onEvent: (e: any) => Uint8Array
   const flush = async () => {
     const out = wire.takeOutput();
     if (out) await writeAll(conn, out);
-    if (wire.core.shouldCloseTransport()) { try { conn.close(); } catch { /* already closed */ } return true; }
+    if (wire.status & Status.CLOSE_TRANSPORT) { try { conn.close(); } catch { /* already closed */ } return true; }
     return false;
   };
   while (true) {
@@ -92,13 +92,13 @@ Deno.test('our client talks to a Deno.upgradeWebSocket server', async () => {
   const conn = await Deno.connect({ hostname: '127.0.0.1', port: server.addr.port });
   const wire = new Wire('client');
   const events: any[] = [];
-  wire.core.connect({ host: '127.0.0.1', port: server.addr.port, resource: '/' });
+  wire.connect({ host: '127.0.0.1', port: server.addr.port, resource: '/' });
   await writeAll(conn, wire.takeOutput()!);
   await pump(conn, wire, (e) => {
     events.push(e);
     if (e.type === 'open') return wire.sendMessage('ping?', false);
     if (e.type === 'text') {
-      wire.core.sendClose(1000, 'thanks');
+      wire.sendClose(1000, 'thanks');
       return [wire.takeOutput()!];
     }
   });
@@ -106,7 +106,7 @@ Deno.test('our client talks to a Deno.upgradeWebSocket server', async () => {
   assertEquals(types.slice(0, 2), ['open', 'text']);
   assertEquals(new TextDecoder().decode(events[1].data), 'ping?');
   assert(types.includes('close'), `close seen: ${types}`);
-  assert(wire.core.closeInfo().wasClean, 'clean close');
+  assert(wire.closeInfo().wasClean, 'clean close');
   ac.abort();
   await server.finished;
 });

@@ -42,6 +42,8 @@ const SERVER_DEFAULTS = {
   maxConnections: 0,
   trustXForwardedFor: 0,
   sendHighWaterMark: 1 * MiB,
+  pauseOnBackpressure: true,
+  maxBufferedAmount: 4 * MiB,
   serveFlashSocketPolicy: false,
   flashSocketPolicy: '',
 };
@@ -69,6 +71,8 @@ const CLIENT_DEFAULTS = {
   autoPingTimeout: 0,
   autoPingSize: 4,
   sendHighWaterMark: 1 * MiB,
+  pauseOnBackpressure: true,
+  maxBufferedAmount: 4 * MiB,
 };
 
 test('defaults: every option of each role, and nothing else', () => {
@@ -111,6 +115,8 @@ const VALUES = {
   maxConnections: [10, [-1, 2.5]],
   trustXForwardedFor: [2, [-1, true]],
   sendHighWaterMark: [1024, [-1, 1.5]],
+  pauseOnBackpressure: [false, [0, 'no']],
+  maxBufferedAmount: [8 * MiB, [-1, 1.5, '4']],
   serveFlashSocketPolicy: [true, [1]],
   flashSocketPolicy: ['<cross-domain-policy/>', [1]],
 };

@@ -217,8 +217,10 @@ async function pythonServerCase({ peer, compression, closer, sizes = SIZES, frag
     py = spawnPeer(PEER[peer].server, ['--compression', compression, '--subprotocols', 'chat.v2,other', ...deflateArgs(deflate)]);
     const { url } = await py.next((e) => e.event === 'ready', 10_000, 'ready');
     tap = await startTap(Number(new URL(url).port));
+    // The sizes are sent at once without waiting for sendMessage's result (34 MiB with 16 MiB
+    // ones): past the default maxBufferedAmount, which would fail the connection with 1008.
     client = await connectClient(`${tap.url}/feed?peer=${peer}`, {
-      protocols: ['chat.v1', 'chat.v2'], options: { ...ourOptions, ...(fragment ? { autoFragmentSize: fragment } : {}) },
+      protocols: ['chat.v1', 'chat.v2'], options: { maxBufferedAmount: 0, ...ourOptions, ...(fragment ? { autoFragmentSize: fragment } : {}) },
     });
     const connect = await client.next((e) => e.type === 'connect' || e.type === 'close', 5000, 'the handshake');
     assert.equal(connect.type, 'connect', JSON.stringify(connect));

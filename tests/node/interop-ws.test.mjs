@@ -65,7 +65,7 @@ test('our client talks to a ws server: subprotocol, echo of every size, clean cl
     const open = await client.next((e) => e.type === 'open' || e.type === 'handshake-failed');
     assert.equal(open.type, 'open');
     assert.equal(open.response.protocol, 'b');
-    assert.equal(client.wire.core.subprotocol(), 'b');
+    assert.equal(client.wire.subprotocol(), 'b');
     let seen = 0;
     for (const size of SIZES) {
       const bin = pattern(size, 7);
@@ -82,7 +82,7 @@ test('our client talks to a ws server: subprotocol, echo of every size, clean cl
     }
     client.close(1000, 'done');
     await client.next((e) => e.type === 'eof');
-    const info = client.wire.core.closeInfo();
+    const info = client.wire.closeInfo();
     assert.equal(info.wasClean, true);
     assert.deepEqual(info.received, { code: 1000, reason: 'done' });
   } finally {

@@ -289,6 +289,57 @@ export const cases = [
     },
   },
   {
+    name: 'backpressure by default: an echo server stops reading a peer that floods and never reads; pauseOnBackpressure: false queues on',
+    async run(api, defer) {
+      const HWM = 256 * 1024;
+      const FRAME = 64 * 1024;
+      /** Floods 64 KiB frames at an echo server with these options until a write stalls; returns the server's unsent bytes then. */
+      const flood = async (options) => {
+        const srv = await startServer(api, defer, echo, { options: { sendHighWaterMark: HWM, ...options } });
+        const peer = await rawClient(api, defer, srv.port);
+        peer.pauseReading();
+        peer.keep = false;
+        for (let frames = 0; frames < 512; frames++) { // 32 MiB: beyond what socket buffers hold
+          const write = peer.send({ opcode: 2, payload: new Uint8Array(FRAME) });
+          if (await Promise.race([write.then(() => false), sleep(300).then(() => true)])) break;
+        }
+        await sleep(200);
+        const [server] = srv.events.filter((e) => e.name === 'onOpen').map((e) => e.protocol);
+        return server.bufferedAmount;
+      };
+      const paused = await flood({});
+      const unpaused = await flood({ pauseOnBackpressure: false, maxBufferedAmount: 0 });
+      console.log(`  unsent at the stall: ${(paused / 1024).toFixed(0)} KiB by default, ${(unpaused / 1024).toFixed(0)} KiB with pauseOnBackpressure: false`);
+      ok(paused <= HWM + 2 * FRAME, `by default the server stops at the mark (${paused} bytes unsent ≤ ${HWM} + 2 frames)`);
+      ok(unpaused > 4 * HWM, `without it the server queues on (${unpaused} bytes unsent)`);
+    },
+  },
+  {
+    name: 'maxBufferedAmount: a server pushing to a peer that never reads fails it with 1008 and releases its buffer',
+    async run(api, defer) {
+      let pushed = 0;
+      const push = (protocol) => {
+        if (protocol.state !== api.State.OPEN) return;
+        protocol.sendMessage(new Uint8Array(64 * 1024), true); // ignoring the return value, as a careless broadcaster does
+        pushed++;
+        setTimeout(() => push(protocol), 0);
+      };
+      const srv = await startServer(api, defer, { onOpen() { push(this); } },
+        { options: { sendHighWaterMark: 256 * 1024, maxBufferedAmount: 1024 * 1024 } });
+      const peer = await rawClient(api, defer, srv.port);
+      peer.pauseReading();
+      peer.keep = false;
+      await until(() => closeOf(srv.events).length === 1, 'onClose', 20_000);
+      const [[wasClean, code, reason]] = closeOf(srv.events);
+      equal(wasClean, false);
+      equal(code, 1008);
+      match(reason, /not reading.*maxBufferedAmount/);
+      const [server] = srv.events.filter((e) => e.name === 'onOpen').map((e) => e.protocol);
+      equal(server.bufferedAmount, 0);
+      console.log(`  failed after ${pushed} pushes of 64 KiB: ${reason}`);
+    },
+  },
+  {
     name: 'TLS: wss:// server and client with a private CA, isSecure on both sides',
     needs: 'tls',
     async run(api, defer) {

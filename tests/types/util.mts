@@ -10,6 +10,7 @@ import {
   State,
   VERSION,
   Wire,
+  Status,
   WebSocketProtocol,
   createUrl,
   parseUrl,
@@ -92,8 +93,10 @@ expectType<Uint8Array | null>(wire.takeOutput());
 wire.receiveEof();
 wire.resume();
 const core: Connection = wire.core;
-expectType<boolean>(core.shouldCloseTransport());
 expectType<string | undefined>(core.subprotocol());
+expectType<number>(wire.status & Status.CLOSE_TRANSPORT);
+expectType<0 | 1 | 2 | 3>(wire.state);
+expectType<Uint8Array[]>(wire.takeChunks());
 const bufferWire = new Wire('client', {}, { alloc: (n) => Buffer.allocUnsafe(n) });
 expectType<WireEvent<Buffer>[]>(bufferWire.receive(new Uint8Array(0)));
 new Connection('client', {}, new Uint8Array(32)).free();

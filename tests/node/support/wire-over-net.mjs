@@ -1,12 +1,12 @@
 // A minimal test driver: the wasm core (through pkg's Wire) over node:net sockets, with no
 // timers or API sugar. The product's Node layer (js/) replaces this for applications.
 import net from 'node:net';
-import { Wire } from '../../../pkg/node.mjs';
+import { Wire, Status } from '../../../pkg/node.mjs';
 
 function flush(wire, socket) {
   const out = wire.takeOutput();
   if (out) socket.write(out);
-  if (wire.core.shouldCloseTransport()) socket.end();
+  if (wire.status & Status.CLOSE_TRANSPORT) socket.end();
 }
 
 /** An echo server: accepts every upgrade (first offered subprotocol), echoes messages. */
@@ -46,12 +46,12 @@ export function connectClient(port, request = {}, options = {}) {
   socket.on('data', (chunk) => { events.push(...wire.receive(chunk)); flush(wire, socket); settle(); });
   socket.on('end', () => { events.push(...wire.receiveEof(), { type: 'eof' }); socket.end(); settle(); });
   socket.on('error', (err) => { events.push({ type: 'error', err }); settle(); });
-  wire.core.connect({ host: '127.0.0.1', port, resource: '/', ...request });
+  wire.connect({ host: '127.0.0.1', port, resource: '/', ...request });
   flush(wire, socket);
   return {
     wire, socket, events,
     next: (match) => new Promise((resolve) => { waiters.push({ match, resolve }); settle(); }),
     send(payload, isBinary) { for (const chunk of wire.sendMessage(payload, isBinary)) socket.write(chunk); },
-    close(code, reason) { wire.core.sendClose(code, reason); flush(wire, socket); },
+    close(code, reason) { wire.sendClose(code, reason); flush(wire, socket); },
   };
 }

@@ -1,0 +1,68 @@
+// A peer that sends without reading must not make the server queue without bound
+// (pauseOnBackpressure), and what the connection held must come back once it leaves.
+// The server is examples/echo-server.mjs in a child process; its RSS is printed and bounded,
+// read after a full garbage collection (and printed before it too: V8 collects ArrayBuffers
+// lazily, so an echo server carries megabytes of dead ones whether or not its peer reads).
+// The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
+// server's echoes pile up in the server unless it stops reading.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { startChildServer, mib, MiB } from './support/child-server.mjs';
+import { sleep, within } from './support/api.mjs';
+
+const TOTAL = 200 * MiB;
+// Bounds from the hardening issue: RSS growth while the peer stalls, and 10 s after it left.
+const STALL_BOUND = 4 * MiB;
+const AFTER_BOUND = 4 * MiB;
+const PEER = new URL('../interop/slow_reader.py', import.meta.url).pathname;
+
+/** The hostile peer (tests/interop/slow_reader.py): resolves with { sent, leave() } once its sending stalled. */
+async function slowReader(port, deflate) {
+  const peer = spawn('python3', [PEER, String(port), String(TOTAL), ...(deflate ? ['--deflate'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [line] = await within(once(peer.stdout, 'data'), 60000, 'the peer to stall');
+  const { sent } = JSON.parse(String(line));
+  return {
+    sent,
+    leave: async () => {
+      peer.stdin.end();
+      if (peer.exitCode === null) await within(once(peer, 'exit'), 5000, 'the peer to exit');
+    },
+  };
+}
+
+async function slowReaderCase(t, { deflate }) {
+  const label = deflate ? 'permessage-deflate' : 'no compression';
+  const server = await startChildServer(['examples/echo-server.mjs', '--port', '0', '--host', '127.0.0.1']);
+  try {
+    // Warm up with an identical peer (code compiled, pools made, malloc's arenas at their
+    // working size), then the baseline; the first peer's figures are printed too.
+    const fresh = await server.collectedRss();
+    const first = await slowReader(server.port, deflate);
+    const firstStalled = await server.collectedRss();
+    await first.leave();
+    t.diagnostic(`${label}: fresh server ${mib(fresh)}; a first such peer stalled it at +${mib(firstStalled - fresh)}, then left`);
+    await sleep(500);
+    const idle = await server.collectedRss();
+    const peer = await slowReader(server.port, deflate);
+    const stalled = await server.collectedRss();
+    t.diagnostic(`${label}: the peer sent ${mib(peer.sent)} before the server stopped reading; server RSS idle ${mib(idle)}, while stalled +${mib(stalled - idle)}`);
+    assert.ok(peer.sent < TOTAL, 'the server stopped reading before all 200 MiB');
+    await peer.leave();
+    // What the connection held comes back (poll up to 10 s).
+    let after = await server.collectedRss();
+    for (let waited = 0; after - idle > AFTER_BOUND && waited < 10000; waited += 500) {
+      await sleep(500);
+      after = await server.collectedRss();
+    }
+    t.diagnostic(`${label}: after the peer left +${mib(after - idle)}`);
+    assert.ok(stalled - idle <= STALL_BOUND, `RSS growth while stalled +${mib(stalled - idle)} ≤ ${mib(STALL_BOUND)}`);
+    assert.ok(after - idle <= AFTER_BOUND, `RSS after the peer left +${mib(after - idle)} ≤ ${mib(AFTER_BOUND)}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+test('a peer that floods and never reads: the server stops reading; RSS stays bounded and comes back', (t) => slowReaderCase(t, { deflate: false }));
+test('the same with permessage-deflate negotiated', (t) => slowReaderCase(t, { deflate: true }));
