@@ -49,8 +49,9 @@ export const OPTIONS = {
   trustXForwardedFor: { role: 's', default: 0, check: isNonNegInt, expect: 'a hop count (0 = do not trust)' },
   // Backpressure (not in autobahn): sendMessage returns false above this many buffered bytes.
   sendHighWaterMark: { role: 'sc', default: 1 * MiB, check: isNonNegInt, expect: 'a byte count' },
-  // While more than sendHighWaterMark is buffered, stop reading from the peer (so a peer that
-  // sends without reading cannot make us queue without bound); resume once it drained.
+  // When replies to the peer's input leave more than sendHighWaterMark buffered, stop reading
+  // from the peer (so a peer that sends without reading cannot make us queue without bound);
+  // resume once it drained. Unprompted sends do not stop reading (no mutual wait).
   pauseOnBackpressure: { role: 'sc', default: true, check: isBool, expect: 'a boolean' },
   // A send made while above sendHighWaterMark that takes the unsent bytes past this fails the
   // connection with 1008 and releases its buffers (a pushing server vs a peer that never reads).

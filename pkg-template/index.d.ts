@@ -78,9 +78,11 @@ export interface CommonProtocolOptions {
    */
   sendHighWaterMark?: number;
   /**
-   * While more than `sendHighWaterMark` bytes are unsent, stop handling and reading what the peer
-   * sends (so a peer that sends without reading cannot make us queue replies without bound);
-   * resume once the buffer drained. `false` if you manage backpressure yourself. Default `true`.
+   * When replies to the peer's input (handler sends, pongs) leave more than `sendHighWaterMark`
+   * bytes unsent, stop handling and reading what the peer sends (so a peer that sends without
+   * reading cannot make us queue replies without bound); resume once the buffer drained.
+   * Unprompted sends do not stop reading. `false` if you manage backpressure yourself.
+   * Default `true`.
    */
   pauseOnBackpressure?: boolean;
   /**
