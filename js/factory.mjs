@@ -6,9 +6,31 @@ import { checkOptions, defaultOptions } from './options.mjs';
 import { WebSocketServerProtocol } from './server-protocol.mjs';
 import { WebSocketClientProtocol } from './client-protocol.mjs';
 import { State } from './protocol.mjs';
+import { VERSION } from './version.mjs';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 const PRODUCT = `wasmsocket/${VERSION}`;
+
+/**
+ * The constructors' arguments after the URL, by name: one plain object (this library's form),
+ * or autobahn's positional list (recognised by its second argument not being a plain object:
+ * an array of protocols, an origin string, null). Unknown names throw rather than vanish.
+ */
+function sessionArguments(rest, names) {
+  if (rest.length === 0) return {};
+  const [first] = rest;
+  const plainObject = first !== null && typeof first === 'object' && !Array.isArray(first);
+  if (plainObject && rest.length === 1) {
+    const unknown = Object.keys(first).filter((key) => !names.includes(key));
+    if (unknown.length) throw new TypeError(`unknown factory argument(s): ${unknown.join(', ')} (known: ${names.join(', ')})`);
+    return Object.fromEntries(Object.entries(first).filter(([, v]) => v !== undefined));
+  }
+  if (rest.length > names.length) throw new TypeError(`at most ${names.length + 1} arguments: url, ${names.join(', ')}`);
+  // Positional: undefined takes the default, and so does null for the lists (autobahn's None);
+  // null stays null elsewhere (server: null sends no Server header).
+  return Object.fromEntries(rest.map((value, i) => [names[i], value])
+    .filter(([name, v]) => v !== undefined && !(v === null && (name === 'protocols' || name === 'headers'))));
+}
 
 // How payloads handed to onMessage are allocated; the Node entry switches to Buffer.
 let allocPayload = (n) => new Uint8Array(n);
@@ -84,8 +106,14 @@ class Factory {
 export class WebSocketServerFactory extends Factory {
   protocol = WebSocketServerProtocol;
 
-  constructor(url = null, { protocols = [], server = PRODUCT, headers = {}, externalPort = null } = {}) {
+  /**
+   * `(url, { protocols, server, headers, externalPort })`, or autobahn's positional form
+   * `(url, protocols, server, headers, externalPort)`.
+   */
+  constructor(url = null, ...rest) {
     super('server');
+    const { protocols = [], server = PRODUCT, headers = {}, externalPort = null } =
+      sessionArguments(rest, ['protocols', 'server', 'headers', 'externalPort']);
     this.setSessionParameters(url, protocols, server, headers, externalPort);
   }
 
@@ -99,8 +127,14 @@ export class WebSocketServerFactory extends Factory {
 export class WebSocketClientFactory extends Factory {
   protocol = WebSocketClientProtocol;
 
-  constructor(url = null, { origin = null, protocols = [], useragent = PRODUCT, headers = {}, proxy = null } = {}) {
+  /**
+   * `(url, { origin, protocols, useragent, headers, proxy })`, or autobahn's positional form
+   * `(url, origin, protocols, useragent, headers, proxy)`.
+   */
+  constructor(url = null, ...rest) {
     super('client');
+    const { origin = null, protocols = [], useragent = PRODUCT, headers = {}, proxy = null } =
+      sessionArguments(rest, ['origin', 'protocols', 'useragent', 'headers', 'proxy']);
     this.setSessionParameters(url, origin, protocols, useragent, headers, proxy);
   }
 

@@ -6,6 +6,7 @@ import { Status } from './wire.mjs';
 import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
 import { originAllowed } from './options.mjs';
 import { serverEntries } from './extensions/negotiation.mjs';
+import { VERSION } from './version.mjs';
 
 export class WebSocketServerProtocol extends WebSocketProtocol {
   /** Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, or throw ConnectionDeny. */
@@ -111,9 +112,11 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
 
   #plainHttp(raw) {
     if (this.options.webStatus) {
-      const body = `<!DOCTYPE html><html><body><p>This is a wasmsocket ${this.factory.server.split('/')[1] ?? ''} WebSocket server.</p>` +
+      const body = `<!DOCTYPE html><html><body><p>This is a wasmsocket ${VERSION} WebSocket server.</p>` +
         '<p>Connect to it with a WebSocket client.</p></body></html>';
-      this.wire.respondHttp(200, [['Content-Type', 'text/html; charset=utf-8'], ['Server', this.factory.server]], new TextEncoder().encode(body));
+      // server: null sends no Server header (autobahn's rule), here as in the handshake.
+      const server = this.factory.server === null ? [] : [['Server', this.factory.server]];
+      this.wire.respondHttp(200, [['Content-Type', 'text/html; charset=utf-8'], ...server], new TextEncoder().encode(body));
       this._rejected('plain HTTP request answered with the status page');
     } else {
       this.wire.respondHttp(426, [['Upgrade', 'websocket'], ['Sec-WebSocket-Version', '13']], new TextEncoder().encode(`this is a WebSocket endpoint: ${raw.path}`));

@@ -492,6 +492,8 @@ export declare class WebSocketServerFactory<Payload extends Uint8Array = Uint8Ar
    *   for `listenWS`, the route for `attachWS`). Default `'ws://localhost'`.
    */
   constructor(url?: string | null, options?: ServerFactoryOptions);
+  /** autobahn's positional form; `null` lists take their defaults. */
+  constructor(url: string | null, protocols: string[] | null, server?: string | null, headers?: ServerHeaders | null, externalPort?: number | null);
   readonly role: 'server';
   /** The protocol class built for each connection. Default `WebSocketServerProtocol`. */
   protocol: ProtocolClass<WebSocketServerProtocol<Payload>>;
@@ -511,6 +513,8 @@ export declare class WebSocketServerFactory<Payload extends Uint8Array = Uint8Ar
 export declare class WebSocketClientFactory<Payload extends Uint8Array = Uint8Array> extends WebSocketFactoryBase<ClientProtocolOptions> {
   /** @param url The server's URL: `ws://`, `wss://` or `ws://unix:/path/to.sock`. Default `'ws://localhost'`. */
   constructor(url?: string | null, options?: ClientFactoryOptions);
+  /** autobahn's positional form; `null` lists take their defaults. */
+  constructor(url: string | null, origin: string | null, protocols?: string[] | null, useragent?: string | null, headers?: ClientHeaders | null, proxy?: ProxyConfig | null);
   readonly role: 'client';
   /** The protocol class built for each connection. Default `WebSocketClientProtocol`. */
   protocol: ProtocolClass<WebSocketClientProtocol<Payload>>;

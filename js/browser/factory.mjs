@@ -12,8 +12,8 @@ export class WebSocketClientFactory extends CoreClientFactory {
   protocol = WebSocketClientProtocol;
 
   /** `url` is a ws:// or wss:// URL; of the options, only `protocols` applies in a browser. */
-  constructor(url = null, options = {}) {
-    super(url, options);
+  constructor(url = null, ...rest) {
+    super(url, ...rest);
     this.protocolOptions = browserDefaults();
   }
 

@@ -12,6 +12,8 @@ import { once } from 'node:events';
 import { startChildServer, mib, MiB } from './support/child-server.mjs';
 import { sleep, within } from './support/api.mjs';
 
+const signed = (bytes) => (bytes >= 0 ? '+' : '') + mib(bytes);
+
 const TOTAL = 200 * MiB;
 // Bounds from the hardening issue: RSS growth while the peer stalls, and 10 s after it left.
 const STALL_BOUND = 4 * MiB;
@@ -42,12 +44,12 @@ async function slowReaderCase(t, { deflate }) {
     const first = await slowReader(server.port, deflate);
     const firstStalled = await server.collectedRss();
     await first.leave();
-    t.diagnostic(`${label}: fresh server ${mib(fresh)}; a first such peer stalled it at +${mib(firstStalled - fresh)}, then left`);
+    t.diagnostic(`${label}: fresh server ${mib(fresh)}; a first such peer stalled it at ${signed(firstStalled - fresh)}, then left`);
     await sleep(500);
     const idle = await server.collectedRss();
     const peer = await slowReader(server.port, deflate);
     const stalled = await server.collectedRss();
-    t.diagnostic(`${label}: the peer sent ${mib(peer.sent)} before the server stopped reading; server RSS idle ${mib(idle)}, while stalled +${mib(stalled - idle)}`);
+    t.diagnostic(`${label}: the peer sent ${mib(peer.sent)} before the server stopped reading; server RSS idle ${mib(idle)}, while stalled ${signed(stalled - idle)}`);
     assert.ok(peer.sent < TOTAL, 'the server stopped reading before all 200 MiB');
     await peer.leave();
     // What the connection held comes back (poll up to 10 s).
@@ -56,9 +58,9 @@ async function slowReaderCase(t, { deflate }) {
       await sleep(500);
       after = await server.collectedRss();
     }
-    t.diagnostic(`${label}: after the peer left +${mib(after - idle)}`);
-    assert.ok(stalled - idle <= STALL_BOUND, `RSS growth while stalled +${mib(stalled - idle)} ≤ ${mib(STALL_BOUND)}`);
-    assert.ok(after - idle <= AFTER_BOUND, `RSS after the peer left +${mib(after - idle)} ≤ ${mib(AFTER_BOUND)}`);
+    t.diagnostic(`${label}: after the peer left ${signed(after - idle)}`);
+    assert.ok(stalled - idle <= STALL_BOUND, `RSS growth while stalled ${signed(stalled - idle)} ≤ ${mib(STALL_BOUND)}`);
+    assert.ok(after - idle <= AFTER_BOUND, `RSS after the peer left ${signed(after - idle)} ≤ ${mib(AFTER_BOUND)}`);
   } finally {
     await server.stop();
   }

@@ -52,6 +52,7 @@ const factory = new WebSocketClientFactory('ws://127.0.0.1:9001/chat?room=1', {
   proxy: { host: '127.0.0.1', port: 3128 },
 });
 new WebSocketClientFactory();
+new WebSocketClientFactory('ws://127.0.0.1:9000', 'https://app.example.com', ['chat'], 'ua/1');
 new WebSocketClientFactory('wss://example.com', { useragent: null, proxy: null });
 factory.protocol = Client;
 factory.protocol = SlowClient;
@@ -80,6 +81,8 @@ const every: Required<ClientProtocolOptions> = {
   autoPingTimeout: 0,
   autoPingSize: 4,
   sendHighWaterMark: 1024 * 1024,
+  pauseOnBackpressure: true,
+  maxBufferedAmount: 4 * 1024 * 1024,
 };
 factory.setProtocolOptions(every);
 factory.setProtocolOptions({ openHandshakeTimeout: 2, maskClientFrames: true });

@@ -133,6 +133,7 @@ const factory = new WebSocketServerFactory('ws://127.0.0.1:9001', {
 });
 new WebSocketServerFactory();
 new WebSocketServerFactory(null, { server: null });
+new WebSocketServerFactory('ws://127.0.0.1:9000', ['chat'], null, { 'X-A': 1 }, 443);
 factory.protocol = EchoProtocol;
 factory.protocol = AsyncProtocol;
 factory.protocol = WebSocketServerProtocol;
@@ -167,6 +168,8 @@ const every: Required<ServerProtocolOptions> = {
   maxConnections: 0,
   trustXForwardedFor: 0,
   sendHighWaterMark: 1024 * 1024,
+  pauseOnBackpressure: true,
+  maxBufferedAmount: 4 * 1024 * 1024,
   serveFlashSocketPolicy: false,
   flashSocketPolicy: '',
 };
