@@ -7,6 +7,8 @@ import { WebSocketServerProtocol } from './server-protocol.mjs';
 import { WebSocketClientProtocol } from './client-protocol.mjs';
 import { State } from './protocol.mjs';
 import { VERSION } from './version.mjs';
+import { PreparedMessage } from './prepared.mjs';
+import { Topics } from './topics.mjs';
 
 export { VERSION };
 const PRODUCT = `wasmsocket/${VERSION}`;
@@ -44,6 +46,52 @@ class Factory {
     this.protocolOptions = defaultOptions(role);
     /** The live connections (open or opening), for maxConnections and shutdown. */
     this._connections = new Set();
+    this._topics = new Topics();
+    /** What the last publish did: `{ topic, reached, aboveHighWaterMark, failed }`. */
+    this.lastPublish = null;
+  }
+
+  /**
+   * A message framed once for many connections (autobahn's prepareMessage); send it with
+   * protocol.sendPreparedMessage. See js/prepared.mjs for when frames are shared.
+   */
+  prepareMessage(payload, isBinary = false, doNotCompress = false) {
+    return new PreparedMessage(payload, isBinary, doNotCompress);
+  }
+
+  /**
+   * Sends to every open connection subscribed to `topic` (protocol.subscribe), framed once per
+   * kind of connection; `exclude` is a protocol or a list of them (e.g. the sender). `payload`
+   * may be a PreparedMessage. Returns how many connections it reached. A recipient that does
+   * not read is not waited for: its output queues up to maxBufferedAmount, beyond which it is
+   * failed with 1008. `lastPublish` says how many recipients were above the mark after it
+   * (`aboveHighWaterMark`) and which could not take it (`failed`: `{protocol, error}`, e.g.
+   * one in the middle of sending its own fragmented message).
+   */
+  publish(topic, payload, isBinary = false, { exclude = null, doNotCompress = false } = {}) {
+    const prepared = payload instanceof PreparedMessage ? payload : new PreparedMessage(payload, isBinary, doNotCompress);
+    const excluded = exclude === null ? null : new Set(Array.isArray(exclude) || exclude instanceof Set ? exclude : [exclude]);
+    let reached = 0;
+    let aboveHighWaterMark = 0;
+    const failed = [];
+    for (const protocol of this._topics.subscribers(topic) ?? []) {
+      if (excluded?.has(protocol) || protocol.state !== State.OPEN) continue;
+      try {
+        if (!protocol.sendPreparedMessage(prepared)) aboveHighWaterMark++;
+        reached++;
+      } catch (error) {
+        // One connection that cannot take it now (its own fragmented message is half sent)
+        // must not cost the others theirs.
+        failed.push({ protocol, error });
+      }
+    }
+    this.lastPublish = { topic, reached, aboveHighWaterMark, failed };
+    return reached;
+  }
+
+  /** How many connections are subscribed to `topic`. */
+  subscriberCount(topic) {
+    return this._topics.count(topic);
   }
 
   get alloc() {

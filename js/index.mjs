@@ -2,6 +2,7 @@
 // Deno, js/deno/); the package entries add them.
 export { WebSocketServerFactory, WebSocketClientFactory, VERSION } from './factory.mjs';
 export { WebSocketProtocol, Disconnected, State } from './protocol.mjs';
+export { PreparedMessage } from './prepared.mjs';
 export { WebSocketServerProtocol } from './server-protocol.mjs';
 export { WebSocketClientProtocol } from './client-protocol.mjs';
 export {

@@ -7,6 +7,10 @@
 // `dropConnection`, and (optionally) `_syncState` and `_awaitDrain`.
 
 import { OutgoingMessage } from './types.mjs';
+import { PreparedMessage } from './prepared.mjs';
+import { toBytes } from './bytes.mjs';
+
+export { toBytes };
 
 export const State = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
 
@@ -31,16 +35,6 @@ export function checkCloseArguments(code, reason) {
     const length = textEncoder.encode(reason).length;
     if (length > 123) throw new RangeError(`close reason must be at most 123 UTF-8 bytes, got ${length}`);
   }
-}
-
-/** A payload as bytes (strings as UTF-8). */
-export function toBytes(payload, what) {
-  if (payload === null || payload === undefined) return new Uint8Array(0);
-  if (typeof payload === 'string') return textEncoder.encode(payload);
-  if (payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  throw new TypeError(`${what} must be a Uint8Array, Buffer, ArrayBuffer or string, got ${typeof payload}`);
 }
 
 export class ProtocolBase {
@@ -167,6 +161,23 @@ export class ProtocolBase {
     const data = typeof payload === 'string' ? payload : toBytes(payload, 'payload');
     this._sendData(data, isBinary, fragmentSize, doNotCompress);
     return this._belowHighWaterMark();
+  }
+
+  /**
+   * Sends a PreparedMessage (factory.prepareMessage): framed once for every connection that
+   * would write the same bytes. Returns what sendMessage returns.
+   */
+  sendPreparedMessage(prepared) {
+    if (!(prepared instanceof PreparedMessage)) throw new TypeError('sendPreparedMessage takes a PreparedMessage (factory.prepareMessage)');
+    this._requireOpen();
+    this._sendPrepared(prepared);
+    return this._belowHighWaterMark();
+  }
+
+  /** Where frames cannot be shared (the browser's WebSocket frames them), a plain send. */
+  _sendPrepared(prepared) {
+    prepared.ownFramings++;
+    this._sendData(prepared.payload, prepared.isBinary, null, prepared.doNotCompress);
   }
 
   /** Whether the send buffer is at most `sendHighWaterMark`; if not, onDrain follows once it is. */

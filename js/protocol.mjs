@@ -136,6 +136,7 @@ export class WebSocketProtocol extends ProtocolBase {
     this.#transportClosed = true;
     this._clearTimers();
     this.factory._connections.delete(this);
+    this.factory._topics.leaveAll(this);
     const [wasClean, code, reason] = this._closeStatus();
     this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
   }
@@ -435,6 +436,30 @@ export class WebSocketProtocol extends ProtocolBase {
     this.wire.fail(1008, reason);
     this.wire.takeChunks();
     this.dropConnection(reason);
+  }
+
+  _sendPrepared(prepared) {
+    const wasAbove = this.bufferedAmount > this.options.sendHighWaterMark;
+    this.transport.write(this.wire.sendPrepared(prepared));
+    this.#checkBufferCap(wasAbove);
+  }
+
+  // ----- topics (factory.publish) -----
+
+  /** Joins `topic`: factory.publish(topic, ...) then reaches this connection. */
+  subscribe(topic) {
+    this._requireOpen();
+    this.factory._topics.subscribe(this, topic);
+  }
+
+  /** Leaves `topic`; returns whether this connection was subscribed. */
+  unsubscribe(topic) {
+    return this.factory?._topics.unsubscribe(this, topic) ?? false;
+  }
+
+  /** The topics this connection is subscribed to (it leaves them all when it closes). */
+  get topics() {
+    return this.factory?._topics.topicsOf(this) ?? [];
   }
 
   /** Sends a ping; the payload (≤ 125 bytes) defaults to empty. */

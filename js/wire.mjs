@@ -61,6 +61,16 @@ function memoryWords() {
   return memoryU32;
 }
 
+function concat(chunks, alloc) {
+  const merged = alloc(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    merged.set(chunk, at);
+    at += chunk.length;
+  }
+  return merged;
+}
+
 function randomSeed() {
   return globalThis.crypto.getRandomValues(new Uint8Array(32));
 }
@@ -158,13 +168,7 @@ export class Wire {
   takeOutput() {
     const out = this.takeChunks();
     if (out.length <= 1) return out[0] ?? null;
-    const merged = this.alloc(out.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const chunk of out) {
-      merged.set(chunk, at);
-      at += chunk.length;
-    }
-    return merged;
+    return concat(out, this.alloc);
   }
 
   /**
@@ -183,6 +187,41 @@ export class Wire {
     }
     return this.takeChunks();
   }
+
+  /**
+   * Sends a PreparedMessage (js/prepared.mjs); returns the chunks to write. The first
+   * connection of a kind (the core's sharedOutputKey) frames it and leaves the frames on the
+   * message; the others of that kind write those frames after one core call that checks the
+   * send is allowed. Connections that cannot share frame it as sendMessage does.
+   */
+  sendPrepared(prepared) {
+    const { payload, isBinary, doNotCompress } = prepared;
+    // The key holds for the connection's life once open; none is remembered (it is also none
+    // within a fragmented message).
+    const key = (this.#sharedKeys[doNotCompress ? 1 : 0] ??= this.core.sharedOutputKey(doNotCompress)) ?? null;
+    if (key === null) {
+      prepared.ownFramings++;
+      return this.sendMessage(payload, isBinary, doNotCompress);
+    }
+    const frames = prepared._framesFor(key);
+    if (frames === undefined) {
+      // Only this message's frames are kept: output queued before it stays in front of them.
+      const queued = this.#out.length;
+      const made = this.sendMessage(payload, isBinary, doNotCompress);
+      const own = made.slice(queued);
+      const built = own.length === 1 ? own[0] : concat(own, this.alloc);
+      prepared._remember(key, built);
+      made.length = queued;
+      made.push(built);
+      return made;
+    }
+    this.core.sendPrepared(isBinary ? Opcode.BINARY : Opcode.TEXT, (frames[0] >> 4) & 7);
+    this.#collect();
+    this.#out.push(frames);
+    return this.takeChunks();
+  }
+
+  #sharedKeys = [undefined, undefined];
 
   /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary); returns the chunks to write. */
   sendFrame(opcode, payload, fin, doNotCompress = false) {

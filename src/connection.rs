@@ -935,6 +935,34 @@ impl Connection {
         Ok(())
     }
 
+    /// What the whole unmasked frames of a message sent now depend on besides the message
+    /// (the extensions' [`crate::extension::Extension::shared_output_key`] and the
+    /// fragmentation), when nothing else does: connections with equal keys would write the
+    /// same bytes, so a message for many is framed (and compressed) once per key. `None` when
+    /// this connection masks or its extensions carry state between messages.
+    pub fn shared_output_key(&self, do_not_compress: bool) -> Option<String> {
+        if self.config.masks_outgoing(self.role) {
+            return None;
+        }
+        let extensions = self.extensions.shared_output_key(do_not_compress)?;
+        Some(format!("{extensions}|fragment={}", self.config.auto_fragment_size))
+    }
+
+    /// Accounts for a whole message whose frames another connection with the same
+    /// [`Connection::shared_output_key`] produced: checks that one may be sent now; the caller
+    /// writes those frames itself. `rsv` is the first frame's RSV bits.
+    pub fn send_prepared(&mut self, opcode: Opcode, rsv: u8) -> Result<(), SendError> {
+        if self.config.masks_outgoing(self.role) || rsv & !self.extensions.rsv_bits() != 0 {
+            return Err(SendError::NeedsTransform);
+        }
+        if opcode == Opcode::Continuation {
+            return Err(SendError::FragmentSequence("a prepared message starts a message"));
+        }
+        self.check_data_frame(opcode)?;
+        self.sending_fragmented = false;
+        Ok(())
+    }
+
     fn check_data_frame(&self, opcode: Opcode) -> Result<(), SendError> {
         self.check_can_send()?;
         match (opcode, self.sending_fragmented) {

@@ -21,6 +21,18 @@ pub trait Extension {
     /// The next data message goes out untransformed (a per-message opt-out such as
     /// autobahn's `doNotCompress`); extensions that do not compress ignore it.
     fn skip_next_message(&mut self) {}
+    /// Set when every message this extension sends depends only on the message and this key
+    /// (no state carried from one message to the next): connections with equal keys then put
+    /// the same bytes on the wire for the same message, so a message sent to many (a prepared
+    /// message) is transformed once per key. `None`: transformed per connection.
+    fn shared_output_key(&self) -> Option<String> {
+        None
+    }
+    /// Whether a message sent after `skip_next_message` goes out exactly as given (a
+    /// compression that skips it), whatever this extension's state.
+    fn skipped_message_is_plain(&self) -> bool {
+        false
+    }
 }
 
 /// Why a factory declined an offer or a response.
@@ -67,6 +79,20 @@ impl ExtensionChain {
 
     pub fn names(&self) -> Vec<String> {
         self.extensions.iter().map(|e| e.name().to_owned()).collect()
+    }
+
+    /// [`Extension::shared_output_key`] of the whole chain: `Some("")` when it sends the
+    /// message as given; a chain of one extension has its key; longer chains are not shared.
+    /// With `skipped`: the key of a message sent after `skip_next_message`.
+    pub fn shared_output_key(&self, skipped: bool) -> Option<String> {
+        if skipped && self.extensions.iter().all(|e| e.skipped_message_is_plain()) {
+            return Some(String::new());
+        }
+        match self.extensions.as_slice() {
+            [] => Some(String::new()),
+            [only] => only.shared_output_key(),
+            _ => None,
+        }
     }
 
     /// The union of the RSV bits the extensions own.

@@ -15,6 +15,11 @@ pub trait MessageCodec {
     fn compress(&mut self, data: &[u8], first: bool, fin: bool) -> Result<Vec<u8>, ProtocolError>;
     /// Decompresses one frame, producing at most `budget` bytes (1009 beyond).
     fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError>;
+    /// What the compressed bytes of a message depend on besides the message, when nothing
+    /// carries over between messages (see [`Extension::shared_output_key`]).
+    fn independent_output_key(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A codec run message by message under RSV1: the [`Extension`] both compressions are.
@@ -67,6 +72,19 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
 
     fn skip_next_message(&mut self) {
         self.skip_next = true;
+    }
+
+    fn skipped_message_is_plain(&self) -> bool {
+        true
+    }
+
+    /// Only between messages: a message in progress is not shareable.
+    fn shared_output_key(&self) -> Option<String> {
+        if self.sending.is_some() {
+            return None;
+        }
+        let codec = self.codec.independent_output_key()?;
+        Some(format!("{}; {codec}; min_size={}", C::NAME, self.min_size))
     }
 
     fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {

@@ -39,6 +39,11 @@ impl Compressor {
         Compressor { level: level.clamp(1, MAX_LEVEL), stream: None, stream_level: 0 }
     }
 
+    /// The level messages are compressed with (at most; a small whole message uses less).
+    pub fn level(&self) -> u8 {
+        self.level
+    }
+
     /// The level of the stream in progress, if any.
     pub fn stream_level(&self) -> Option<u8> {
         self.stream.as_ref().map(|_| self.stream_level)

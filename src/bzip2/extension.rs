@@ -61,4 +61,9 @@ impl MessageCodec for Bzip2Codec {
     fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
         self.decompressor.decompress(data, fin, budget)
     }
+
+    /// Every message is its own bzip2 stream.
+    fn independent_output_key(&self) -> Option<String> {
+        Some(format!("level={}", self.compressor.level()))
+    }
 }

@@ -145,6 +145,8 @@ pub struct Compressor {
     /// without resetting and priming (a busy connection then costs what a persistent
     /// compressor does).
     token: u64,
+    /// Kept for [`Compressor::independent_output_key`] (it sizes the history).
+    mem_level: u8,
 }
 
 impl Compressor {
@@ -161,7 +163,14 @@ impl Compressor {
             history: History::new(reach, history_budget(mem_level)),
             persistent: persistent.then(|| new_compressor(level)),
             token: 0,
+            mem_level,
         }
+    }
+
+    /// Without context takeover a message's bytes depend only on it and these settings.
+    pub fn independent_output_key(&self) -> Option<String> {
+        self.no_context_takeover
+            .then(|| format!("bits={} level={} mem_level={}", self.bits, self.level, self.mem_level))
     }
 
     /// Bytes of compressor state held right now (the scratch compressor is not counted).

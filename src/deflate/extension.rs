@@ -63,4 +63,9 @@ impl MessageCodec for DeflateCodec {
     fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
         self.decompressor.decompress(data, fin, budget)
     }
+
+    /// Without context takeover on our side each message is one fresh deflate stream.
+    fn independent_output_key(&self) -> Option<String> {
+        self.compressor.independent_output_key()
+    }
 }

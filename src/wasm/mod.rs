@@ -330,6 +330,20 @@ impl WasmConnection {
         })
     }
 
+    /// See [`Connection::shared_output_key`]; JS caches prepared frames under it.
+    #[wasm_bindgen(js_name = sharedOutputKey)]
+    pub fn shared_output_key(&self, do_not_compress: bool) -> Option<String> {
+        self.conn.shared_output_key(do_not_compress)
+    }
+
+    /// A whole message another connection framed (same `sharedOutputKey`); JS writes its
+    /// frames. `rsv`: the first frame's RSV bits.
+    #[wasm_bindgen(js_name = sendPrepared)]
+    pub fn send_prepared(&mut self, opcode: u8, rsv: u8) -> Result<u32, JsValue> {
+        let opcode = data_opcode(opcode)?;
+        self.call(|conn| conn.send_prepared(opcode, rsv).map_err(send_error))
+    }
+
     /// Header of an unmasked, unextended data frame (status `HEADER_ONLY`); JS writes the
     /// payload after it.
     #[wasm_bindgen(js_name = sendHeaderOnly)]
