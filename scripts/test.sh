@@ -12,19 +12,37 @@ section() { echo; echo "==== $* ===="; }
 section "cargo clippy"
 cargo clippy --quiet --all-targets -- -D warnings
 
+# Runs a test command showing only the lines that match PATTERN (the whole output goes to LOG
+# and is printed on failure). The command's exit status decides, not the lines it printed: a
+# test binary that aborts, or a build error, prints no "FAILED" line.
+filtered() {
+  local log=$1 pattern=$2 status=0
+  shift 2
+  "$@" 2>&1 | tee "$log" | { grep -E "$pattern" || true; } || status=${PIPESTATUS[0]}
+  if [ "$status" != 0 ]; then
+    echo "---- whole output of: $* ----"; cat "$log"
+    echo "FAILED: $* exited with status $status"; exit 1
+  fi
+}
+# Sums the "test result:" lines of a cargo / wasm-bindgen-test log into one line.
+results() {
+  awk -v what="$1" '/^test result:/ { n++; for (i = 2; i <= NF; i++) if ($i ~ /^(passed|failed|ignored);$/) sum[$i] += $(i - 1) }
+    END { printf "%s: %d passed; %d failed; %d ignored (%d test binaries)\n", what, sum["passed;"], sum["failed;"], sum["ignored;"], n }' "$2"
+}
+
 section "cargo test (native)"
-cargo test --quiet 2>&1 | tee /tmp/wasmsocket-cargo-test.log | grep -E '^(test result|running|failures|---- )' || true
-grep -q 'test result: FAILED' /tmp/wasmsocket-cargo-test.log && { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
-grep -q 'test result: ok' /tmp/wasmsocket-cargo-test.log || { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
+# --no-fail-fast: every test binary runs even after one fails; cargo still exits non-zero.
+filtered /tmp/wasmsocket-cargo-test.log '^(test result|running|failures|---- |error)' cargo test --quiet --no-fail-fast
+results "cargo test" /tmp/wasmsocket-cargo-test.log
 
 section "wasm-pack test --node (the same tests inside wasm, in Node)"
-wasm-pack test --node 2>&1 | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-node.log
-grep -q 'FAILED' /tmp/wasmsocket-wasm-node.log && exit 1
+filtered /tmp/wasmsocket-wasm-node.log '^(test result|running|error|failures)' wasm-pack test --node
+results "wasm-pack test --node" /tmp/wasmsocket-wasm-node.log
 
 section "wasm-pack test --headless --chrome (the same tests inside wasm, in Chromium)"
-WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome 2>&1 \
-  | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-chrome.log
-grep -q 'FAILED' /tmp/wasmsocket-wasm-chrome.log && exit 1
+filtered /tmp/wasmsocket-wasm-chrome.log '^(test result|running|error|failures)' \
+  env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome
+results "wasm-pack test --chrome" /tmp/wasmsocket-wasm-chrome.log
 
 section "fuzz (bounded)"
 if [ "${SKIP_FUZZ:-}" != 1 ]; then bash fuzz/run.sh "${FUZZ_SECONDS:-30}"; else echo "skipped (SKIP_FUZZ=1)"; fi
