@@ -16,6 +16,12 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
+# The TLS tests make self-signed certificates with the openssl CLI.
+if ! command -v openssl >/dev/null; then
+  step "openssl (apt)"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends openssl >/dev/null
+fi
 # Debian's wasm-opt 108 silently corrupts wasm-bindgen output; wasm-pack would pick it up.
 if dpkg -s binaryen >/dev/null 2>&1; then step "removing Debian binaryen"; apt-get remove -y -qq binaryen >/dev/null; fi
 
