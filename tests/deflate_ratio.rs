@@ -180,7 +180,7 @@ fn default_server_config_sends_no_more_than_ws() {
     let ws = ws.map(|(bytes, _)| bytes);
     let _ = std::fs::remove_file(&stream);
     let Some(ws) = ws else {
-        println!("SKIPPED: neither node nor python3 found");
+        common::python::missing("node or python3");
         return;
     };
     let config = DeflateConfig::server();

@@ -4,6 +4,7 @@
 import * as wasmsocket from '../../pkg/deno.mjs';
 import { cases, skipReason } from '../shared/cases.mjs';
 import { runCase } from '../shared/harness.mjs';
+import { skipUnlessCI } from '../shared/missing.mjs';
 
 /** A raw TCP stream: read() takes one chunk from the socket when asked. */
 async function rawConnect(port: number) {
@@ -56,7 +57,7 @@ function unixSocketPath(): string | null {
 const api = { ...wasmsocket, rawConnect, tlsPair: await selfSigned(), unixSocketPath: unixSocketPath() };
 
 for (const testCase of cases) {
-  const ignore = Boolean(skipReason(testCase, api));
+  const ignore = Boolean(skipUnlessCI(skipReason(testCase, api)));
   Deno.test({
     name: `shared: ${testCase.name}`,
     ignore,

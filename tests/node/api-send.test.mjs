@@ -83,7 +83,7 @@ test('sendMessage with fragmentSize: a ws peer receives each message reassembled
   const srv = defer.server(await startServer({ onOpen() { this.sendMessage(text, false, 7); this.sendMessage(binary, true, 100); } }));
   const ws = defer.ws(new WebSocket(srv.url, { perMessageDeflate: false }));
   const got = [];
-  await new Promise((resolve) => ws.on('message', (data, isBinary) => { got.push([data, isBinary]); if (got.length === 2) resolve(); }));
+  await within(new Promise((resolve) => ws.on('message', (data, isBinary) => { got.push([data, isBinary]); if (got.length === 2) resolve(); })), 3000, 'two messages');
   assert.equal(got[0][0].toString(), text);
   assert.equal(got[0][1], false);
   assert.ok(got[1][0].equals(binary));

@@ -16,9 +16,10 @@ import { chromium } from 'playwright-core';
 import { WebSocketServerFactory, WebSocketServerProtocol, listenWS, PROTOCOL_OPTIONS } from '../../pkg/node.mjs';
 import { BROWSER_OPTIONS, checkBrowserOptions } from '../../js/browser/options.mjs';
 import { within } from './support/interop.mjs';
+import { skipUnlessCI } from '../shared/missing.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`;
+const skip = skipUnlessCI(existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (scripts/setup.sh installs Debian's chromium)`);
 const T = { timeout: 30_000, skip };
 const PKG = path.resolve(fileURLToPath(new URL('../../pkg/', import.meta.url)));
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -245,6 +246,7 @@ test('browser client: openHandshakeTimeout against a server that never answers',
     const log = await run({ url: `ws://127.0.0.1:${silent.address().port}/`, options: { openHandshakeTimeout: 0.3 } });
     assert.deepEqual(log.events, ['connecting', 'close']);
     assert.deepEqual(log.close, { wasClean: false, code: 1006, reason: 'connection was closed uncleanly (opening handshake timeout)' });
+    assert.deepEqual(log.errors, []);
     assert.ok(Date.now() - started < 5000);
   } finally {
     silent.close();
@@ -259,6 +261,7 @@ test('browser client: a refused TCP connection ends in onClose(false, 1006)', T,
   const log = await run({ url: `ws://127.0.0.1:${port}/` });
   assert.deepEqual(log.events, ['connecting', 'close']);
   assert.deepEqual(log.close, { wasClean: false, code: 1006, reason: 'connection was closed uncleanly (the browser could not open the WebSocket connection)' });
+  assert.deepEqual(log.errors, []);
 });
 
 test('browser client: the browser refuses a bad subprotocol list, and connectWS rejects', T, async () => {

@@ -5,6 +5,10 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startEchoServer, connectClient } from './support/wire-over-net.mjs';
+import { within } from './support/api.mjs';
+
+// Every wait on a socket is bounded, so a hang fails its test instead of the whole run.
+const event = (emitter, name) => within(once(emitter, name), 10_000, `'${name}'`);
 
 const SIZES = [0, 1, 125, 126, 65535, 65536, 1 << 20];
 
@@ -18,7 +22,7 @@ test('our server echoes text and binary to a ws client, then completes the close
   const { server, port, closes } = await startEchoServer();
   try {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/chat?room=1`, ['chat.v1'], { perMessageDeflate: false });
-    await once(ws, 'open');
+    await event(ws, 'open');
     assert.equal(ws.protocol, 'chat.v1');
     const replies = [];
     ws.on('message', (data, isBinary) => replies.push({ data, isBinary }));
@@ -29,13 +33,13 @@ test('our server echoes text and binary to a ws client, then completes the close
       ws.send(bin, { binary: true }); sent.push({ data: bin, isBinary: true });
       ws.send(text); sent.push({ data: Buffer.from(text), isBinary: false });
     }
-    while (replies.length < sent.length) await once(ws, 'message');
+    while (replies.length < sent.length) await event(ws, 'message');
     for (let i = 0; i < sent.length; i++) {
       assert.equal(replies[i].isBinary, sent[i].isBinary, `message ${i} kind`);
       assert.ok(Buffer.from(replies[i].data).equals(sent[i].data), `message ${i} payload`);
     }
     ws.close(4000, 'bye');
-    const [code] = await once(ws, 'close');
+    const [code] = await event(ws, 'close');
     assert.equal(code, 1000, 'we reply 1000 unless echoCloseCodeReason');
     assert.deepEqual(closes.map((c) => [c.code, c.reason]), [[4000, 'bye']]);
   } finally {
@@ -47,9 +51,9 @@ test('echoCloseCodeReason replies with the peer code and reason', async () => {
   const { server, port } = await startEchoServer({ echoCloseCodeReason: true });
   try {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-    await once(ws, 'open');
+    await event(ws, 'open');
     ws.close(3001, 'later');
-    const [code, reason] = await once(ws, 'close');
+    const [code, reason] = await event(ws, 'close');
     assert.deepEqual([code, reason.toString()], [3001, 'later']);
   } finally {
     server.close();
@@ -95,7 +99,7 @@ async function rawExchange(port, bytes) {
   const chunks = [];
   socket.on('data', (c) => chunks.push(c));
   socket.write(bytes);
-  await once(socket, 'close');
+  await event(socket, 'close');
   return Buffer.concat(chunks);
 }
 

@@ -19,13 +19,23 @@ export function within(promise, ms, what = 'operation') {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+// Recorders made since the running test called cleanup(t) (a file's tests run one at a time).
+const recorders = [];
+
 /**
  * Records callbacks as { name, args, protocol } in order. `wait(name, { count, match })`
  * resolves with the count-th matching record (default: the first), or rejects after `timeout`.
+ * An onError that the test never looked at (wait/all/count of 'onError', or names()) fails
+ * the test in cleanup(t): a test that expects errors asserts them, others expect none.
  */
 export class Recorder {
   events = [];
   #waiters = [];
+  errorsLookedAt = false;
+
+  constructor() {
+    recorders.push(this);
+  }
 
   push(name, args, protocol) {
     const record = { name, args, protocol };
@@ -36,6 +46,7 @@ export class Recorder {
 
   /** Records of `name` (optionally only those of one protocol instance). */
   all(name, protocol = undefined) {
+    if (name === 'onError') this.errorsLookedAt = true;
     return this.events.filter((e) => e.name === name && (protocol === undefined || e.protocol === protocol));
   }
 
@@ -44,10 +55,12 @@ export class Recorder {
   }
 
   names(protocol = undefined) {
+    this.errorsLookedAt = true;
     return this.events.filter((e) => protocol === undefined || e.protocol === protocol).map((e) => e.name);
   }
 
   wait(name, { count = 1, match = () => true, timeout = 3000 } = {}) {
+    if (name === 'onError') this.errorsLookedAt = true;
     return new Promise((resolve, reject) => {
       const waiter = { name, count, match, resolve };
       waiter.timer = setTimeout(() => {
@@ -125,11 +138,15 @@ export function closeArgs(recorder, protocol = undefined) {
 /**
  * Registers cleanups that run after the test, last added first, each bounded in time, so a
  * failing test still closes its servers and sockets. Returns `defer(fn)`; `defer.ws(ws)` and
- * `defer.server(handle)` are shorthands.
+ * `defer.server(handle)` are shorthands. Then fails the test on an unexpected onError (Recorder).
  */
 export function cleanup(t) {
   const fns = [];
+  recorders.length = 0;
   t.after(async () => {
+    const unexpected = recorders.filter((r) => !r.errorsLookedAt)
+      .flatMap((r) => r.events.filter((e) => e.name === 'onError').map((e) => e.args[0]?.stack ?? String(e.args[0])));
+    recorders.length = 0;
     for (const fn of fns.reverse()) {
       try {
         await within(Promise.resolve().then(fn), 3000, 'cleanup');
@@ -137,6 +154,7 @@ export function cleanup(t) {
         console.error('cleanup failed:', error);
       }
     }
+    if (unexpected.length) throw new Error(`onError was called, and the test expects no error:\n${unexpected.join('\n')}`);
   });
   const defer = (fn) => { fns.push(fn); };
   defer.ws = (ws) => { ws.on('error', () => {}); fns.push(() => ws.terminate()); return ws; };
