@@ -104,7 +104,7 @@ export interface ServerProtocolOptions extends CommonProtocolOptions {
   maskServerFrames?: boolean;
   /** Fail with 1002 on an unmasked client frame. Default `true`. */
   requireMaskedClientFrames?: boolean;
-  /** Origin patterns allowed to connect (`*` matches any run of characters; case-insensitive); others get 403. Requests without an Origin always pass. Default `['*']`. */
+  /** Origin patterns allowed to connect (`*` matches any run of characters; case-insensitive), matched as autobahn's against `scheme://host:port` with the default port filled in (`https://*.example.com:443` admits `https://app.example.com`) and against the origin as sent; others get 403. Requests without an Origin always pass; a `file:` origin counts as `null`. Default `['*']`. */
   allowedOrigins?: readonly string[];
   /** Allow the origin `null` (sandboxed pages, `file:` URLs). Default `true`. */
   allowNullOrigin?: boolean;
