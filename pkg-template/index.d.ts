@@ -835,6 +835,7 @@ export declare class ClientPerMessageBzip2Factory extends ClientExtensionFactory
 /** Offer parameters as autobahn gives them (`{name: [value | true]}`) or as `[[name, value | null]]`. */
 export type PmceParams = Record<string, (string | true)[]> | ExtensionParam[];
 
+/** autobahn's rules (checked by the core): windows 9-15; a constructor given values autobahn refuses throws a `RangeError`, `parse` a `NegotiationError`. `parse` always sets `acceptNoContextTakeover`. */
 export declare class PerMessageDeflateOffer {
   static readonly EXTENSION_NAME: 'permessage-deflate';
   constructor(acceptNoContextTakeover?: boolean, acceptMaxWindowBits?: boolean, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number);
@@ -861,6 +862,7 @@ export declare class PerMessageDeflateResponse {
   serverNoContextTakeover: boolean;
 }
 
+/** Client: how it compresses; `noContextTakeover` cannot be `false` when the server asked for it, `windowBits` cannot exceed the server's limit. */
 export declare class PerMessageDeflateResponseAccept {
   constructor(response: PerMessageDeflateResponse, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null);
   response: PerMessageDeflateResponse;
@@ -899,6 +901,7 @@ export declare class PerMessageBzip2Response {
   serverMaxCompressLevel: number;
 }
 
+/** Client: `compressLevel` (1-9, at most the server's cap) is the level it compresses with. */
 export declare class PerMessageBzip2ResponseAccept {
   constructor(response: PerMessageBzip2Response, compressLevel?: number | null);
   response: PerMessageBzip2Response;
