@@ -62,7 +62,12 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
     const accept = this.options.perMessageCompressionAccept;
     if (typeof accept !== 'function') return null;
     for (const { name, params } of extensions) {
-      const response = parseResponse(name, params);
+      let response;
+      try {
+        response = parseResponse(name, params);
+      } catch (error) {
+        return error.message; // autobahn's parse refuses it (a window of 8, say)
+      }
       if (response === null) continue;
       let answer;
       try {
@@ -73,6 +78,13 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
       }
       if (answer === null || answer === undefined) return `${name} response from server denied by client`;
       if (!isPmceResponseAccept(answer)) return 'perMessageCompressionAccept must return a PerMessageDeflateResponseAccept, a PerMessageBzip2ResponseAccept or null';
+      try {
+        // Nothing has been sent yet: the core checks the accept against the response it
+        // negotiated and rebuilds our compressor as the accept says.
+        this.wire.acceptResponse(name, answer.coreAccept());
+      } catch (error) {
+        return `perMessageCompressionAccept: ${error.message}`;
+      }
     }
     return null;
   }

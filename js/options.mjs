@@ -115,12 +115,41 @@ export function coreConfig(options) {
   return config;
 }
 
-/** Whether `origin` matches one of the patterns (`*` matches any run of characters). */
+/**
+ * Whether `origin` matches one of the patterns (`*` matches any run of characters), as
+ * autobahn's _is_same_origin: a pattern is matched against `scheme://host:port`, the port
+ * filled in for http (80) and https (443), so `https://*.example.com:443` admits
+ * `https://app.example.com`. The origin as browsers write it (no default port) matches too,
+ * so port-less patterns keep working. `file:` origins count as `null`, as in autobahn.
+ */
 export function originAllowed(origin, patterns, allowNull) {
   if (origin === undefined || origin === null) return true; // non-browser clients send none
-  if (origin === 'null') return allowNull;
-  const lower = origin.toLowerCase();
-  return patterns.some((p) => wildcardRegExp(p.toLowerCase()).test(lower));
+  const forms = originForms(origin);
+  if (forms === null) return allowNull;
+  return patterns.some((p) => forms.some((form) => wildcardRegExp(p.toLowerCase()).test(form)));
+}
+
+const DEFAULT_PORTS = { http: '80', https: '443' };
+
+/** The strings a pattern may match, or null for the null origin. */
+function originForms(origin) {
+  const lower = origin.trim().toLowerCase();
+  if (lower === 'null') return null;
+  let url;
+  try {
+    url = new URL(lower);
+  } catch {
+    return [lower]; // not a URL: only a pattern such as `*` admits it
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme === 'file') return null;
+  if (!url.hostname) return [lower];
+  const port = url.port || DEFAULT_PORTS[scheme];
+  const forms = [];
+  // autobahn's `scheme://host:port` (its hostname has no IPv6 brackets), then the browser's form.
+  if (port) forms.push(`${scheme}://${url.hostname.replace(/^\[(.*)\]$/, '$1')}:${port}`);
+  if (!url.port) forms.push(`${scheme}://${url.hostname}`);
+  return forms;
 }
 
 const patternCache = new Map();

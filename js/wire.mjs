@@ -274,6 +274,11 @@ export class Wire {
     return this.core.extensions() ?? [];
   }
 
+  /** Client, once open: autobahn's ResponseAccept `accept` (its fields) for compression `name`. */
+  acceptResponse(name, accept) {
+    this.core.acceptResponse(name, accept);
+  }
+
   // ----- reading what a call left -----
 
   /** After a call that succeeded: status, output (queued) and events (decoded), from the header. */

@@ -104,7 +104,7 @@ export interface ServerProtocolOptions extends CommonProtocolOptions {
   maskServerFrames?: boolean;
   /** Fail with 1002 on an unmasked client frame. Default `true`. */
   requireMaskedClientFrames?: boolean;
-  /** Origin patterns allowed to connect (`*` matches any run of characters; case-insensitive); others get 403. Requests without an Origin always pass. Default `['*']`. */
+  /** Origin patterns allowed to connect (`*` matches any run of characters; case-insensitive), matched as autobahn's against `scheme://host:port` with the default port filled in (`https://*.example.com:443` admits `https://app.example.com`) and against the origin as sent; others get 403. Requests without an Origin always pass; a `file:` origin counts as `null`. Default `['*']`. */
   allowedOrigins?: readonly string[];
   /** Allow the origin `null` (sandboxed pages, `file:` URLs). Default `true`. */
   allowNullOrigin?: boolean;
@@ -835,6 +835,7 @@ export declare class ClientPerMessageBzip2Factory extends ClientExtensionFactory
 /** Offer parameters as autobahn gives them (`{name: [value | true]}`) or as `[[name, value | null]]`. */
 export type PmceParams = Record<string, (string | true)[]> | ExtensionParam[];
 
+/** autobahn's rules (checked by the core): windows 9-15; a constructor given values autobahn refuses throws a `RangeError`, `parse` a `NegotiationError`. `parse` always sets `acceptNoContextTakeover`. */
 export declare class PerMessageDeflateOffer {
   static readonly EXTENSION_NAME: 'permessage-deflate';
   constructor(acceptNoContextTakeover?: boolean, acceptMaxWindowBits?: boolean, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number);
@@ -861,6 +862,7 @@ export declare class PerMessageDeflateResponse {
   serverNoContextTakeover: boolean;
 }
 
+/** Client: how it compresses; `noContextTakeover` cannot be `false` when the server asked for it, `windowBits` cannot exceed the server's limit. */
 export declare class PerMessageDeflateResponseAccept {
   constructor(response: PerMessageDeflateResponse, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null);
   response: PerMessageDeflateResponse;
@@ -899,6 +901,7 @@ export declare class PerMessageBzip2Response {
   serverMaxCompressLevel: number;
 }
 
+/** Client: `compressLevel` (1-9, at most the server's cap) is the level it compresses with. */
 export declare class PerMessageBzip2ResponseAccept {
   constructor(response: PerMessageBzip2Response, compressLevel?: number | null);
   response: PerMessageBzip2Response;

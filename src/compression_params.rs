@@ -39,3 +39,11 @@ pub fn distinct(params: &[ExtensionParam]) -> Result<Vec<(&str, Option<&str>)>, 
     }
     Ok(out)
 }
+
+/// Client: how autobahn's `perMessageCompressionAccept` (a ResponseAccept) has us compress,
+/// applied after the handshake and before any message is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendTune {
+    Deflate { no_context_takeover: bool, window_bits: u8, mem_level: Option<u8> },
+    Bzip2 { level: u8 },
+}

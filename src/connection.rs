@@ -14,7 +14,7 @@ use crate::close::{self, codes};
 use crate::config::{Config, Role};
 use crate::error::ProtocolError;
 use crate::extension::{
-    client_offers, negotiate_client, negotiate_server, ClientExtensionFactory, ExtensionChain,
+    client_offers, negotiate_client, negotiate_server, ClientExtensionFactory, ExtensionChain, NegotiationError,
     ServerExtensionFactory,
 };
 use crate::frame::{self, Frame, FrameHeader, HeaderParse, Opcode};
@@ -240,6 +240,11 @@ impl Connection {
 
     pub fn set_client_extensions(&mut self, factories: Vec<Box<dyn ClientExtensionFactory>>) {
         self.client_factories = factories;
+    }
+
+    /// Client, once open: how a negotiated compression sends (autobahn's ResponseAccept).
+    pub fn tune_extension(&mut self, name: &str, tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
+        self.extensions.tune_sending(name, tune)
     }
 
     // ----- queries -----

@@ -33,6 +33,12 @@ pub trait Extension {
     fn skipped_message_is_plain(&self) -> bool {
         false
     }
+
+    /// Client: changes how it compresses, before any message is sent (autobahn's
+    /// ResponseAccept); extensions that cannot refuse.
+    fn tune_sending(&mut self, _tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
+        Err(NegotiationError(format!("{} cannot be tuned", self.name())))
+    }
 }
 
 /// Why a factory declined an offer or a response.
@@ -98,6 +104,14 @@ impl ExtensionChain {
     /// The union of the RSV bits the extensions own.
     pub fn rsv_bits(&self) -> u8 {
         self.extensions.iter().fold(0, |bits, e| bits | e.rsv_bits())
+    }
+
+    /// Tunes the extension named `name` ([`Extension::tune_sending`]).
+    pub fn tune_sending(&mut self, name: &str, tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
+        match self.extensions.iter_mut().find(|e| e.name() == name) {
+            Some(ext) => ext.tune_sending(tune),
+            None => Err(NegotiationError(format!("{name} was not negotiated"))),
+        }
     }
 
     pub fn encode(&mut self, mut frame: Frame) -> Result<Frame, ProtocolError> {

@@ -3,8 +3,9 @@
 //! frames follow that choice, control frames are never compressed, and RSV1 on a continuation
 //! or control frame fails the connection with 1002. Each extension supplies only its codec.
 
+use crate::compression_params::SendTune;
 use crate::error::ProtocolError;
-use crate::extension::Extension;
+use crate::extension::{Extension, NegotiationError};
 use crate::frame::{Frame, Opcode, RSV1};
 
 /// How one extension transforms the data of one frame of a compressed message.
@@ -20,6 +21,8 @@ pub trait MessageCodec {
     fn independent_output_key(&self) -> Option<String> {
         None
     }
+    /// Changes how it compresses ([`Extension::tune_sending`]).
+    fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError>;
 }
 
 /// A codec run message by message under RSV1: the [`Extension`] both compressions are.
@@ -85,6 +88,13 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
         }
         let codec = self.codec.independent_output_key()?;
         Some(format!("{}; {codec}; min_size={}", C::NAME, self.min_size))
+    }
+
+    fn tune_sending(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
+        if self.sending.is_some() {
+            return Err(NegotiationError("cannot tune compression within a message".into()));
+        }
+        self.codec.tune(tune)
     }
 
     fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {

@@ -7,43 +7,37 @@
 // A server's accept function sees every parseable compression offer at once and picks one
 // with its response parameters; the core then accepts exactly that offer with that response.
 // When either option is set it takes the place of `compression`'s default deflate.
+//
+// The rules (what parse reads, which accepts autobahn refuses) live in the core
+// (src/deflate/autobahn.rs, src/bzip2/autobahn.rs); these classes hold the values and throw
+// the core's error: NegotiationError from parse, RangeError from a constructor.
 
+import { pmceCheck, pmceParse } from '../../wasm/wasmsocket.js';
 import { NegotiationError } from './base.mjs';
 
 const DEFLATE = 'permessage-deflate';
 const BZIP2 = 'permessage-bzip2';
 
-/** Params as `{name: [value | true, ...]}` (autobahn) or `[[name, value | null], ...]` (ours) → Map name → value|true, strictly. */
-function paramMap(params, extension) {
-  const entries = Array.isArray(params)
-    ? params.map(([name, value = null]) => [name, [value ?? true]])
-    : Object.entries(params ?? {});
-  const map = new Map();
-  for (const [name, values] of entries) {
-    if (map.has(name) || values.length !== 1) throw new NegotiationError(`${extension}: parameter ${name} given more than once`);
-    map.set(name, values[0]);
+/** Params as `{name: [value | true, ...]}` (autobahn) or `[[name, value | null], ...]` (ours) → ours. */
+function paramList(params) {
+  if (Array.isArray(params)) return params.map(([name, value = null]) => [name, value]);
+  return Object.entries(params ?? {}).flatMap(([name, values]) => values.map((v) => [name, v === true ? null : v]));
+}
+
+function parse(name, what, params) {
+  try {
+    return pmceParse(name, what, paramList(params));
+  } catch (error) {
+    throw new NegotiationError(`${name}: ${error.message}`);
   }
-  return map;
 }
 
-function flag(map, name, extension) {
-  if (!map.has(name)) return false;
-  if (map.get(name) !== true) throw new NegotiationError(`${extension}: ${name} takes no value`);
-  return true;
-}
-
-function number(map, name, extension, lo, hi, { optional = false } = {}) {
-  if (!map.has(name)) return 0;
-  const value = map.get(name);
-  if (value === true && optional) return true;
-  if (typeof value !== 'string' || !/^[1-9][0-9]?$/.test(value) || Number(value) < lo || Number(value) > hi) {
-    throw new NegotiationError(`${extension}: invalid ${name} value ${JSON.stringify(value)}`);
+function check(name, what, base, accept = null) {
+  try {
+    pmceCheck(name, what, base, accept);
+  } catch (error) {
+    throw new RangeError(`${name}: ${error.message}`);
   }
-  return Number(value);
-}
-
-function onlyKnown(map, known, extension) {
-  for (const name of map.keys()) if (!known.includes(name)) throw new NegotiationError(`${extension}: unknown parameter ${name}`);
 }
 
 const extensionString = (name, parts) => [name, ...parts.filter(Boolean)].join('; ');
@@ -54,26 +48,14 @@ export class PerMessageDeflateOffer {
   static EXTENSION_NAME = DEFLATE;
 
   constructor(acceptNoContextTakeover = true, acceptMaxWindowBits = true, requestNoContextTakeover = false, requestMaxWindowBits = 0) {
-    if (!(requestMaxWindowBits === 0 || (Number.isInteger(requestMaxWindowBits) && requestMaxWindowBits >= 8 && requestMaxWindowBits <= 15))) {
-      throw new RangeError(`requestMaxWindowBits must be 0 or 8-15, got ${requestMaxWindowBits}`);
-    }
     Object.assign(this, { acceptNoContextTakeover, acceptMaxWindowBits, requestNoContextTakeover, requestMaxWindowBits });
+    check(DEFLATE, 'offer', this);
   }
 
-  /** Reads a client's offer; throws NegotiationError on anything RFC 7692 does not allow. */
+  /** Reads a client's offer as autobahn does (acceptNoContextTakeover is always true); throws NegotiationError. */
   static parse(params) {
-    const map = paramMap(params, DEFLATE);
-    onlyKnown(map, ['client_no_context_takeover', 'client_max_window_bits', 'server_no_context_takeover', 'server_max_window_bits'], DEFLATE);
-    const clientBits = number(map, 'client_max_window_bits', DEFLATE, 8, 15, { optional: true });
-    const offer = new PerMessageDeflateOffer(
-      flag(map, 'client_no_context_takeover', DEFLATE),
-      map.has('client_max_window_bits'),
-      flag(map, 'server_no_context_takeover', DEFLATE),
-      number(map, 'server_max_window_bits', DEFLATE, 8, 15),
-    );
-    // A value on client_max_window_bits is the client's own limit, kept for the response.
-    if (typeof clientBits === 'number') offer.clientMaxWindowBits = clientBits;
-    return offer;
+    const o = parse(DEFLATE, 'offer', params);
+    return new PerMessageDeflateOffer(o.acceptNoContextTakeover, o.acceptMaxWindowBits, o.requestNoContextTakeover, o.requestMaxWindowBits);
   }
 
   getExtensionString() {
@@ -101,11 +83,8 @@ export class PerMessageDeflateOffer {
 export class PerMessageDeflateOfferAccept {
   constructor(offer, requestNoContextTakeover = false, requestMaxWindowBits = 0, noContextTakeover = null, windowBits = null, memLevel = null) {
     if (!(offer instanceof PerMessageDeflateOffer)) throw new TypeError('offer must be a PerMessageDeflateOffer');
-    if (requestNoContextTakeover && !offer.acceptNoContextTakeover) throw new RangeError('the offer does not accept client_no_context_takeover');
-    if (requestMaxWindowBits !== 0 && !offer.acceptMaxWindowBits) throw new RangeError('the offer does not accept client_max_window_bits');
-    if (!(requestMaxWindowBits === 0 || (requestMaxWindowBits >= 8 && requestMaxWindowBits <= 15))) throw new RangeError('requestMaxWindowBits must be 0 or 8-15');
-    if (!(windowBits === null || (Number.isInteger(windowBits) && windowBits >= 8 && windowBits <= 15))) throw new RangeError('windowBits must be null or 8-15');
     Object.assign(this, { offer, requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel });
+    check(DEFLATE, 'offerAccept', offer, this.coreAccept());
   }
 
   getExtensionString() {
@@ -118,26 +97,10 @@ export class PerMessageDeflateOfferAccept {
     ]);
   }
 
-  /** What each side compresses with, as autobahn's PerMessageDeflate.create_from_offer_accept. */
-  agreement() {
-    const o = this.offer;
-    const serverBits = Math.min(this.windowBits ?? 15, o.requestMaxWindowBits || 15);
-    return {
-      serverNoContextTakeover: this.noContextTakeover ?? o.requestNoContextTakeover,
-      clientNoContextTakeover: this.requestNoContextTakeover,
-      serverMaxWindowBits: serverBits,
-      clientMaxWindowBits: this.requestMaxWindowBits || o.clientMaxWindowBits || null,
-    };
-  }
-
-  responseParams() {
-    const o = this.offer;
-    return [
-      o.requestNoContextTakeover && ['server_no_context_takeover', null],
-      o.requestMaxWindowBits && ['server_max_window_bits', String(o.requestMaxWindowBits)],
-      this.requestNoContextTakeover && ['client_no_context_takeover', null],
-      this.requestMaxWindowBits && ['client_max_window_bits', String(this.requestMaxWindowBits)],
-    ].filter(Boolean);
+  /** The fields the core builds the response and agreement from. */
+  coreAccept() {
+    const { requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel } = this;
+    return { requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel };
   }
 }
 
@@ -147,21 +110,22 @@ export class PerMessageDeflateResponse {
   }
 
   static parse(params) {
-    const map = paramMap(params, DEFLATE);
-    onlyKnown(map, ['client_no_context_takeover', 'client_max_window_bits', 'server_no_context_takeover', 'server_max_window_bits'], DEFLATE);
-    return new PerMessageDeflateResponse(
-      number(map, 'client_max_window_bits', DEFLATE, 8, 15),
-      flag(map, 'client_no_context_takeover', DEFLATE),
-      number(map, 'server_max_window_bits', DEFLATE, 8, 15),
-      flag(map, 'server_no_context_takeover', DEFLATE),
-    );
+    const r = parse(DEFLATE, 'response', params);
+    return new PerMessageDeflateResponse(r.clientMaxWindowBits, r.clientNoContextTakeover, r.serverMaxWindowBits, r.serverNoContextTakeover);
   }
 }
 
+/** Client: how we compress (`noContextTakeover`, `windowBits`, `memLevel` override the response's terms for us). */
 export class PerMessageDeflateResponseAccept {
   constructor(response, noContextTakeover = null, windowBits = null, memLevel = null) {
     if (!(response instanceof PerMessageDeflateResponse)) throw new TypeError('response must be a PerMessageDeflateResponse');
     Object.assign(this, { response, noContextTakeover, windowBits, memLevel });
+    check(DEFLATE, 'responseAccept', response, this.coreAccept());
+  }
+
+  coreAccept() {
+    const { noContextTakeover, windowBits, memLevel } = this;
+    return { noContextTakeover, windowBits, memLevel };
   }
 }
 
@@ -178,7 +142,7 @@ export class PerMessageDeflate {
   }
 
   static fromResponseParams(isServer, params) {
-    const r = PerMessageDeflateResponse.parse(params);
+    const r = parse(DEFLATE, 'negotiated', params);
     return new PerMessageDeflate(isServer, r.serverNoContextTakeover, r.clientNoContextTakeover, r.serverMaxWindowBits || 15, r.clientMaxWindowBits || 15);
   }
 }
@@ -189,16 +153,13 @@ export class PerMessageBzip2Offer {
   static EXTENSION_NAME = BZIP2;
 
   constructor(acceptMaxCompressLevel = true, requestMaxCompressLevel = 0) {
-    if (!(requestMaxCompressLevel === 0 || (Number.isInteger(requestMaxCompressLevel) && requestMaxCompressLevel >= 1 && requestMaxCompressLevel <= 9))) {
-      throw new RangeError(`requestMaxCompressLevel must be 0 or 1-9, got ${requestMaxCompressLevel}`);
-    }
     Object.assign(this, { acceptMaxCompressLevel, requestMaxCompressLevel });
+    check(BZIP2, 'offer', this);
   }
 
   static parse(params) {
-    const map = paramMap(params, BZIP2);
-    onlyKnown(map, ['client_max_compress_level', 'server_max_compress_level'], BZIP2);
-    return new PerMessageBzip2Offer(flag(map, 'client_max_compress_level', BZIP2), number(map, 'server_max_compress_level', BZIP2, 1, 9));
+    const o = parse(BZIP2, 'offer', params);
+    return new PerMessageBzip2Offer(o.acceptMaxCompressLevel, o.requestMaxCompressLevel);
   }
 
   getExtensionString() {
@@ -220,8 +181,8 @@ export class PerMessageBzip2Offer {
 export class PerMessageBzip2OfferAccept {
   constructor(offer, requestMaxCompressLevel = 0, compressLevel = null) {
     if (!(offer instanceof PerMessageBzip2Offer)) throw new TypeError('offer must be a PerMessageBzip2Offer');
-    if (requestMaxCompressLevel !== 0 && !offer.acceptMaxCompressLevel) throw new RangeError('the offer does not accept client_max_compress_level');
     Object.assign(this, { offer, requestMaxCompressLevel, compressLevel });
+    check(BZIP2, 'offerAccept', offer, this.coreAccept());
   }
 
   getExtensionString() {
@@ -231,19 +192,8 @@ export class PerMessageBzip2OfferAccept {
     ]);
   }
 
-  agreement() {
-    const o = this.offer;
-    return {
-      serverLevel: Math.min(this.compressLevel ?? 9, o.requestMaxCompressLevel || 9),
-      clientLevel: this.requestMaxCompressLevel || null,
-    };
-  }
-
-  responseParams() {
-    return [
-      this.offer.requestMaxCompressLevel && ['server_max_compress_level', String(this.offer.requestMaxCompressLevel)],
-      this.requestMaxCompressLevel && ['client_max_compress_level', String(this.requestMaxCompressLevel)],
-    ].filter(Boolean);
+  coreAccept() {
+    return { requestMaxCompressLevel: this.requestMaxCompressLevel, compressLevel: this.compressLevel };
   }
 }
 
@@ -253,16 +203,21 @@ export class PerMessageBzip2Response {
   }
 
   static parse(params) {
-    const map = paramMap(params, BZIP2);
-    onlyKnown(map, ['client_max_compress_level', 'server_max_compress_level'], BZIP2);
-    return new PerMessageBzip2Response(number(map, 'client_max_compress_level', BZIP2, 1, 9), number(map, 'server_max_compress_level', BZIP2, 1, 9));
+    const r = parse(BZIP2, 'response', params);
+    return new PerMessageBzip2Response(r.clientMaxCompressLevel, r.serverMaxCompressLevel);
   }
 }
 
+/** Client: `compressLevel` (1-9, at most the server's cap) is the level we compress with. */
 export class PerMessageBzip2ResponseAccept {
   constructor(response, compressLevel = null) {
     if (!(response instanceof PerMessageBzip2Response)) throw new TypeError('response must be a PerMessageBzip2Response');
     Object.assign(this, { response, compressLevel });
+    check(BZIP2, 'responseAccept', response, this.coreAccept());
+  }
+
+  coreAccept() {
+    return { compressLevel: this.compressLevel };
   }
 }
 
@@ -300,7 +255,8 @@ export function parseOffers(requestExtensions) {
       offers.push({ offer, params });
     } catch (error) {
       if (!(error instanceof NegotiationError)) throw error;
-      // An offer we cannot read is skipped (RFC 7692 §5: declined), as autobahn does.
+      // An offer we cannot read is skipped (RFC 7692 §5: declined); autobahn fails the
+      // handshake instead, which would refuse a client whose next offer is fine.
     }
   }
   return offers;
@@ -311,9 +267,7 @@ export function pinnedEntry(accept, offers) {
   const chosen = offers.find(({ offer }) => offer === accept.offer);
   if (!chosen) throw new TypeError('perMessageCompressionAccept must answer one of the offers it was given');
   const kind = accept instanceof PerMessageDeflateOfferAccept ? DEFLATE : BZIP2;
-  const entry = { kind: `${kind}-pinned`, offer: chosen.params, response: accept.responseParams(), agreement: accept.agreement() };
-  if (kind === DEFLATE && accept.memLevel !== null && accept.memLevel !== undefined) entry.memLevel = accept.memLevel;
-  return entry;
+  return { kind: `${kind}-pinned`, offer: paramList(chosen.params), accept: accept.coreAccept() };
 }
 
 /** Client: the response object autobahn's accept function gets for a negotiated extension. */

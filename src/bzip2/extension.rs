@@ -2,8 +2,10 @@
 //! bzip2 stream and decompresses incoming ones, under the RSV1 rules it shares with
 //! permessage-deflate ([`crate::per_message`]).
 
+use crate::compression_params::SendTune;
 use crate::config::Role;
 use crate::error::ProtocolError;
+use crate::extension::NegotiationError;
 use crate::per_message::{MessageCodec, PerMessageCompression};
 
 use super::compress::Compressor;
@@ -65,5 +67,14 @@ impl MessageCodec for Bzip2Codec {
     /// Every message is its own bzip2 stream.
     fn independent_output_key(&self) -> Option<String> {
         Some(format!("level={}", self.compressor.level()))
+    }
+
+    /// Only the client tunes; never above the cap the server set.
+    fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
+        let SendTune::Bzip2 { level } = *tune else {
+            return Err(NegotiationError("not a permessage-bzip2 setting".into()));
+        };
+        self.compressor = Compressor::new(level.min(self.agreement.max_level(Role::Client)));
+        Ok(())
     }
 }

@@ -19,6 +19,7 @@
 //! a level-9 block is used), so it suits large, rare messages. The crate adds about 79 kB to
 //! the optimized wasm (29 kB gzipped; miniz for deflate: 45 kB / 19 kB).
 
+pub mod autobahn;
 pub mod compress;
 pub mod decompress;
 pub mod extension;

@@ -63,7 +63,7 @@ impl Bzip2Config {
     }
 }
 
-fn valid_level(level: u8) -> bool {
+pub(super) fn valid_level(level: u8) -> bool {
     (1..=MAX_LEVEL).contains(&level)
 }
 
@@ -95,12 +95,12 @@ impl Agreement {
 
 /// One offer or response, read strictly.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Parsed {
-    server_max_compress_level: Option<u8>,
+pub(super) struct Parsed {
+    pub server_max_compress_level: Option<u8>,
     /// Response only.
-    client_max_compress_level: Option<u8>,
+    pub client_max_compress_level: Option<u8>,
     /// Offer only: the `client_max_compress_level` flag.
-    client_accepts_cap: bool,
+    pub client_accepts_cap: bool,
 }
 
 fn level(name: &str, value: &str) -> Result<u8, NegotiationError> {
@@ -113,7 +113,7 @@ fn level(name: &str, value: &str) -> Result<u8, NegotiationError> {
 
 /// `response` is true when reading a server's response, where `client_max_compress_level`
 /// needs a value; in an offer it is a flag without one.
-fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
+pub(super) fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
     let mut p = Parsed::default();
     for (name, value) in distinct(params)? {
         match (name, value) {

@@ -1,8 +1,10 @@
 //! The negotiated permessage-deflate extension: compresses outgoing data messages and
 //! inflates incoming ones, under RSV1 as RFC 7692 §6 says ([`crate::per_message`]).
 
+use crate::compression_params::SendTune;
 use crate::config::Role;
 use crate::error::ProtocolError;
+use crate::extension::NegotiationError;
 use crate::per_message::{MessageCodec, PerMessageCompression};
 
 use super::compress::Compressor;
@@ -15,6 +17,9 @@ pub type PerMessageDeflate = PerMessageCompression<DeflateCodec>;
 /// One connection's deflate state: the sending history and the inflate window.
 pub struct DeflateCodec {
     agreement: Agreement,
+    /// Kept to rebuild the compressor when a client tunes it (autobahn's ResponseAccept).
+    level: u8,
+    mem_level: u8,
     compressor: Compressor,
     decompressor: Decompressor,
 }
@@ -35,6 +40,8 @@ impl PerMessageDeflate {
         let (_, recv_nct) = agreement.receiving(role);
         let codec = DeflateCodec {
             agreement,
+            level,
+            mem_level,
             compressor: Compressor::new(send_bits, send_nct, level, mem_level),
             decompressor: Decompressor::new(recv_nct),
         };
@@ -67,5 +74,19 @@ impl MessageCodec for DeflateCodec {
     /// Without context takeover on our side each message is one fresh deflate stream.
     fn independent_output_key(&self) -> Option<String> {
         self.compressor.independent_output_key()
+    }
+
+    /// Only the client tunes (`agreement.client_*` is what it sends with); never above the
+    /// window negotiated, which may be a limit we offered ourselves.
+    fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
+        let SendTune::Deflate { no_context_takeover, window_bits, mem_level } = *tune else {
+            return Err(NegotiationError("not a permessage-deflate setting".into()));
+        };
+        let bits = window_bits.min(self.agreement.client_max_window_bits.unwrap_or(15));
+        self.mem_level = mem_level.unwrap_or(self.mem_level);
+        self.agreement.client_no_context_takeover = no_context_takeover;
+        self.agreement.client_max_window_bits = Some(bits);
+        self.compressor = Compressor::new(bits, no_context_takeover, self.level, self.mem_level);
+        Ok(())
     }
 }

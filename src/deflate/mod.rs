@@ -3,6 +3,7 @@
 //! ([`decompress`]), the [`Extension`](crate::extension::Extension) that ties them to RSV1
 //! ([`extension`]), and what all of it costs in memory per connection ([`memory`]).
 
+pub mod autobahn;
 pub mod compress;
 pub mod decompress;
 pub mod extension;

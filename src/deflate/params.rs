@@ -108,11 +108,11 @@ impl Agreement {
 
 /// One offer or response, read strictly.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Parsed {
-    server_no_context_takeover: bool,
-    client_no_context_takeover: bool,
-    server_max_window_bits: Option<u8>,
-    client_max_window_bits: Option<ClientBits>,
+pub(super) struct Parsed {
+    pub server_no_context_takeover: bool,
+    pub client_no_context_takeover: bool,
+    pub server_max_window_bits: Option<u8>,
+    pub client_max_window_bits: Option<ClientBits>,
 }
 
 fn window_bits(name: &str, value: &str) -> Result<u8, NegotiationError> {
@@ -125,7 +125,7 @@ fn window_bits(name: &str, value: &str) -> Result<u8, NegotiationError> {
 
 /// `response` is true when reading a server's response, where `client_max_window_bits`
 /// needs a value (RFC 7692 §7.1.2.2).
-fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
+pub(super) fn parse(params: &[ExtensionParam], response: bool) -> Result<Parsed, NegotiationError> {
     let mut p = Parsed::default();
     for (name, value) in distinct(params)? {
         let flag = |set: &mut bool| match value {

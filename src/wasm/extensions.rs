@@ -5,11 +5,11 @@
 //! Spec objects, each with a `kind`:
 //! - `permessage-deflate`: the options of `DeflateConfig` in camelCase (unset ones take the
 //!   role's default: python-websockets' `enable_server/client_permessage_deflate`).
-//! - `permessage-deflate-pinned` (server): accept exactly `offer`, answer `response`, compress
-//!   per `agreement`; how autobahn's `perMessageCompressionAccept` picks a response itself.
+//! - `permessage-deflate-pinned` (server): accept exactly `offer` as autobahn's OfferAccept
+//!   `accept` says; how autobahn's `perMessageCompressionAccept` picks a response itself.
 //! - `permessage-bzip2`: `Bzip2Config`'s options in camelCase (autobahn's names for the offer:
 //!   `acceptMaxCompressLevel`, `requestMaxCompressLevel`).
-//! - `permessage-bzip2-pinned` (server): as the deflate one, with `agreement: {serverLevel, clientLevel}`.
+//! - `permessage-bzip2-pinned` (server): as the deflate one, with a bzip2 OfferAccept.
 //! - `js`: `adapter` is an object with `name` and `processRequestParams(params, acceptedNames)`
 //!   (server) or `getRequestParams()` / `processResponseParams(params, acceptedNames)` (client),
 //!   which return or make extension adapters with `name`, `rsvBits`,
@@ -26,7 +26,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::bzip2::{self, Bzip2Config, ClientPerMessageBzip2Factory, PerMessageBzip2, ServerPerMessageBzip2Factory};
 use crate::config::Role;
-use crate::deflate::{Agreement, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
+use crate::deflate::{self, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
 use crate::error::ProtocolError;
 use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, PinnedServerFactory, ServerExtensionFactory};
 use crate::frame::{Frame, Opcode};
@@ -85,41 +85,19 @@ impl DeflateSpec {
     }
 }
 
+/// autobahn's `PerMessageDeflateOfferAccept` for `offer`: the core reads the offer, checks the
+/// accept and derives the response and agreement ([`crate::deflate::autobahn`]).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PinnedDeflateSpec {
     #[allow(dead_code)]
     kind: String,
     offer: Vec<ExtensionParam>,
-    response: Vec<ExtensionParam>,
-    agreement: AgreementSpec,
+    accept: deflate::autobahn::OfferAccept,
     #[serde(default)]
     level: Option<u8>,
     #[serde(default)]
     threshold: Option<usize>,
-    /// autobahn's `memLevel` of the accept.
-    #[serde(default)]
-    mem_level: Option<u8>,
-}
-
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AgreementSpec {
-    server_no_context_takeover: bool,
-    client_no_context_takeover: bool,
-    server_max_window_bits: Option<u8>,
-    client_max_window_bits: Option<u8>,
-}
-
-impl From<AgreementSpec> for Agreement {
-    fn from(a: AgreementSpec) -> Agreement {
-        Agreement {
-            server_no_context_takeover: a.server_no_context_takeover,
-            client_no_context_takeover: a.client_no_context_takeover,
-            server_max_window_bits: a.server_max_window_bits,
-            client_max_window_bits: a.client_max_window_bits,
-        }
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -148,21 +126,14 @@ impl Bzip2Spec {
     }
 }
 
+/// autobahn's `PerMessageBzip2OfferAccept` for `offer`, as the deflate one.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PinnedBzip2Spec {
     #[allow(dead_code)]
     kind: String,
     offer: Vec<ExtensionParam>,
-    response: Vec<ExtensionParam>,
-    agreement: Bzip2AgreementSpec,
-}
-
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Bzip2AgreementSpec {
-    server_level: u8,
-    client_level: Option<u8>,
+    accept: bzip2::autobahn::OfferAccept,
 }
 
 fn invalid(what: impl std::fmt::Display) -> JsError {
@@ -191,17 +162,19 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
             }
             "permessage-deflate-pinned" => {
                 let p: PinnedDeflateSpec = from_js(spec)?;
-                let agreement = Agreement::from(p.agreement);
+                let offer = deflate::autobahn::Offer::parse(&p.offer).map_err(|e| invalid(e.0))?;
+                p.accept.check(&offer).map_err(|e| invalid(e.0))?;
+                let (agreement, response) = (p.accept.agreement(&offer), p.accept.response(&offer));
                 let defaults = DeflateConfig::server();
                 let (level, threshold) = (p.level.unwrap_or(defaults.level), p.threshold.unwrap_or(defaults.min_size));
-                let mem_level = p.mem_level.unwrap_or(defaults.mem_level);
-                if !(1..=9).contains(&mem_level) || level > 9 {
-                    return Err(invalid("deflate level is 0-9 and memLevel 1-9"));
+                let mem_level = p.accept.mem_level.unwrap_or(defaults.mem_level);
+                if level > 9 {
+                    return Err(invalid("deflate level is 0-9"));
                 }
                 out.push(Box::new(PinnedServerFactory {
-                    name: crate::deflate::NAME.to_owned(),
+                    name: deflate::NAME.to_owned(),
                     offer: p.offer,
-                    response: p.response,
+                    response,
                     make: move || -> Box<dyn Extension> {
                         Box::new(PerMessageDeflate::with_mem_level(Role::Server, agreement, level, mem_level, threshold))
                     },
@@ -213,21 +186,14 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
             }
             "permessage-bzip2-pinned" => {
                 let p: PinnedBzip2Spec = from_js(spec)?;
-                let Bzip2AgreementSpec { server_level, client_level } = p.agreement;
-                if !(1..=bzip2::MAX_LEVEL).contains(&server_level) || client_level.is_some_and(|l| !(1..=bzip2::MAX_LEVEL).contains(&l)) {
-                    return Err(invalid("bzip2 levels are 1-9"));
-                }
-                let agreement = bzip2::Agreement {
-                    server_max_compress_level: Some(server_level),
-                    client_max_compress_level: client_level,
-                };
+                let offer = bzip2::autobahn::Offer::parse(&p.offer).map_err(|e| invalid(e.0))?;
+                p.accept.check(&offer).map_err(|e| invalid(e.0))?;
+                let ((level, agreement), response) = (p.accept.agreement(&offer), p.accept.response(&offer));
                 out.push(Box::new(PinnedServerFactory {
                     name: bzip2::NAME.to_owned(),
                     offer: p.offer,
-                    response: p.response,
-                    make: move || -> Box<dyn Extension> {
-                        Box::new(PerMessageBzip2::new(Role::Server, agreement, server_level, false))
-                    },
+                    response,
+                    make: move || -> Box<dyn Extension> { Box::new(PerMessageBzip2::new(Role::Server, agreement, level, false)) },
                 }));
             }
             "js" => out.push(Box::new(JsServerFactory::new(adapter_of(&spec)?)?)),

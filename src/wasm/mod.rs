@@ -33,6 +33,7 @@
 mod batch;
 pub mod constants;
 mod extensions;
+mod pmce;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -414,6 +415,30 @@ impl WasmConnection {
 
     pub fn subprotocol(&self) -> Option<String> {
         self.conn.subprotocol().map(str::to_owned)
+    }
+
+    /// Client, once open: applies autobahn's ResponseAccept (`accept`, its fields) to the
+    /// negotiated compression `name`, checked against the server's response.
+    #[wasm_bindgen(js_name = acceptResponse)]
+    pub fn accept_response(&mut self, name: &str, accept: JsValue) -> Result<(), JsValue> {
+        let fail = |m: &str| JsValue::from(JsError::new(m));
+        let params = match self.conn.extensions().iter().find(|e| e.name == name) {
+            Some(e) => e.params.clone(),
+            None => return Err(fail(&format!("{name} was not negotiated"))),
+        };
+        let read = |e: serde_wasm_bindgen::Error| fail(&format!("invalid accept: {e}"));
+        let tune = match name {
+            crate::deflate::NAME => {
+                let accept: crate::deflate::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
+                crate::deflate::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
+            }
+            crate::bzip2::NAME => {
+                let accept: crate::bzip2::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
+                crate::bzip2::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
+            }
+            _ => return Err(fail(&format!("{name} has no ResponseAccept"))),
+        };
+        tune.and_then(|t| self.conn.tune_extension(name, &t)).map_err(|e| fail(&e.0))
     }
 
     /// The negotiated extensions, `[{name, params: [[name, value|null]]}]`.

@@ -335,7 +335,7 @@ test('PMCE: a client accept function returning null fails the handshake; a serve
   const { response } = await rawOffer(defer, srv2.port, 'permessage-deflate');
   assert.equal(response['sec-websocket-extensions'], undefined);
   assert.deepEqual({ ...PerMessageDeflateOffer.parse({ server_max_window_bits: ['10'], client_max_window_bits: [true] }) },
-    { acceptNoContextTakeover: false, acceptMaxWindowBits: true, requestNoContextTakeover: false, requestMaxWindowBits: 10 });
+    { acceptNoContextTakeover: true, acceptMaxWindowBits: true, requestNoContextTakeover: false, requestMaxWindowBits: 10 });
   assert.throws(() => PerMessageDeflateOffer.parse([['server_max_window_bits', '7']]), NegotiationError);
   assert.throws(() => PerMessageDeflateOffer.parse([['client_no_context_takeover', null], ['client_no_context_takeover', null]]), NegotiationError);
   assert.throws(() => PerMessageDeflateOffer.parse([['mystery', null]]), /unknown parameter mystery/);
