@@ -373,6 +373,22 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
    */
   sendMessage(payload: SendPayload | OutgoingMessage, isBinary?: boolean, fragmentSize?: number | null, sync?: boolean, doNotCompress?: boolean): boolean;
   /**
+   * Sends a message made by `factory.prepareMessage`: connections that would write the same
+   * bytes share one framing (see `PreparedMessage`). Returns what `sendMessage` returns.
+   * @throws {Disconnected} when the connection is not open.
+   */
+  sendPreparedMessage(prepared: PreparedMessage): boolean;
+  /**
+   * Joins `topic`: `factory.publish(topic, …)` then reaches this connection. A connection
+   * leaves all its topics when it closes.
+   * @throws {Disconnected} when the connection is not open.
+   */
+  subscribe(topic: string): void;
+  /** Leaves `topic`; returns whether this connection was subscribed. */
+  unsubscribe(topic: string): boolean;
+  /** The topics this connection is subscribed to. */
+  readonly topics: string[];
+  /**
    * Sends a ping; the payload (at most 125 bytes) defaults to empty.
    * @throws {Disconnected} when the connection is not open.
    */
@@ -483,6 +499,56 @@ declare abstract class WebSocketFactoryBase<Options> {
   setProtocolOptions(options: Options): void;
   /** Sets every protocol option back to its default. */
   resetProtocolOptions(): void;
+  /** A message framed once for many connections (autobahn's `prepareMessage`). */
+  prepareMessage(payload: SendPayload, isBinary?: boolean, doNotCompress?: boolean): PreparedMessage;
+  /**
+   * Sends to every open connection subscribed to `topic`, framed once per kind of connection;
+   * `exclude` leaves out a connection or several (e.g. the sender). Returns how many
+   * connections it reached. A recipient that does not read is not waited for: its output
+   * queues up to `maxBufferedAmount`, beyond which it is failed with 1008.
+   */
+  publish(topic: string, payload: SendPayload | PreparedMessage, isBinary?: boolean, options?: PublishOptions): number;
+  /** How many connections are subscribed to `topic`. */
+  subscriberCount(topic: string): number;
+  /** What the last `publish` did. */
+  lastPublish: PublishReport | null;
+}
+
+/** `publish`'s options. */
+export interface PublishOptions {
+  /** Connections left out (e.g. the sender). */
+  exclude?: WebSocketProtocol<any> | readonly WebSocketProtocol<any>[] | ReadonlySet<WebSocketProtocol<any>> | null;
+  /** Send uncompressed (ignored when `payload` is a PreparedMessage, which says it itself). */
+  doNotCompress?: boolean;
+}
+
+/** What a `publish` did. */
+export interface PublishReport {
+  topic: string;
+  /** Connections the message was sent to. */
+  reached: number;
+  /** Of those, how many had more than `sendHighWaterMark` unsent afterwards. */
+  aboveHighWaterMark: number;
+  /** Subscribers that could not take it (e.g. in the middle of sending their own fragmented message). */
+  failed: { protocol: WebSocketProtocol<any>; error: Error }[];
+}
+
+/**
+ * A message for many connections (autobahn's PreparedMessage). Its frames are built once per
+ * kind of connection that writes the same bytes: servers without compression; servers with
+ * permessage-deflate without server context takeover, per negotiated setting; permessage-bzip2
+ * per level. Connections with context takeover, and clients (they mask), frame it themselves.
+ */
+export declare class PreparedMessage {
+  /** Bytes (copied) or a string (encoded once as UTF-8). */
+  constructor(payload: SendPayload, isBinary?: boolean, doNotCompress?: boolean);
+  readonly payload: Uint8Array;
+  readonly isBinary: boolean;
+  readonly doNotCompress: boolean;
+  /** How many shared framings were built (one per distinct kind of connection). */
+  readonly framings: number;
+  /** How many connections framed it for themselves. */
+  readonly ownFramings: number;
 }
 
 /** Serves WebSocket connections: session parameters, protocol options and the protocol class. */

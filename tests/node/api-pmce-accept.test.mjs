@@ -112,6 +112,10 @@ test('a server accept function that breaks autobahn\'s rules fails the handshake
   const srv = defer.server(await startServer(echo, { options: { perMessageCompressionAccept: accept } }));
   assert.equal((await rawOffer(defer, srv.port, 'permessage-deflate; server_no_context_takeover')).status, 500);
   assert.equal((await rawOffer(defer, srv.port, 'permessage-deflate')).status, 101);
+  // The accept function's RangeError reaches onError (it is the application's callback).
+  const errors = srv.recorder.all('onError');
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0].args[0]), /server_no_context_takeover/);
 });
 
 /** Our client against a raw server answering `extensions`; resolves to the client frames' payloads. */
@@ -181,4 +185,5 @@ test('client: a ResponseAccept the response forbids fails the handshake', async 
   const [wasClean, code, reason] = closeArgs(client.recorder);
   assert.deepEqual([wasClean, code], [false, 1006]);
   assert.match(reason, /client_no_context_takeover/);
+  assert.equal(client.recorder.count('onError'), 1, 'the accept function\'s RangeError reaches onError');
 });

@@ -7,6 +7,7 @@ import {
   ConnectionDeny,
   ConnectionRequest,
   Disconnected,
+  PreparedMessage,
   State,
   WebSocketServerFactory,
   WebSocketServerProtocol,
@@ -215,3 +216,26 @@ other.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
   expectType<WebSocketServerProtocol>(protocol);
   handleUpgrade(factory, req, socket, head);
 });
+
+// Fan-out: prepared messages and topics.
+class FanoutProtocol extends WebSocketServerProtocol {
+  onOpen(): void {
+    this.subscribe('room');
+    expectType<string[]>(this.topics);
+  }
+  onMessage(payload: Buffer): void {
+    const reached = this.factory?.publish('room', payload, false, { exclude: this }) ?? 0;
+    expectType<number>(reached);
+    expectType<boolean>(this.unsubscribe('other'));
+  }
+}
+const fanout = new WebSocketServerFactory();
+fanout.protocol = FanoutProtocol;
+const prepared = fanout.prepareMessage('hello', false, true);
+expectType<PreparedMessage>(prepared);
+expectType<number>(prepared.framings);
+expectType<number>(fanout.publish('room', prepared));
+expectType<number>(fanout.subscriberCount('room'));
+const report = fanout.lastPublish;
+if (report) expectType<number>(report.aboveHighWaterMark);
+for (const protocol of [] as WebSocketServerProtocol[]) expectType<boolean>(protocol.sendPreparedMessage(new PreparedMessage(new Uint8Array(1), true)));
