@@ -28,7 +28,9 @@
 //!
 //! Crossings per message (counted by `tests/node/wire-crossings.test.mjs`): receiving costs
 //! `inputSpace` + `commitInput` per socket chunk, whatever it holds; sending costs
-//! `sendHeaderOnly` (1) or `stagingSpace` + `sendMessage` (2).
+//! `sendHeaderOnly` (1) or `stagingSpace` + `sendMessage` (2); a prepared message (fan-out)
+//! costs one of those for the first connection of its kind, then `sendPrepared` (1) for each
+//! further one, which writes the frames already built.
 
 mod batch;
 pub mod constants;

@@ -2,7 +2,8 @@
 // instrumented as it is instantiated), and an echo over real sockets on 127.0.0.1 must make
 // exactly the calls the design says (src/wasm/mod.rs): receiving a message costs `inputSpace` +
 // `commitInput`; sending costs `sendHeaderOnly` (unmasked, no extension) or `stagingSpace` +
-// `sendMessage`. No status polls, no `resume` unless something is held.
+// `sendMessage`; a published message costs one framing, then `sendPrepared` per recipient.
+// No status polls, no `resume` unless something is held.
 import { calls } from './support/count-wasm-calls.mjs'; // first: it instruments the module as it loads
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -119,6 +120,36 @@ test('client (masks): send stagingSpace + sendMessage, receive inputSpace + comm
   } finally {
     protocol?.dropConnection();
     wss.close();
+  }
+});
+
+test('publish to a topic: one framing for all, then sendPrepared (1 crossing) per further recipient', async () => {
+  const RECIPIENTS = 20;
+  const factory = new WebSocketServerFactory('ws://127.0.0.1:0');
+  factory.protocol = class extends WebSocketServerProtocol {
+    onOpen() {
+      this.subscribe('all');
+    }
+  };
+  factory.setProtocolOptions({ compression: null });
+  const listener = await listenWS(factory);
+  const clients = Array.from({ length: RECIPIENTS }, () => wsClient(listener.port, false));
+  try {
+    await within(Promise.all(clients.map((c) => c.opened)), 5000, 'ws open');
+    await within((async () => { while (factory.subscriberCount('all') < RECIPIENTS) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'subscriptions');
+    const publish = async (text) => {
+      const deliveries = clients.map((c) => c.nextEcho());
+      assert.equal(factory.publish('all', text), RECIPIENTS);
+      for (const delivery of deliveries) assert.equal(String(await within(delivery, 5000, 'delivery')), text);
+    };
+    // The first publish also asks each connection its kind once (sharedOutputKey, a string).
+    await publish('first');
+    const counts = await counting(() => publish('to everyone'));
+    console.log(`crossings for one publish to ${RECIPIENTS}: ${JSON.stringify(counts)}`);
+    assert.deepEqual(counts, { sendHeaderOnly: 1, sendPrepared: RECIPIENTS - 1 });
+  } finally {
+    for (const c of clients) c.ws.terminate();
+    await listener.close();
   }
 });
 
