@@ -1,19 +1,23 @@
 // A chat room: a Node http server serves a small HTML page on GET /, the package's browser
 // entry under /pkg/ (read-only, from ../pkg/), and WebSocket on /chat; every text message a
-// client sends goes, unchanged, to every open connection (the sender included).
-//   node examples/chat-server.mjs [--port 8080] [--host 127.0.0.1]
+// client sends goes, unchanged, to every open connection (the sender included), published to
+// the topic 'chat' (framed once for everyone).
+//   node examples/chat-server.mjs [--port 8080] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
+// With --redis, servers sharing that Redis are one room (their members get each other's
+// messages); each prints "redis ready" / "redis disconnected" as the connection comes and goes.
 // Prints one line with its http:// URL once listening; open it in a few browser tabs.
 import http from 'node:http';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { WebSocketServerFactory, WebSocketServerProtocol, attachWS } from '../pkg/node.mjs';
+import { WebSocketServerFactory, WebSocketServerProtocol, attachWS, RedisBroker } from '../pkg/node.mjs';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
+    redis: { type: 'string' },
   },
 });
 
@@ -95,26 +99,20 @@ function notFound(res) {
   res.end('Not Found');
 }
 
-// The room: every open connection.
+// The room: the topic 'chat'. Every open connection subscribes; the set is for shutdown.
 const room = new Set();
 
 class ChatProtocol extends WebSocketServerProtocol {
   onOpen() {
+    this.subscribe('chat');
     room.add(this);
   }
 
-  // Every text message goes, unchanged, to everyone in the room (binary ones are ignored).
+  // Every text message goes, unchanged, to everyone in the room (binary ones are ignored). A
+  // member that does not read is not waited for (failed with 1008 past maxBufferedAmount).
   onMessage(payload, isBinary) {
     if (isBinary) return;
-    const text = payload.toString('utf8');
-    for (const member of room) {
-      // A slow member just buffers (sendMessage returns false above sendHighWaterMark).
-      try {
-        member.sendMessage(text);
-      } catch {
-        room.delete(member); // closing meanwhile (sendMessage throws Disconnected)
-      }
-    }
+    this.factory.publish('chat', payload, false);
   }
 
   onClose() {
@@ -136,6 +134,8 @@ const server = http.createServer((req, res) => {
 
 const factory = new WebSocketServerFactory();
 factory.protocol = ChatProtocol;
+const broker = values.redis ? new RedisBroker({ url: values.redis, onStatus: (status) => console.log(`redis ${status}`) }) : null;
+if (broker) factory.setBroker(broker);
 attachWS(server, factory, { path: '/chat' });
 
 server.listen(Number(values.port), values.host, () => {
@@ -146,6 +146,7 @@ server.listen(Number(values.port), values.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     for (const member of room) member.sendClose(1000, 'server shutting down');
+    broker?.close();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref(); // don't wait forever for slow peers
   });

@@ -47,6 +47,7 @@ class Factory {
     /** The live connections (open or opening), for maxConnections and shutdown. */
     this._connections = new Set();
     this._topics = new Topics();
+    this._broker = null;
     /** What the last publish did: `{ topic, reached, aboveHighWaterMark, failed }`. */
     this.lastPublish = null;
   }
@@ -66,10 +67,38 @@ class Factory {
    * not read is not waited for: its output queues up to maxBufferedAmount, beyond which it is
    * failed with 1008. `lastPublish` says how many recipients were above the mark after it
    * (`aboveHighWaterMark`) and which could not take it (`failed`: `{protocol, error}`, e.g.
-   * one in the middle of sending its own fragmented message).
+   * one in the middle of sending its own fragmented message). With a broker (setBroker) it
+   * also goes to the topic's subscribers in other processes, which the count does not include.
    */
   publish(topic, payload, isBinary = false, { exclude = null, doNotCompress = false } = {}) {
     const prepared = payload instanceof PreparedMessage ? payload : new PreparedMessage(payload, isBinary, doNotCompress);
+    this._broker?.publish(topic, prepared.payload, prepared.isBinary, prepared.doNotCompress);
+    this.lastPublish = this.#deliver(topic, prepared, exclude);
+    return this.lastPublish.reached;
+  }
+
+  /**
+   * Makes publish reach the topic's subscribers in every process connected to the same
+   * broker (e.g. `new RedisBroker({ url })`), and theirs reach ours. One broker per factory;
+   * `null` detaches it (closing it is yours).
+   */
+  setBroker(broker) {
+    if (this._broker) {
+      for (const topic of this._topics.names()) this._broker.unsubscribe(topic);
+      this._broker.onMessage = null;
+    }
+    this._broker = broker;
+    this._topics.onTopicAdded = broker && ((topic) => broker.subscribe(topic));
+    this._topics.onTopicRemoved = broker && ((topic) => broker.unsubscribe(topic));
+    if (!broker) return;
+    broker.onMessage = (topic, payload, isBinary, doNotCompress) => {
+      this.#deliver(topic, new PreparedMessage(payload, isBinary, doNotCompress), null);
+    };
+    for (const topic of this._topics.names()) broker.subscribe(topic);
+  }
+
+  /** Sends `prepared` to this process's subscribers of `topic`; returns what happened. */
+  #deliver(topic, prepared, exclude) {
     const excluded = exclude === null ? null : new Set(Array.isArray(exclude) || exclude instanceof Set ? exclude : [exclude]);
     let reached = 0;
     let aboveHighWaterMark = 0;
@@ -85,8 +114,7 @@ class Factory {
         failed.push({ protocol, error });
       }
     }
-    this.lastPublish = { topic, reached, aboveHighWaterMark, failed };
-    return reached;
+    return { topic, reached, aboveHighWaterMark, failed };
   }
 
   /** How many connections are subscribed to `topic`. */

@@ -3,6 +3,10 @@
 // lookup. Connections leave every topic when they close (js/protocol.mjs).
 
 export class Topics {
+  /** Told when a topic gets its first subscriber / loses its last (a broker follows them). */
+  onTopicAdded = null;
+  onTopicRemoved = null;
+
   /** topic → Set of protocols */
   #subscribers = new Map();
   /** protocol → Set of topics */
@@ -11,7 +15,10 @@ export class Topics {
   subscribe(protocol, topic) {
     if (typeof topic !== 'string') throw new TypeError(`a topic is a string, got ${typeof topic}`);
     let subscribers = this.#subscribers.get(topic);
-    if (!subscribers) this.#subscribers.set(topic, subscribers = new Set());
+    if (!subscribers) {
+      this.#subscribers.set(topic, subscribers = new Set());
+      this.onTopicAdded?.(topic);
+    }
     subscribers.add(protocol);
     let topics = this.#topicsOf.get(protocol);
     if (!topics) this.#topicsOf.set(protocol, topics = new Set());
@@ -22,7 +29,10 @@ export class Topics {
   unsubscribe(protocol, topic) {
     const subscribers = this.#subscribers.get(topic);
     if (!subscribers?.delete(protocol)) return false;
-    if (subscribers.size === 0) this.#subscribers.delete(topic);
+    if (subscribers.size === 0) {
+      this.#subscribers.delete(topic);
+      this.onTopicRemoved?.(topic);
+    }
     const topics = this.#topicsOf.get(protocol);
     topics.delete(topic);
     if (topics.size === 0) this.#topicsOf.delete(protocol);
@@ -41,6 +51,11 @@ export class Topics {
   /** The live set (do not change it): publishing iterates it without a copy. */
   subscribers(topic) {
     return this.#subscribers.get(topic);
+  }
+
+  /** The topics with at least one subscriber. */
+  names() {
+    return [...this.#subscribers.keys()];
   }
 
   count(topic) {

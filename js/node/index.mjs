@@ -13,3 +13,4 @@ WebSocketServerFactory.prototype.handleUpgrade = function (req, socket, head) {
 export * from '../index.mjs';
 export { listenWS, connectWS } from './listen.mjs';
 export { attachWS, handleUpgrade } from './upgrade.mjs';
+export { RedisBroker } from '../broker/redis.mjs';
