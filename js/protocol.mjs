@@ -84,6 +84,9 @@ export class WebSocketProtocol extends ProtocolBase {
   #closeTimer = null;
   /** A timeout made the close unclean although both close frames went across. */
   #unclean = false;
+  #resolveClosed;
+  /** Resolves with onClose's `wasClean` once onClose has run (listenWS's close() counts these). */
+  _closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
 
   // ----- wiring, called by the transport layer -----
 
@@ -139,6 +142,7 @@ export class WebSocketProtocol extends ProtocolBase {
     this.factory._topics.leaveAll(this);
     const [wasClean, code, reason] = this._closeStatus();
     this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
+    this.#resolveClosed(wasClean);
   }
 
   /** The transport's buffer drained. */

@@ -63,10 +63,13 @@ export interface ListeningPort {
   /** The URL clients connect to, e.g. `'ws://127.0.0.1:9001/'`. */
   url: string;
   /**
-   * Stops listening: open connections get the closing handshake (1001, going away), opening
-   * ones are dropped. Resolves once every connection this listener served has closed.
+   * Graceful shutdown: stops accepting, sends close 1001 (going away, reason "server shutting
+   * down") to this listener's open connections behind what they already queued, drops its
+   * opening ones, waits up to `timeout` seconds for the closing handshakes, then drops the
+   * rest. Resolves with the counts once every connection is gone. Later calls return the
+   * first call's promise; a bad `timeout` rejects with a RangeError.
    */
-  close(): Promise<void>;
+  close(options?: core.ListenerCloseOptions): Promise<core.ListenerCloseResult>;
 }
 
 /**

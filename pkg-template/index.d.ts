@@ -598,6 +598,26 @@ export declare class WebSocketClientFactory<Payload extends Uint8Array = Uint8Ar
   buildProtocol(): WebSocketClientProtocol<Payload>;
 }
 
+/** `close()`'s options on the handle `listenWS` resolves to (Node and Deno). */
+export interface ListenerCloseOptions {
+  /**
+   * Seconds to wait for the closing handshakes before dropping what is left; `0` = no deadline.
+   * Default: the factory's `closeHandshakeTimeout` (1 s unless changed), which it replaces
+   * meanwhile, so a peer still reading what was sent before the close gets until then.
+   */
+  timeout?: number;
+}
+
+/** What `close()` on a `listenWS` handle resolves to: how this listener's connections ended. */
+export interface ListenerCloseResult {
+  /** Open connections whose closing handshake (our 1001, the peer's close) completed in time. */
+  closedCleanly: number;
+  /** Connections dropped: still opening (TLS handshake included) when closing began, or open at the deadline. */
+  dropped: number;
+  /** Connections that ended otherwise before the deadline (the peer reset it, its own close timed out). */
+  closedUncleanly: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // URLs (autobahn.websocket.util's createWsUrl / parseWsUrl)
 // ---------------------------------------------------------------------------------------------

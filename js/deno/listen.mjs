@@ -5,6 +5,7 @@
 import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
+import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
 
 /** Serves one accepted connection with a new protocol from `factory`. */
 export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
@@ -26,7 +27,7 @@ function pem(value) {
 /**
  * Listens for WebSocket connections. `port`/`host` default to the factory's URL, `tls` takes
  * { cert, key } (PEM), `path` a Unix socket path (or use a ws://unix:/path URL). Resolves to
- * a handle: { listener, port, host, url, close() }.
+ * a handle: { listener, port, host, url, close({ timeout }) }.
  */
 export async function listenWS(factory, { port, host, tls = null, path } = {}) {
   const socketPath = path ?? unixPath(factory);
@@ -39,22 +40,23 @@ export async function listenWS(factory, { port, host, tls = null, path } = {}) {
     const options = { hostname: host ?? factory.host, port: port ?? factory.port };
     listener = isSecure ? Deno.listenTls({ ...options, cert: pem(tls.cert), key: pem(tls.key) }) : Deno.listen(options);
   }
-  const served = new Set();
+  const state = { served: new Set(), handshaking: new Set(), closing: null, counts: shutdownCounts() };
   const peer = socketPath ? `unix:${socketPath}` : null;
   const serve = async (conn) => {
     if (isSecure) {
       // As Node's 'secureConnection': serve only once the TLS handshake is done. A failed
       // handshake is the client's problem; it must not bring the server down.
-      try {
-        await conn.handshake();
-      } catch {
+      state.handshaking.add(conn);
+      const shookHands = await conn.handshake().then(() => true, () => false);
+      // Gone from the set: close() dropped (and counted) it meanwhile.
+      if (!state.handshaking.delete(conn) || !shookHands) {
         try { conn.close(); } catch { /* closed */ }
         return;
       }
     }
-    const { transport } = serveConn(factory, conn, { isSecure, peer });
-    served.add(transport);
-    transport.closed.then(() => served.delete(transport));
+    const served = serveConn(factory, conn, { isSecure, peer });
+    state.served.add(served);
+    served.protocol._closed.then(() => state.served.delete(served));
   };
   const accepting = (async () => {
     for (;;) {
@@ -70,31 +72,48 @@ export async function listenWS(factory, { port, host, tls = null, path } = {}) {
       serve(conn);
     }
   })();
-  return listenerHandle(factory, listener, socketPath, isSecure, served, accepting);
+  return listenerHandle(factory, listener, socketPath, isSecure, state, accepting);
 }
 
-function listenerHandle(factory, listener, socketPath, isSecure, served, accepting) {
+function listenerHandle(factory, listener, socketPath, isSecure, state, accepting) {
   const address = listener.addr;
   const port = socketPath ? null : address.port;
   const host = socketPath ? `unix:${socketPath}` : address.hostname;
-  let closing = null;
   return {
     listener,
     port,
     host,
     url: listenerUrl(socketPath, host, port, isSecure),
     /**
-     * Stops listening; open connections get close 1001 (going away), opening ones are dropped.
-     * Resolves once every connection this listener served has closed (as Node's server.close).
+     * Graceful shutdown: stops accepting, sends close 1001 (going away) to this listener's
+     * open connections, drops its opening ones (TLS handshakes included), waits up to
+     * `timeout` seconds (default: the factory's closeHandshakeTimeout; 0 = no deadline) for
+     * the closing handshakes, then drops the rest. Resolves to { closedCleanly, dropped,
+     * closedUncleanly } once every connection this listener served is gone. Later calls
+     * return the first call's promise.
      */
-    close() {
-      closing ??= (async () => {
+    close(options = {}) {
+      if (state.closing) return state.closing;
+      let timeout;
+      try {
+        timeout = shutdownTimeout(factory, options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      state.closing = (async () => {
         try { listener.close(); } catch { /* closed */ }
         await accepting;
-        factory._goingAway();
-        await Promise.all([...served].map((transport) => transport.closed));
+        for (const conn of state.handshaking) {
+          try { conn.close(); } catch { /* closed */ }
+          state.counts.dropped++;
+        }
+        state.handshaking.clear();
+        const served = [...state.served];
+        await shutdown(served.map(({ protocol }) => protocol), timeout, state.counts);
+        await Promise.all(served.map(({ transport }) => transport.closed));
+        return { ...state.counts };
       })();
-      return closing;
+      return state.closing;
     },
   };
 }

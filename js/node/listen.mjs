@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { NodeTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
+import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
 
 /** Serves one accepted socket with a new protocol from `factory`. */
 export function serveSocket(factory, socket, isSecure) {
@@ -19,12 +20,31 @@ function unixPath(factory) {
 /**
  * Listens for WebSocket connections. `port`/`host` default to the factory's URL, `tls` takes
  * tls.createServer options (key, cert, ...), `path` a Unix socket path (or use a
- * ws://unix:/path URL). Resolves to a handle: { server, port, host, url, close() }.
+ * ws://unix:/path URL). Resolves to a handle: { server, port, host, url, close({ timeout }) }.
  */
 export function listenWS(factory, { port, host, tls: tlsOptions = null, backlog = 511, path } = {}) {
   const socketPath = path ?? unixPath(factory);
   const server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
-  server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => serveSocket(factory, socket, Boolean(tlsOptions)));
+  const state = { protocols: new Set(), tcpSockets: new Set(), closing: null, counts: shutdownCounts() };
+  server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => {
+    // A TLS handshake that completes while shutting down: still opening, so dropped.
+    if (state.closing) {
+      socket.destroy();
+      state.counts.dropped++;
+      return;
+    }
+    const protocol = serveSocket(factory, socket, Boolean(tlsOptions));
+    state.protocols.add(protocol);
+    protocol._closed.then(() => state.protocols.delete(protocol));
+  });
+  if (tlsOptions) {
+    // The TCP sockets under TLS: those whose TLS handshake is still running belong to no
+    // protocol yet, and server.close() would wait for them.
+    server.on('connection', (socket) => {
+      state.tcpSockets.add(socket);
+      socket.once('close', () => state.tcpSockets.delete(socket));
+    });
+  }
   // A failed TLS handshake is the client's problem; it must not bring the server down.
   server.on('tlsClientError', () => {});
   server.on('error', () => {});
@@ -34,12 +54,12 @@ export function listenWS(factory, { port, host, tls: tlsOptions = null, backlog 
     server.once('error', fail);
     server.listen(listenOn, () => {
       server.off('error', fail);
-      resolve(listenerHandle(factory, server, socketPath, Boolean(tlsOptions)));
+      resolve(listenerHandle(factory, server, socketPath, Boolean(tlsOptions), state));
     });
   });
 }
 
-function listenerHandle(factory, server, socketPath, isSecure) {
+function listenerHandle(factory, server, socketPath, isSecure, state) {
   const address = server.address();
   const port = socketPath ? null : address.port;
   const host = socketPath ? `unix:${socketPath}` : address.address;
@@ -48,10 +68,34 @@ function listenerHandle(factory, server, socketPath, isSecure) {
     port,
     host,
     url: listenerUrl(socketPath, host, port, isSecure),
-    /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
-    close() {
-      factory._goingAway();
-      return new Promise((resolve) => server.close(() => resolve()));
+    /**
+     * Graceful shutdown: stops accepting, sends close 1001 (going away) to this listener's
+     * open connections, drops its opening ones, waits up to `timeout` seconds (default: the
+     * factory's closeHandshakeTimeout; 0 = no deadline) for the closing handshakes, then drops
+     * the rest. Resolves to { closedCleanly, dropped, closedUncleanly }. Later calls return
+     * the first call's promise.
+     */
+    close(options = {}) {
+      if (state.closing) return state.closing;
+      let timeout;
+      try {
+        timeout = shutdownTimeout(factory, options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      state.closing = (async () => {
+        const closed = new Promise((resolve) => server.close(() => resolve()));
+        await shutdown(state.protocols, timeout, state.counts);
+        // Only TLS handshakes that never completed are left: dropped too.
+        for (const socket of state.tcpSockets) {
+          if (socket.destroyed) continue;
+          socket.destroy();
+          state.counts.dropped++;
+        }
+        await closed;
+        return { ...state.counts };
+      })();
+      return state.closing;
     },
   };
 }

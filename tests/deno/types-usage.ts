@@ -73,4 +73,6 @@ expectType<WebSocketServerProtocol>(protocol);
 expectType<DenoTransport>(transport);
 expectType<number>(transport.bufferedAmount);
 expectType<Promise<void>>(transport.closed);
+const { closedCleanly, dropped, closedUncleanly } = await listener.close({ timeout: 5 });
+expectType<[number, number, number]>([closedCleanly, dropped, closedUncleanly]);
 await listener.close();

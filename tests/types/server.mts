@@ -14,6 +14,7 @@ import {
   attachWS,
   handleUpgrade,
   listenWS,
+  type ListenerCloseResult,
   type ListeningPort,
   type ServerProtocolOptions,
   type TransportDetails,
@@ -199,7 +200,14 @@ expectType<string>(listener.url);
 expectType<number | null>(listener.port);
 expectType<string>(listener.host);
 listener.server.close;
-await listener.close();
+const shutdown: ListenerCloseResult = await listener.close();
+expectType<number>(shutdown.closedCleanly);
+expectType<number>(shutdown.dropped);
+expectType<number>(shutdown.closedUncleanly);
+await listener.close({ timeout: 5 });
+await listener.close({});
+// @ts-expect-error the timeout is seconds, a number
+await listener.close({ timeout: '5' });
 await listenWS(factory);
 await listenWS(factory, { path: '/tmp/ws.sock' });
 await listenWS(factory, { port: 0, tls: { key: 'KEY', cert: 'CERT' } });
