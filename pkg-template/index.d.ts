@@ -512,6 +512,26 @@ declare abstract class WebSocketFactoryBase<Options> {
   subscriberCount(topic: string): number;
   /** What the last `publish` did. */
   lastPublish: PublishReport | null;
+  /**
+   * Makes `publish` reach the topic's subscribers in every process connected to the same
+   * broker, and theirs reach this one's (e.g. `new RedisBroker({ url })` on Node). `null`
+   * detaches it; closing it is yours.
+   */
+  setBroker(broker: Broker | null): void;
+}
+
+/**
+ * Carries published messages between processes (`factory.setBroker`). The factory subscribes
+ * to a topic when it gets its first local subscriber and unsubscribes when it loses its last;
+ * it sets `onMessage` to deliver what other processes published. Errors never throw into
+ * `publish`: a broker reports them itself.
+ */
+export interface Broker {
+  publish(topic: string, payload: Uint8Array, isBinary: boolean, doNotCompress: boolean): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  close(): Promise<void> | void;
+  onMessage: ((topic: string, payload: Uint8Array, isBinary: boolean, doNotCompress: boolean) => void) | null;
 }
 
 /** `publish`'s options. */

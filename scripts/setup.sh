@@ -22,6 +22,13 @@ if ! command -v openssl >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends openssl >/dev/null
 fi
+# The broker and proxy tests start Debian's redis-server and nginx themselves, on free ports of
+# 127.0.0.1 from configs in tests/ (the packages' own services are not used).
+if ! command -v redis-server >/dev/null || ! [ -x /usr/sbin/nginx ]; then
+  step "redis-server + nginx (apt)"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends redis-server nginx >/dev/null
+fi
 # Debian's wasm-opt 108 silently corrupts wasm-bindgen output; wasm-pack would pick it up.
 if dpkg -s binaryen >/dev/null 2>&1; then step "removing Debian binaryen"; apt-get remove -y -qq binaryen >/dev/null; fi
 

@@ -8,6 +8,8 @@ import {
   ConnectionRequest,
   Disconnected,
   PreparedMessage,
+  RedisBroker,
+  type RedisBrokerStatus,
   State,
   WebSocketServerFactory,
   WebSocketServerProtocol,
@@ -247,3 +249,10 @@ expectType<number>(fanout.subscriberCount('room'));
 const report = fanout.lastPublish;
 if (report) expectType<number>(report.aboveHighWaterMark);
 for (const protocol of [] as WebSocketServerProtocol[]) expectType<boolean>(protocol.sendPreparedMessage(new PreparedMessage(new Uint8Array(1), true)));
+
+// Across processes: a broker.
+const broker = new RedisBroker({ url: 'redis://127.0.0.1:6379', onStatus: (status) => expectType<RedisBrokerStatus>(status) });
+fanout.setBroker(broker);
+fanout.setBroker(null);
+expectType<Promise<void>>(broker.ready());
+expectType<number>(broker.dropped);
