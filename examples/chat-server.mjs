@@ -2,24 +2,39 @@
 // entry under /pkg/ (read-only, from ../pkg/), and WebSocket on /chat; every text message a
 // client sends goes, unchanged, to every open connection (the sender included), published to
 // the topic 'chat' (framed once for everyone).
-//   node examples/chat-server.mjs [--port 8080] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
-// With --redis, servers sharing that Redis are one room (their members get each other's
-// messages); each prints "redis ready" / "redis disconnected" as the connection comes and goes.
+//   node examples/chat-server.mjs [--port 8080] [--host 127.0.0.1] [--workers N] [--redis redis://127.0.0.1:6379]
+// With --workers N, N processes share the port (node:cluster) and are one room. With --redis,
+// servers sharing that Redis are one room (their members get each other's messages); each
+// process prints "redis ready" / "redis disconnected" as the connection comes and goes.
 // Prints one line with its http:// URL once listening; open it in a few browser tabs.
 import http from 'node:http';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { WebSocketServerFactory, WebSocketServerProtocol, attachWS, RedisBroker } from '../pkg/node.mjs';
+import { WebSocketServerFactory, WebSocketServerProtocol, attachWS, RedisBroker, startWorkers, joinWorkers } from '../pkg/node.mjs';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     redis: { type: 'string' },
+    workers: { type: 'string', default: '0' },
   },
 });
+
+const listeningLine = (address, port) => {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `chat server listening on http://${host}:${port}/ (WebSocket on ws://${host}:${port}/chat)`;
+};
+
+// --workers N: this process only supervises; the workers run the rest of this file.
+const workers = Number(values.workers);
+const supervisor = workers > 0 ? await startWorkers(workers) : null;
+if (supervisor) {
+  console.log(listeningLine(supervisor.host, supervisor.port));
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => supervisor.close().then(() => process.exit(0)));
+}
 
 // The page uses wasmsocket's browser client (/pkg/browser.mjs: the same WebSocketClientProtocol
 // callbacks as on Node, over the browser's own WebSocket); it connects back to wherever it was
@@ -135,19 +150,27 @@ const server = http.createServer((req, res) => {
 const factory = new WebSocketServerFactory();
 factory.protocol = ChatProtocol;
 const broker = values.redis ? new RedisBroker({ url: values.redis, onStatus: (status) => console.log(`redis ${status}`) }) : null;
-if (broker) factory.setBroker(broker);
-attachWS(server, factory, { path: '/chat' });
 
-server.listen(Number(values.port), values.host, () => {
-  const { address, port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  const host = address.includes(':') ? `[${address}]` : address;
-  console.log(`chat server listening on http://${host}:${port}/ (WebSocket on ws://${host}:${port}/chat)`);
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const member of room) member.sendClose(1000, 'server shutting down');
-    broker?.close();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 2000).unref(); // don't wait forever for slow peers
+// A worker (or the only process) serves; the supervisor above only watches its workers.
+if (!supervisor) {
+  if (broker) factory.setBroker(broker);
+  attachWS(server, factory, { path: '/chat' });
+  server.listen(Number(values.port), values.host, () => {
+    const { address, port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    if (workers > 0) joinWorkers(factory, { port, host: address, url: `http://${address}:${port}/`, close: shutdown });
+    else console.log(listeningLine(address, port));
   });
+  // A worker leaves signals to the supervisor (Ctrl-C reaches the whole process group).
+  if (workers > 0) process.on('SIGINT', () => {});
+  else for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => shutdown().then(() => process.exit(0)));
+}
+
+// Close 1000 to every member, then stop (without waiting for ever on slow peers).
+function shutdown() {
+  for (const member of room) member.sendClose(1000, 'server shutting down');
+  broker?.close();
+  return /** @type {Promise<void>} */ (new Promise((resolve) => {
+    server.close(() => resolve());
+    setTimeout(() => resolve(), 2000).unref();
+  }));
 }

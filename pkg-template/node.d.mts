@@ -92,6 +92,59 @@ export interface ListenOptions {
   path?: string;
 }
 
+/** `listenWS`'s options with `workers`. */
+export interface WorkersListenOptions extends ListenOptions {
+  /**
+   * Run this many processes of this script on the port (node:cluster): in the primary,
+   * `listenWS` forks them and resolves to a `WorkerSupervisor`; in each worker it listens and
+   * resolves to its `ListeningPort`. Publishing reaches the subscribers of every worker.
+   */
+  workers: number;
+}
+
+/**
+ * The primary's handle over its workers: it restarts one that dies (at most 5 times in 10 s,
+ * then that slot stays empty and it logs why) and on `close` asks each for a graceful
+ * shutdown, summing their counts.
+ */
+export interface WorkerSupervisor {
+  port: number | null;
+  host: string;
+  url: string;
+  workers(): import('node:cluster').Worker[];
+  close(options?: core.ListenerCloseOptions): Promise<core.ListenerCloseResult>;
+  /** A worker exited outside `close` (`restarted`: a new one was forked in its place). */
+  onWorkerExit: ((worker: import('node:cluster').Worker, code: number | null, signal: string | null, restarted: boolean) => void) | null;
+}
+
+/**
+ * For servers `listenWS` does not start (an http server with `attachWS`): in the primary,
+ * forks `count` workers of this script and resolves to the supervisor once each called
+ * `joinWorkers`; in a worker, resolves to `null`.
+ */
+export declare function startWorkers(count: number, options?: { onWorkerExit?: WorkerSupervisor['onWorkerExit'] }): Promise<WorkerSupervisor | null>;
+
+/**
+ * In a worker, once it listens: the factory joins the machine's broker (unless it has one),
+ * the primary learns where it listens, and `handle.close` runs when the primary shuts down.
+ */
+export declare function joinWorkers(factory: WebSocketServerFactory, handle: {
+  port: number | null;
+  host: string;
+  url: string;
+  close(options?: core.ListenerCloseOptions): Promise<unknown>;
+}): void;
+
+/** The broker between the workers of one machine (set by `listenWS` / `joinWorkers`). */
+export declare class ClusterBroker implements core.Broker {
+  constructor();
+  publish(topic: string, payload: Uint8Array, isBinary: boolean, doNotCompress: boolean): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  close(): void;
+  onMessage: core.Broker['onMessage'];
+}
+
 /** What `listenWS` resolves to. */
 export interface ListeningPort {
   /** The listening server. */
@@ -117,6 +170,7 @@ export interface ListeningPort {
  * default, TLS with `tls`, a Unix socket with `path` (or a `ws://unix:/path` URL).
  */
 export declare function listenWS(factory: WebSocketServerFactory, options?: ListenOptions): Promise<ListeningPort>;
+export declare function listenWS(factory: WebSocketServerFactory, options: WorkersListenOptions): Promise<ListeningPort | WorkerSupervisor>;
 
 /** `connectWS`'s options. */
 export interface ConnectOptions {

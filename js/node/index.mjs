@@ -14,3 +14,5 @@ export * from '../index.mjs';
 export { listenWS, connectWS } from './listen.mjs';
 export { attachWS, handleUpgrade } from './upgrade.mjs';
 export { RedisBroker } from '../broker/redis.mjs';
+export { startWorkers, joinWorkers } from './workers.mjs';
+export { ClusterBroker } from './cluster-broker.mjs';

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { NodeTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
+import { isWorker, superviseWorkers, joinWorkers } from './workers.mjs';
 import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
 
 /** Serves one accepted socket with a new protocol from `factory`. */
@@ -21,8 +22,22 @@ function unixPath(factory) {
  * Listens for WebSocket connections. `port`/`host` default to the factory's URL, `tls` takes
  * tls.createServer options (key, cert, ...), `path` a Unix socket path (or use a
  * ws://unix:/path URL). Resolves to a handle: { server, port, host, url, close({ timeout }) }.
+ *
+ * `workers: N` runs N processes of this script on the port (node:cluster, js/node/workers.mjs):
+ * in the primary this resolves to the supervisor's handle { port, host, url, workers(),
+ * close({ timeout }), onWorkerExit } and builds no protocols; in each worker it listens as
+ * usual and publishing reaches the subscribers of every worker.
  */
-export function listenWS(factory, { port, host, tls: tlsOptions = null, backlog = 511, path } = {}) {
+export function listenWS(factory, { workers = null, ...options } = {}) {
+  if (workers === null) return listen(factory, options);
+  if (!isWorker()) return superviseWorkers(workers);
+  return listen(factory, options).then((handle) => {
+    joinWorkers(factory, handle);
+    return handle;
+  });
+}
+
+function listen(factory, { port, host, tls: tlsOptions = null, backlog = 511, path } = {}) {
   const socketPath = path ?? unixPath(factory);
   const server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
   const state = { protocols: new Set(), tcpSockets: new Set(), closing: null, counts: shutdownCounts() };

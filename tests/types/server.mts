@@ -9,6 +9,8 @@ import {
   Disconnected,
   PreparedMessage,
   RedisBroker,
+  startWorkers,
+  joinWorkers,
   type RedisBrokerStatus,
   State,
   WebSocketServerFactory,
@@ -256,3 +258,10 @@ fanout.setBroker(broker);
 fanout.setBroker(null);
 expectType<Promise<void>>(broker.ready());
 expectType<number>(broker.dropped);
+
+// Every core: workers.
+const cores = await listenWS(fanout, { port: 0, workers: 2 });
+if ('workers' in cores) expectType<number>(cores.workers().length);
+const supervisor = await startWorkers(2);
+if (supervisor) supervisor.onWorkerExit = (worker, code, signal, restarted) => expectType<boolean>(restarted);
+else joinWorkers(fanout, { port: 1, host: '127.0.0.1', url: 'http://127.0.0.1:1/', close: async () => undefined });
