@@ -63,6 +63,12 @@ export interface ListeningPort {
   /** The URL clients connect to, e.g. `'ws://127.0.0.1:9001/'`. */
   url: string;
   /**
+   * Resolves with the `WebAssembly.RuntimeError` once the wasm core trapped and every
+   * connection it failed (close code 1011) has closed (at most about 2 s); the listener has
+   * stopped accepting by then. Never rejects; never resolves without a trap.
+   */
+  trapped: Promise<Error>;
+  /**
    * Stops listening: open connections get the closing handshake (1001, going away), opening
    * ones are dropped. Resolves once every connection this listener served has closed.
    */
@@ -105,7 +111,8 @@ export declare function connectWS(factory: core.WebSocketClientFactory, options?
 
 /**
  * Serves one already accepted `Deno.Conn` (from your own listener) with a new
- * `factory.protocol`. `peer` overrides the peer string (Unix sockets).
+ * `factory.protocol`. `peer` overrides the peer string (Unix sockets). After a trap of the
+ * wasm core it closes `conn` and throws `CoreTrappedError`.
  */
 export declare function serveConn(
   factory: core.WebSocketServerFactory,

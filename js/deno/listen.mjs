@@ -5,8 +5,9 @@
 import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
+import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
 
-/** Serves one accepted connection with a new protocol from `factory`. */
+/** Serves one accepted connection with a new protocol from `factory` (after a trap: closes it and throws CoreTrappedError). */
 export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
   const transport = new DenoTransport(conn, { isSecure, peer });
   return { protocol: factory._start(transport), transport };
@@ -52,6 +53,11 @@ export async function listenWS(factory, { port, host, tls = null, path } = {}) {
         return;
       }
     }
+    // After a trap (js/trap.mjs) the listener closes; one accepted meanwhile is dropped at once.
+    if (coreTrapped !== null) {
+      try { conn.close(); } catch { /* closed */ }
+      return;
+    }
     const { transport } = serveConn(factory, conn, { isSecure, peer });
     served.add(transport);
     transport.closed.then(() => served.delete(transport));
@@ -78,17 +84,27 @@ function listenerHandle(factory, listener, socketPath, isSecure, served, accepti
   const port = socketPath ? null : address.port;
   const host = socketPath ? `unix:${socketPath}` : address.hostname;
   let closing = null;
+  // After a trap: stop accepting at once (the connections are failed by js/trap.mjs).
+  const forgetTrap = onCoreTrap(() => {
+    try { listener.close(); } catch { /* closed */ }
+  });
   return {
     listener,
     port,
     host,
     url: listenerUrl(socketPath, host, port, isSecure),
     /**
+     * Resolves with the WebAssembly.RuntimeError once the wasm core trapped and every
+     * connection it failed (with 1011) has closed; the listener has stopped accepting by then.
+     */
+    trapped: whenTrapped(),
+    /**
      * Stops listening; open connections get close 1001 (going away), opening ones are dropped.
      * Resolves once every connection this listener served has closed (as Node's server.close).
      */
     close() {
       closing ??= (async () => {
+        forgetTrap();
         try { listener.close(); } catch { /* closed */ }
         await accepting;
         factory._goingAway();

@@ -5,8 +5,9 @@ import tls from 'node:tls';
 import { NodeTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
+import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
 
-/** Serves one accepted socket with a new protocol from `factory`. */
+/** Serves one accepted socket with a new protocol from `factory` (after a trap: destroys it and throws CoreTrappedError). */
 export function serveSocket(factory, socket, isSecure) {
   const transport = new NodeTransport(socket, { isSecure });
   return factory._start(transport);
@@ -24,7 +25,11 @@ function unixPath(factory) {
 export function listenWS(factory, { port, host, tls: tlsOptions = null, backlog = 511, path } = {}) {
   const socketPath = path ?? unixPath(factory);
   const server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
-  server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => serveSocket(factory, socket, Boolean(tlsOptions)));
+  server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => {
+    // After a trap (js/trap.mjs) the server closes; one accepted meanwhile is dropped at once.
+    if (coreTrapped !== null) socket.destroy();
+    else serveSocket(factory, socket, Boolean(tlsOptions));
+  });
   // A failed TLS handshake is the client's problem; it must not bring the server down.
   server.on('tlsClientError', () => {});
   server.on('error', () => {});
@@ -43,13 +48,21 @@ function listenerHandle(factory, server, socketPath, isSecure) {
   const address = server.address();
   const port = socketPath ? null : address.port;
   const host = socketPath ? `unix:${socketPath}` : address.address;
+  // After a trap: stop accepting at once (the connections are failed by js/trap.mjs).
+  const forgetTrap = onCoreTrap(() => server.close());
   return {
     server,
     port,
     host,
     url: listenerUrl(socketPath, host, port, isSecure),
+    /**
+     * Resolves with the WebAssembly.RuntimeError once the wasm core trapped and every
+     * connection it failed (with 1011) has closed; the listener has stopped accepting by then.
+     */
+    trapped: whenTrapped(),
     /** Stops listening; open connections get close 1001 (going away), opening ones are dropped. */
     close() {
+      forgetTrap();
       factory._goingAway();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -6,7 +6,10 @@ import {
   ConnectionAccept,
   ConnectionDeny,
   ConnectionRequest,
+  CoreTrappedError,
   Disconnected,
+  TRAP_CLOSE_CODE,
+  TRAP_REASON,
   PreparedMessage,
   State,
   WebSocketServerFactory,
@@ -199,7 +202,15 @@ expectType<string>(listener.url);
 expectType<number | null>(listener.port);
 expectType<string>(listener.host);
 listener.server.close;
+expectType<Promise<Error>>(listener.trapped);
+void listener.trapped.then((error) => { expectType<Error>(error); });
 await listener.close();
+
+// After a trap of the wasm core: onTrap once per factory, CoreTrappedError, the close it sends.
+factory.onTrap = (error: Error) => { expectType<Error>(error); };
+expectType<1011>(TRAP_CLOSE_CODE);
+expectType<string>(TRAP_REASON);
+expectType<Disconnected>(new CoreTrappedError(new Error('trap')));
 await listenWS(factory);
 await listenWS(factory, { path: '/tmp/ws.sock' });
 await listenWS(factory, { port: 0, tls: { key: 'KEY', cert: 'CERT' } });
