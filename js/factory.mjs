@@ -9,6 +9,7 @@ import { State } from './protocol.mjs';
 import { VERSION } from './version.mjs';
 import { PreparedMessage } from './prepared.mjs';
 import { Topics } from './topics.mjs';
+import { registerFactory, refuseAfterTrap } from './trap.mjs';
 
 export { VERSION };
 const PRODUCT = `wasmsocket/${VERSION}`;
@@ -50,6 +51,16 @@ class Factory {
     this._broker = null;
     /** What the last publish did: `{ topic, reached, aboveHighWaterMark, failed }`. */
     this.lastPublish = null;
+    registerFactory(this);
+  }
+
+  /**
+   * The wasm core trapped (js/trap.mjs): every connection of the process has been failed with
+   * 1011 and no new one will start; the process must restart. Called once per factory with the
+   * WebAssembly.RuntimeError. Override it (or assign one); the default logs.
+   */
+  onTrap(error) {
+    console.error(`wasmsocket: the wasm core trapped; every connection was failed with 1011 (${this.url}); restart the process:`, error);
   }
 
   /**
@@ -172,6 +183,7 @@ class Factory {
 
   /** Runs a new protocol over a connected transport (any runtime's), in this factory's role. */
   _start(transport) {
+    refuseAfterTrap(transport);
     const protocol = this.buildProtocol();
     transport.bind(protocol);
     protocol._connectionMade(this, transport, this.role);

@@ -11,4 +11,5 @@ export {
 export { createUrl, parseUrl } from './url.mjs';
 export { OPTIONS as PROTOCOL_OPTIONS } from './options.mjs';
 export { Wire, Kind, Opcode, Status } from './wire.mjs';
+export { CoreTrappedError, TRAP_CLOSE_CODE, TRAP_REASON } from './trap.mjs';
 export * from './extensions/index.mjs';

@@ -13,6 +13,7 @@ import { Wire, Status, Opcode } from './wire.mjs';
 import { coreConfig } from './options.mjs';
 import { inUse } from './extensions/pmce.mjs';
 import { ProtocolBase, State, toBytes } from './protocol-base.mjs';
+import { CoreTrappedError } from './trap.mjs';
 
 export { State, Disconnected, checkCloseArguments, toBytes } from './protocol-base.mjs';
 
@@ -191,6 +192,8 @@ export class WebSocketProtocol extends ProtocolBase {
       // Not the application's callbacks (those are caught in _callback): a bug or a trap in
       // the engine. Report it and drop this connection; never throw into the socket's handler.
       this.#dispatching = false;
+      // A trap: js/trap.mjs has already failed this connection (and every other) with 1011.
+      if (error instanceof CoreTrappedError) return;
       this._callback(() => { throw error; }, { failOnError: false });
       this.dropConnection(`internal error: ${error?.message ?? error}`);
     } finally {

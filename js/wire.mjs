@@ -8,8 +8,15 @@
 // input) and copy 3 (message → fresh array for the application); `send*` either takes the
 // header-only path (no payload copy above 16 KiB, one copy behind the header below) or copies
 // into staging and back out.
+//
+// A trap (a Rust panic aborts: WebAssembly.RuntimeError) is caught here, around every core
+// call, and handed to js/trap.mjs, which fails every connection of the process. A try/catch
+// costs nothing while nothing throws; the one extra check per call is `coreTrapped !== null`.
+// Once trapped, no Wire calls into the core again: each method below answers as a closed
+// connection would (no events, no output) or throws CoreTrappedError.
 
-import { Connection, wasmMemory, constants, headerPtr, eventDetail, stagingSpace } from '../wasm/wasmsocket.js';
+import { Connection, wasmMemory, constants, headerPtr, eventDetail, stagingSpace, pmceCheck, pmceParse } from '../wasm/wasmsocket.js';
+import { coreTrapped, coreFailed, CoreTrappedError, TRAP_CLOSE_CODE, TRAP_REASON } from './trap.mjs';
 
 // The numbers shared with the core live in Rust (src/wasm/constants.rs); `bindCore` fills
 // these once the wasm module is instantiated (each package entry calls it right after).
@@ -31,6 +38,26 @@ export function bindCore() {
     Object.freeze(target);
   }
   headerWord = headerPtr() >>> 2;
+}
+
+/** The core's permessage-* parse rules (js/extensions/pmce.mjs), behind the trap guard. */
+export function corePmceParse(name, what, params) {
+  if (coreTrapped !== null) throw new CoreTrappedError(coreTrapped);
+  try {
+    return pmceParse(name, what, params);
+  } catch (error) {
+    throw coreFailed(error);
+  }
+}
+
+/** The core's permessage-* accept checks (js/extensions/pmce.mjs), behind the trap guard. */
+export function corePmceCheck(name, what, base, accept) {
+  if (coreTrapped !== null) throw new CoreTrappedError(coreTrapped);
+  try {
+    pmceCheck(name, what, base, accept);
+  } catch (error) {
+    throw coreFailed(error);
+  }
 }
 
 // Payloads up to this size are copied behind their header into one buffer (one write);
@@ -88,9 +115,14 @@ export class Wire {
   #out = [];
 
   constructor(role, options = {}, { open = false, alloc = (n) => new Uint8Array(n) } = {}) {
-    bindCore();
-    this.core = open ? Connection.newOpen(role, options, randomSeed()) : new Connection(role, options, randomSeed());
-    this.status = this.core.status();
+    if (coreTrapped !== null) throw new CoreTrappedError(coreTrapped);
+    try {
+      bindCore();
+      this.core = open ? Connection.newOpen(role, options, randomSeed()) : new Connection(role, options, randomSeed());
+      this.status = this.core.status();
+    } catch (error) {
+      throw coreFailed(error);
+    }
     this.alloc = alloc;
     // Messages longer than this must go through the core, which splits them (0: never).
     this.autoFragmentSize = options.autoFragmentSize ?? 0;
@@ -105,59 +137,100 @@ export class Wire {
 
   /** Feeds bytes read from the transport; returns the decoded events. */
   receive(chunk) {
-    const ptr = this.core.inputSpace(chunk.length);
-    memoryBytes().set(chunk, ptr);
-    this.core.commitInput(chunk.length);
-    return this.#collect();
+    if (coreTrapped !== null) return this.#dead();
+    try {
+      const ptr = this.core.inputSpace(chunk.length);
+      memoryBytes().set(chunk, ptr);
+      this.core.commitInput(chunk.length);
+      return this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   receiveEof() {
-    this.core.receiveEof();
-    return this.#collect();
+    if (coreTrapped !== null) return this.#dead();
+    try {
+      this.core.receiveEof();
+      return this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   /** After the caller handled a batch: what was held behind it (a close, a failure) now happens. */
   resume() {
+    if (coreTrapped !== null) return this.#dead();
     if (!(this.status & Status.HELD)) return [];
-    this.core.resume();
-    return this.#collect();
+    try {
+      this.core.resume();
+      return this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   // ----- handshake -----
 
   /** The extension factories to negotiate with (`src/wasm/extensions.rs`). */
   setExtensions(specs) {
-    this.core.setExtensions(specs);
+    this.#live();
+    try {
+      this.core.setExtensions(specs);
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   /** Server: accepts the pending request; returns events of frames pipelined behind it. */
   accept(accept = {}) {
-    this.core.accept(accept);
-    return this.#collect();
+    this.#live();
+    try {
+      this.core.accept(accept);
+      return this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   /** Server: refuses the pending request with a 4xx/5xx status. */
   reject(status, reason, headers = undefined) {
-    this.core.reject(status, reason, headers);
-    this.#collect();
+    this.#live();
+    try {
+      this.core.reject(status, reason, headers);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   /** Server: answers a plain HTTP request. */
   respondHttp(status, headers, body) {
-    this.core.respondHttp(status, headers, body);
-    this.#collect();
+    this.#live();
+    try {
+      this.core.respondHttp(status, headers, body);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   /** Client: queues the opening request. */
   connect(request) {
-    this.core.connect(request);
-    this.#collect();
+    this.#live();
+    try {
+      this.core.connect(request);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   // ----- output -----
 
   /** The chunks to write, in order (an empty array when there are none). */
   takeChunks() {
+    if (coreTrapped !== null) return this.#dead();
     const out = this.#out;
     if (out.length === 0) return out;
     this.#out = [];
@@ -177,13 +250,18 @@ export class Wire {
    * wasm entirely (header only).
    */
   sendMessage(payload, isBinary, doNotCompress = false) {
+    this.#live();
     const fragments = this.autoFragmentSize > 0 && payload.length > this.autoFragmentSize;
-    if (typeof payload !== 'string' && !fragments && this.status & Status.HEADER_ONLY) {
-      this.#sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, payload);
-    } else {
-      const len = this.#stage(payload);
-      this.core.sendMessage(isBinary, len, doNotCompress);
-      this.#collect();
+    try {
+      if (typeof payload !== 'string' && !fragments && this.status & Status.HEADER_ONLY) {
+        this.#sendHeaderOnly(isBinary ? Opcode.BINARY : Opcode.TEXT, payload);
+      } else {
+        const len = this.#stage(payload);
+        this.core.sendMessage(isBinary, len, doNotCompress);
+        this.#collect();
+      }
+    } catch (error) {
+      throw coreFailed(error);
     }
     return this.takeChunks();
   }
@@ -195,10 +273,16 @@ export class Wire {
    * send is allowed. Connections that cannot share frame it as sendMessage does.
    */
   sendPrepared(prepared) {
+    this.#live();
     const { payload, isBinary, doNotCompress } = prepared;
     // The key holds for the connection's life once open; none is remembered (it is also none
     // within a fragmented message).
-    const key = (this.#sharedKeys[doNotCompress ? 1 : 0] ??= this.core.sharedOutputKey(doNotCompress)) ?? null;
+    let key;
+    try {
+      key = (this.#sharedKeys[doNotCompress ? 1 : 0] ??= this.core.sharedOutputKey(doNotCompress)) ?? null;
+    } catch (error) {
+      throw coreFailed(error);
+    }
     if (key === null) {
       prepared.ownFramings++;
       return this.sendMessage(payload, isBinary, doNotCompress);
@@ -215,8 +299,12 @@ export class Wire {
       made.push(built);
       return made;
     }
-    this.core.sendPrepared(isBinary ? Opcode.BINARY : Opcode.TEXT, (frames[0] >> 4) & 7);
-    this.#collect();
+    try {
+      this.core.sendPrepared(isBinary ? Opcode.BINARY : Opcode.TEXT, (frames[0] >> 4) & 7);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
     this.#out.push(frames);
     return this.takeChunks();
   }
@@ -225,58 +313,140 @@ export class Wire {
 
   /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary); returns the chunks to write. */
   sendFrame(opcode, payload, fin, doNotCompress = false) {
-    const len = this.#stage(payload);
-    this.core.sendFrame(opcode, fin, len, doNotCompress);
-    this.#collect();
+    this.#live();
+    try {
+      const len = this.#stage(payload);
+      this.core.sendFrame(opcode, fin, len, doNotCompress);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
     return this.takeChunks();
   }
 
   sendPing(payload) {
-    this.core.sendPing(payload);
-    this.#collect();
+    this.#live();
+    try {
+      this.core.sendPing(payload);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   sendPong(payload) {
-    this.core.sendPong(payload);
-    this.#collect();
+    this.#live();
+    try {
+      this.core.sendPong(payload);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
-  /** Starts the closing handshake (`code` undefined: a close frame without a code). */
+  /** Starts the closing handshake (`code` undefined: a close frame without a code). After a trap: nothing (closed already). */
   sendClose(code, reason = '') {
-    this.core.sendClose(code, reason);
-    this.#collect();
+    if (coreTrapped !== null) return void this.#dead();
+    try {
+      this.core.sendClose(code, reason);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
-  /** Fails the connection from the I/O layer (e.g. 1011 after an internal error). */
+  /** Fails the connection from the I/O layer (e.g. 1011 after an internal error). After a trap: nothing (failed already). */
   fail(code, reason) {
-    this.core.fail(code, reason);
-    this.#collect();
+    if (coreTrapped !== null) return void this.#dead();
+    try {
+      this.core.fail(code, reason);
+      this.#collect();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   // ----- what is asked once per connection -----
 
   /** `[wasClean, code, reason]` as the core knows them: the peer's close, or our failure. */
   closeStatus() {
-    if (this.status & Status.WAS_CLEAN) return [true, this.core.closeReceivedCode(), this.core.closeReceivedReason()];
-    if (this.status & Status.FAILED) return [false, this.core.failureCode(), this.core.failureReason()];
+    if (coreTrapped !== null) {
+      this.#dead();
+      return [false, TRAP_CLOSE_CODE, TRAP_REASON];
+    }
+    try {
+      if (this.status & Status.WAS_CLEAN) return [true, this.core.closeReceivedCode(), this.core.closeReceivedReason()];
+      if (this.status & Status.FAILED) return [false, this.core.failureCode(), this.core.failureReason()];
+    } catch (error) {
+      throw coreFailed(error);
+    }
     return null;
   }
 
   closeInfo() {
-    return this.core.closeInfo();
+    if (coreTrapped !== null) return { wasClean: false, sent: null, received: null, failure: { code: TRAP_CLOSE_CODE, reason: TRAP_REASON } };
+    try {
+      return this.core.closeInfo();
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   subprotocol() {
-    return this.core.subprotocol() ?? null;
+    if (coreTrapped !== null) return null;
+    try {
+      return this.core.subprotocol() ?? null;
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   extensions() {
-    return this.core.extensions() ?? [];
+    if (coreTrapped !== null) return [];
+    try {
+      return this.core.extensions() ?? [];
+    } catch (error) {
+      throw coreFailed(error);
+    }
   }
 
   /** Client, once open: autobahn's ResponseAccept `accept` (its fields) for compression `name`. */
   acceptResponse(name, accept) {
-    this.core.acceptResponse(name, accept);
+    this.#live();
+    try {
+      this.core.acceptResponse(name, accept);
+    } catch (error) {
+      throw coreFailed(error);
+    }
+  }
+
+  // ----- after a trap (js/trap.mjs) -----
+
+  /**
+   * The core trapped: from now on this Wire reads as a failed, closed connection and makes no
+   * core call. Returns whether our 1011 close frame should still go out (the opening handshake
+   * completed and no close frame was sent). Reads only the status of the last call.
+   */
+  _trapped() {
+    const before = this.status;
+    this.#dead();
+    const state = (before >>> Status.STATE_SHIFT) & Status.STATE_MASK;
+    return (state === 1 || state === 2) && !(before & Status.CLOSE_SENT);
+  }
+
+  /** Marks this Wire closed and failed, drops queued output; returns no events. */
+  #dead() {
+    this.status = Status.FAILED | (3 << Status.STATE_SHIFT);
+    this.#out = [];
+    return this.#out;
+  }
+
+  /** Sends and handshake calls after a trap throw. */
+  #live() {
+    if (coreTrapped !== null) {
+      this.#dead();
+      throw new CoreTrappedError(coreTrapped);
+    }
   }
 
   // ----- reading what a call left -----

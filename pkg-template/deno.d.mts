@@ -63,6 +63,12 @@ export interface ListeningPort {
   /** The URL clients connect to, e.g. `'ws://127.0.0.1:9001/'`. */
   url: string;
   /**
+   * Resolves with the `WebAssembly.RuntimeError` once the wasm core trapped and every
+   * connection it failed (close code 1011) has closed (at most about 2 s); the listener has
+   * stopped accepting by then. Never rejects; never resolves without a trap.
+   */
+  trapped: Promise<Error>;
+  /**
    * Graceful shutdown: stops accepting, sends close 1001 (going away, reason "server shutting
    * down") to this listener's open connections behind what they already queued, drops its
    * opening ones, waits up to `timeout` seconds for the closing handshakes, then drops the
@@ -108,7 +114,8 @@ export declare function connectWS(factory: core.WebSocketClientFactory, options?
 
 /**
  * Serves one already accepted `Deno.Conn` (from your own listener) with a new
- * `factory.protocol`. `peer` overrides the peer string (Unix sockets).
+ * `factory.protocol`. `peer` overrides the peer string (Unix sockets). After a trap of the
+ * wasm core it closes `conn` and throws `CoreTrappedError`.
  */
 export declare function serveConn(
   factory: core.WebSocketServerFactory,

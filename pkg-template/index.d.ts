@@ -273,6 +273,19 @@ export declare class Disconnected extends Error {
   constructor(message?: string);
 }
 
+/**
+ * Thrown by sends and new connections after the wasm core trapped (`factory.onTrap`); its
+ * `cause` is the `WebAssembly.RuntimeError`. A `Disconnected`: the connection is closed.
+ */
+export declare class CoreTrappedError extends Disconnected {
+  constructor(cause: unknown);
+}
+
+/** The close code connections fail with after a trap of the wasm core (1011). */
+export declare const TRAP_CLOSE_CODE: 1011;
+/** The close reason they fail with. */
+export declare const TRAP_REASON: 'internal error: the wasm core trapped; this process must restart';
+
 /** What `sendMessage` takes: bytes, or a string sent as its UTF-8 bytes. `null` sends an empty message. */
 export type SendPayload = Uint8Array | ArrayBuffer | ArrayBufferView | string | null | undefined;
 
@@ -518,6 +531,12 @@ declare abstract class WebSocketFactoryBase<Options> {
    * detaches it; closing it is yours.
    */
   setBroker(broker: Broker | null): void;
+  /**
+   * The wasm core trapped (a bug aborted it): every connection of the process has been failed
+   * with close code 1011 (`TRAP_REASON`) and no new one starts; the process must restart.
+   * Called once per factory, with the `WebAssembly.RuntimeError`. The default logs it.
+   */
+  onTrap(error: Error): void;
 }
 
 /**

@@ -62,6 +62,7 @@ export declare class WebSocketServerFactory extends core.WebSocketServerFactory<
   /**
    * For frameworks: takes over a socket from an http(s) server's `'upgrade'` event and serves
    * it with a new protocol instance, which it returns. Same as `handleUpgrade(this, ...)`.
+   * After a trap of the wasm core it destroys the socket and throws `CoreTrappedError`.
    */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head?: Buffer | null): WebSocketServerProtocol;
 }
@@ -156,6 +157,12 @@ export interface ListeningPort {
   /** The URL clients connect to, e.g. `'ws://127.0.0.1:9001/'`. */
   url: string;
   /**
+   * Resolves with the `WebAssembly.RuntimeError` once the wasm core trapped and every
+   * connection it failed (close code 1011) has closed (at most about 2 s); the listener has
+   * stopped accepting by then. Never rejects; never resolves without a trap.
+   */
+  trapped: Promise<Error>;
+  /**
    * Graceful shutdown: stops accepting, sends close 1001 (going away, reason "server shutting
    * down") to this listener's open connections behind what they already queued, drops its
    * opening ones, waits up to `timeout` seconds for the closing handshakes, then drops the
@@ -227,7 +234,8 @@ export declare function attachWS(httpServer: UpgradeServer, factory: WebSocketSe
 /**
  * For frameworks: takes over a socket from an http(s) server's `'upgrade'` event (`req`,
  * `socket`, `head` as the event gives them) and serves it with a new `factory.protocol`,
- * which it returns.
+ * which it returns. After a trap of the wasm core it destroys the socket and throws
+ * `CoreTrappedError` (`attachWS` catches that).
  */
 export declare function handleUpgrade(factory: WebSocketServerFactory, req: http.IncomingMessage, socket: Duplex, head?: Buffer | null): WebSocketServerProtocol;
 

@@ -49,6 +49,10 @@ if [ "${SKIP_FUZZ:-}" != 1 ]; then bash fuzz/run.sh "${FUZZ_SECONDS:-30}"; else 
 
 section "build pkg/"
 bash scripts/build.sh
+# The test build (cargo feature test-trap, a core that can be made to panic) for the trap tests
+# (tests/node/limits-trap.test.mjs, tests/deno/trap.test.ts): the same dependencies as pkg/'s,
+# so only the crate itself is compiled again (about 20 s).
+WASMSOCKET_BUILD_FEATURES=test-trap WASMSOCKET_BUILD_OUT=pkg-trap bash scripts/build.sh
 
 section "tsc (types: usage files, examples, runtime-agnostic)"
 bash scripts/typecheck.sh

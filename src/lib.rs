@@ -7,6 +7,24 @@
 //! when one is due ([`Connection::close_expected`]).
 //!
 //! The JavaScript layer reaches it through `src/wasm/`, the only JS-aware module.
+//!
+//! A panic in the wasm build aborts (a trap): the instance, shared by every connection of the
+//! process, can no longer be trusted (js/trap.mjs then fails them all). So the library code,
+//! tests aside, must not use the usual ways to panic: `unwrap`, `expect`, `panic!`, `todo!`,
+//! `unimplemented!` and `unreachable!` are denied here (CI's clippy runs with `-D warnings`).
+//! Indexing and slicing are not linted (about 30 sites, on hot paths, whose bounds are checked
+//! just before); the fuzz targets exercise them.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable
+    )
+)]
 
 pub mod bounded_output;
 pub mod bzip2;

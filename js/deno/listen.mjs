@@ -6,8 +6,9 @@ import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
 import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
+import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
 
-/** Serves one accepted connection with a new protocol from `factory`. */
+/** Serves one accepted connection with a new protocol from `factory` (after a trap: closes it and throws CoreTrappedError). */
 export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
   const transport = new DenoTransport(conn, { isSecure, peer });
   return { protocol: factory._start(transport), transport };
@@ -54,6 +55,11 @@ export async function listenWS(factory, { port, host, tls = null, path } = {}) {
         return;
       }
     }
+    // After a trap (js/trap.mjs) the listener closes; one accepted meanwhile is dropped at once.
+    if (coreTrapped !== null) {
+      try { conn.close(); } catch { /* closed */ }
+      return;
+    }
     const served = serveConn(factory, conn, { isSecure, peer });
     state.served.add(served);
     served.protocol._closed.then(() => state.served.delete(served));
@@ -79,11 +85,20 @@ function listenerHandle(factory, listener, socketPath, isSecure, state, acceptin
   const address = listener.addr;
   const port = socketPath ? null : address.port;
   const host = socketPath ? `unix:${socketPath}` : address.hostname;
+  // After a trap: stop accepting at once (the connections are failed by js/trap.mjs).
+  const forgetTrap = onCoreTrap(() => {
+    try { listener.close(); } catch { /* closed */ }
+  });
   return {
     listener,
     port,
     host,
     url: listenerUrl(socketPath, host, port, isSecure),
+    /**
+     * Resolves with the WebAssembly.RuntimeError once the wasm core trapped and every
+     * connection it failed (with 1011) has closed; the listener has stopped accepting by then.
+     */
+    trapped: whenTrapped(),
     /**
      * Graceful shutdown: stops accepting, sends close 1001 (going away) to this listener's
      * open connections, drops its opening ones (TLS handshakes included), waits up to
@@ -100,6 +115,7 @@ function listenerHandle(factory, listener, socketPath, isSecure, state, acceptin
       } catch (error) {
         return Promise.reject(error);
       }
+      forgetTrap();
       state.closing = (async () => {
         try { listener.close(); } catch { /* closed */ }
         await accepting;

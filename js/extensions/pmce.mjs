@@ -12,7 +12,8 @@
 // (src/deflate/autobahn.rs, src/bzip2/autobahn.rs); these classes hold the values and throw
 // the core's error: NegotiationError from parse, RangeError from a constructor.
 
-import { pmceCheck, pmceParse } from '../../wasm/wasmsocket.js';
+import { corePmceCheck as pmceCheck, corePmceParse as pmceParse } from '../wire.mjs';
+import { CoreTrappedError } from '../trap.mjs';
 import { NegotiationError } from './base.mjs';
 
 const DEFLATE = 'permessage-deflate';
@@ -28,6 +29,7 @@ function parse(name, what, params) {
   try {
     return pmceParse(name, what, paramList(params));
   } catch (error) {
+    if (error instanceof CoreTrappedError) throw error;
     throw new NegotiationError(`${name}: ${error.message}`);
   }
 }
@@ -36,6 +38,7 @@ function check(name, what, base, accept = null) {
   try {
     pmceCheck(name, what, base, accept);
   } catch (error) {
+    if (error instanceof CoreTrappedError) throw error;
     throw new RangeError(`${name}: ${error.message}`);
   }
 }

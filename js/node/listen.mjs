@@ -7,8 +7,9 @@ import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
 import { isWorker, superviseWorkers, joinWorkers } from './workers.mjs';
 import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
+import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
 
-/** Serves one accepted socket with a new protocol from `factory`. */
+/** Serves one accepted socket with a new protocol from `factory` (after a trap: destroys it and throws CoreTrappedError). */
 export function serveSocket(factory, socket, isSecure) {
   const transport = new NodeTransport(socket, { isSecure });
   return factory._start(transport);
@@ -42,6 +43,11 @@ function listen(factory, { port, host, tls: tlsOptions = null, backlog = 511, pa
   const server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
   const state = { protocols: new Set(), tcpSockets: new Set(), closing: null, counts: shutdownCounts() };
   server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => {
+    // After a trap (js/trap.mjs) the server closes; one accepted meanwhile is dropped at once.
+    if (coreTrapped !== null) {
+      socket.destroy();
+      return;
+    }
     // A TLS handshake that completes while shutting down: still opening, so dropped.
     if (state.closing) {
       socket.destroy();
@@ -78,11 +84,18 @@ function listenerHandle(factory, server, socketPath, isSecure, state) {
   const address = server.address();
   const port = socketPath ? null : address.port;
   const host = socketPath ? `unix:${socketPath}` : address.address;
+  // After a trap: stop accepting at once (the connections are failed by js/trap.mjs).
+  const forgetTrap = onCoreTrap(() => server.close());
   return {
     server,
     port,
     host,
     url: listenerUrl(socketPath, host, port, isSecure),
+    /**
+     * Resolves with the WebAssembly.RuntimeError once the wasm core trapped and every
+     * connection it failed (with 1011) has closed; the listener has stopped accepting by then.
+     */
+    trapped: whenTrapped(),
     /**
      * Graceful shutdown: stops accepting, sends close 1001 (going away) to this listener's
      * open connections, drops its opening ones, waits up to `timeout` seconds (default: the
@@ -98,6 +111,7 @@ function listenerHandle(factory, server, socketPath, isSecure, state) {
       } catch (error) {
         return Promise.reject(error);
       }
+      forgetTrap();
       state.closing = (async () => {
         const closed = new Promise((resolve) => server.close(() => resolve()));
         await shutdown(state.protocols, timeout, state.counts);

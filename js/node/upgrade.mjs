@@ -3,11 +3,13 @@
 
 import { serveSocket } from './listen.mjs';
 import { unquote } from '../url.mjs';
+import { CoreTrappedError } from '../trap.mjs';
 
 /**
  * Takes over a socket from an http server's 'upgrade' event. The request Node already parsed
  * is written back into its wire form so the core validates the handshake as for any other
- * connection. Returns the protocol instance.
+ * connection. Returns the protocol instance. After the wasm core trapped (js/trap.mjs) it
+ * destroys the socket and throws CoreTrappedError.
  */
 export function handleUpgrade(factory, req, socket, head) {
   socket.setTimeout(0);
@@ -36,7 +38,15 @@ export function attachWS(httpServer, factory, { path = factory.url === 'ws://loc
       // Compared percent-decoded, as parseUrl gives a factory's path.
       const pathname = unquote(new URL(req.url, 'http://localhost').pathname);
       const target = table.get(pathname) ?? table.get(null);
-      if (target) return handleUpgrade(target, req, socket, head);
+      if (target) {
+        // After a trap handleUpgrade destroys the socket and throws: never into the server.
+        try {
+          return handleUpgrade(target, req, socket, head);
+        } catch (error) {
+          if (error instanceof CoreTrappedError) return undefined;
+          throw error;
+        }
+      }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found');
       return undefined;
     });

@@ -90,6 +90,22 @@ pub fn event_detail(index: usize) -> JsValue {
     })
 }
 
+/// Test builds only (feature `test-trap`, never in the published package): panics, which aborts
+/// the wasm instance (a `WebAssembly.RuntimeError` in JS), to test the trap policy of
+/// js/trap.mjs end to end. The same build also panics in `sendPing` when the payload is
+/// [`TEST_TRAP_PING`], so a test can make the trap happen inside a core call that js/wire.mjs
+/// makes for a live connection, as a bug in the core would.
+#[cfg(feature = "test-trap")]
+#[wasm_bindgen(js_name = testTrap)]
+#[allow(clippy::panic)]
+pub fn test_trap() {
+    panic!("testTrap: a deliberate panic (test-trap feature)");
+}
+
+/// The ping payload that traps in a `test-trap` build.
+#[cfg(feature = "test-trap")]
+pub const TEST_TRAP_PING: &[u8] = b"wasmsocket:test-trap";
+
 /// Address of room for a `len`-byte payload to send; then call a send method with `len`.
 #[wasm_bindgen(js_name = stagingSpace)]
 pub fn staging_space(len: usize) -> usize {
@@ -357,6 +373,10 @@ impl WasmConnection {
 
     #[wasm_bindgen(js_name = sendPing)]
     pub fn send_ping(&mut self, data: &[u8]) -> Result<u32, JsValue> {
+        #[cfg(feature = "test-trap")]
+        if data == TEST_TRAP_PING {
+            test_trap();
+        }
         self.call(|conn| conn.send_ping(data).map_err(send_error))
     }
 

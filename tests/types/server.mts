@@ -6,7 +6,10 @@ import {
   ConnectionAccept,
   ConnectionDeny,
   ConnectionRequest,
+  CoreTrappedError,
   Disconnected,
+  TRAP_CLOSE_CODE,
+  TRAP_REASON,
   PreparedMessage,
   RedisBroker,
   startWorkers,
@@ -212,6 +215,14 @@ await listener.close({ timeout: 5 });
 await listener.close({});
 // @ts-expect-error the timeout is seconds, a number
 await listener.close({ timeout: '5' });
+expectType<Promise<Error>>(listener.trapped);
+void listener.trapped.then((error) => { expectType<Error>(error); });
+
+// After a trap of the wasm core: onTrap once per factory, CoreTrappedError, the close it sends.
+factory.onTrap = (error: Error) => { expectType<Error>(error); };
+expectType<1011>(TRAP_CLOSE_CODE);
+expectType<string>(TRAP_REASON);
+expectType<Disconnected>(new CoreTrappedError(new Error('trap')));
 await listenWS(factory);
 await listenWS(factory, { path: '/tmp/ws.sock' });
 await listenWS(factory, { port: 0, tls: { key: 'KEY', cert: 'CERT' } });
