@@ -8,8 +8,8 @@
 // unsent output and input read but not handled) by the issue's 4 MiB, wasm memory not growing
 // once warm, and RSS by a looser bound. RSS alone cannot carry the 4 MiB: with the same held
 // buffers it measured between -1 and +11 MiB from run to run (malloc keeps, or does not keep,
-// what the warm-up peers freed; V8's non-ArrayBuffer external memory moves by 5-10 MiB), while
-// unbounded queuing, the defect this guards against, showed +222 MiB.
+// what the warm-up peers freed), while unbounded queuing, the defect this guards against,
+// showed +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
 import test from 'node:test';
