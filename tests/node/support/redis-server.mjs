@@ -37,6 +37,7 @@ export async function startRedis(port = undefined) {
   await Promise.race([listening(port, 5000), failed]);
   return {
     port,
+    pid: child.pid,
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
