@@ -63,8 +63,8 @@ test('the tarball holds exactly the entries, types, wasm, js/, README and LICENS
   const files = packed.files.map((f) => f.path).sort();
   const expected = [
     'package.json', 'README.md', 'LICENSE',
-    'node.mjs', 'deno.mjs', 'browser.mjs',
-    'index.d.ts', 'browser.d.ts', 'node.d.mts', 'deno.d.mts',
+    'node.mjs', 'deno.mjs', 'browser.mjs', 'redis.mjs',
+    'index.d.ts', 'browser.d.ts', 'node.d.mts', 'deno.d.mts', 'redis.d.mts',
     'wasm/wasmsocket.js', 'wasm/wasmsocket.d.ts', 'wasm/wasmsocket_bg.wasm',
     ...filesUnder(join(root, 'js')).map((f) => `js/${f}`),
   ].sort();

@@ -276,3 +276,5 @@ if ('workers' in cores) expectType<number>(cores.workers().length);
 const supervisor = await startWorkers(2);
 if (supervisor) supervisor.onWorkerExit = (worker, code, signal, restarted) => expectType<boolean>(restarted);
 else joinWorkers(fanout, { port: 1, host: '127.0.0.1', url: 'http://127.0.0.1:1/', close: async () => undefined });
+import { RedisBroker as SubpathRedisBroker } from 'wasmsocket/redis';
+expectType<RedisBroker>(new SubpathRedisBroker({ prefix: 'app:' }));
