@@ -6,8 +6,10 @@
 //   node bench/fanout.mjs [--subscribers 1000,10000] [--sizes 64,4096] [--deliveries 400000]
 //                         [--impls ws,bun,wasmsocket,wasmsocket-workers2,wasmsocket-redis2]
 //
-// The load is raw sockets in this process: the handshake, then only received bytes are counted
-// (every delivery is one unmasked frame of known size). The publisher sends masked binary
+// The load is raw sockets in this process: the handshake, then received frames are counted from
+// their headers (every delivery is one frame). `wasmsocket-deflate` is one wasmsocket process
+// with subscribers that negotiate permessage-deflate without server context takeover; its row
+// says how many times each message was compressed. The publisher sends masked binary
 // frames in bursts of about 20,000 deliveries and waits for all of them before the next burst.
 // "server µs/delivery" is the CPU time (user + system, /proc) of the server's processes
 // (primary and workers) over the run, divided by the deliveries; Redis's own CPU is printed
@@ -25,7 +27,7 @@ const args = parseArgs(process.argv.slice(2));
 const SUBSCRIBERS = String(args.subscribers ?? '1000,10000').split(',').map(Number);
 const SIZES = String(args.sizes ?? '64,4096').split(',').map(Number);
 const DELIVERIES = Number(args.deliveries ?? 400_000);
-const IMPLS = String(args.impls ?? 'ws,bun,wasmsocket,wasmsocket-workers2,wasmsocket-redis2').split(',');
+const IMPLS = String(args.impls ?? 'ws,bun,wasmsocket,wasmsocket-workers2,wasmsocket-redis2,wasmsocket-deflate').split(',');
 const BURST_DELIVERIES = 20_000;
 const BUN = `${process.env.WASMSOCKET_BUN_PREFIX ?? `${os.homedir()}/.cache/wasmsocket/bun`}/node_modules/.bin/bun`;
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -40,6 +42,7 @@ function serversOf(impl, redisUrl) {
     case 'wasmsocket': return [wasmsocket()];
     case 'wasmsocket-workers2': return [wasmsocket('--workers', '2')];
     case 'wasmsocket-redis2': return [wasmsocket('--redis', redisUrl), wasmsocket('--redis', redisUrl)];
+    case 'wasmsocket-deflate': return [wasmsocket('--deflate')];
     default: throw new Error(`unknown impl ${impl}`);
   }
 }
@@ -56,6 +59,8 @@ async function startServer({ command, args: argv }) {
     child.once('exit', (code) => reject(new Error(`${command} ${argv.join(' ')} exited (${code})`)));
     child.once('error', reject);
   });
+  child.lines = [];
+  child.stdout.on('data', (chunk) => child.lines.push(...String(chunk).split('\n').filter(Boolean)));
   return { child, port };
 }
 
@@ -78,25 +83,53 @@ function treeCpu(pid) {
   return stats.filter((s) => tree.has(s.pid)).reduce((sum, s) => sum + s.cpu, 0);
 }
 
-/** A raw WebSocket client: resolves once the 101 arrived; then counts the bytes after it. */
-function subscriber(port) {
+/** Counts the frames in `data` (headers parsed across chunk boundaries; payloads skipped). */
+function countFrames(client, data) {
+  if (client.partial) {
+    data = Buffer.concat([client.partial, data]);
+    client.partial = null;
+  }
+  let i = 0;
+  while (i < data.length) {
+    if (client.skip > 0) {
+      const n = Math.min(client.skip, data.length - i);
+      client.skip -= n;
+      i += n;
+      continue;
+    }
+    const left = data.length - i;
+    const short = left < 2 ? 2 : (data[i + 1] & 0x7f) === 126 ? 4 : (data[i + 1] & 0x7f) === 127 ? 10 : 2;
+    if (left < short) {
+      client.partial = data.subarray(i);
+      return;
+    }
+    const b1 = data[i + 1] & 0x7f;
+    client.skip = b1 === 126 ? data.readUInt16BE(i + 2) : b1 === 127 ? Number(data.readBigUInt64BE(i + 2)) : b1;
+    client.frames++;
+    i += short;
+  }
+}
+
+/** A raw WebSocket client: resolves once the 101 arrived; then counts the frames after it. */
+function subscriber(port, deflate) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
-    const client = { socket, bytes: 0 };
+    const client = { socket, frames: 0, skip: 0, partial: null };
     let head = Buffer.alloc(0);
     socket.once('error', reject);
     socket.on('connect', () => socket.write(
       `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      (deflate ? 'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n' : '') + '\r\n'));
     const onHead = (chunk) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(`no 101: ${head.toString().split('\r\n')[0]}`));
       socket.off('data', onHead);
-      client.bytes = head.length - end - 4;
-      socket.on('data', (data) => { client.bytes += data.length; });
+      socket.on('data', (data) => countFrames(client, data));
+      if (head.length > end + 4) countFrames(client, head.subarray(end + 4));
       resolve(client);
     };
     socket.on('data', onHead);
@@ -112,7 +145,6 @@ function maskedFrame(payload) {
   return Buffer.concat([header, mask, body]);
 }
 
-const frameSize = (n) => (n < 126 ? 2 : 4) + n;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measure(impl, subscribers, size) {
@@ -124,16 +156,17 @@ async function measure(impl, subscribers, size) {
     // Subscribers alternate between the servers (Redis case); the publisher is the first.
     for (let i = 0; i < subscribers; i += 200) {
       const batch = [];
-      for (let j = i; j < Math.min(i + 200, subscribers); j++) batch.push(subscriber(servers[j % servers.length].port));
+      for (let j = i; j < Math.min(i + 200, subscribers); j++) batch.push(subscriber(servers[j % servers.length].port, impl.endsWith('deflate')));
       clients.push(...await Promise.all(batch));
     }
     await sleep(300); // subscriptions reach Redis / every worker
     const publisher = clients[0];
-    const frame = maskedFrame(randomBytes(size));
-    const perDelivery = frameSize(size);
+    // Compressible JSON-like text (deflate has something to do); sent uncompressed.
+    const text = Buffer.from(JSON.stringify(Array.from({ length: size }, (_, k) => k % 10)).slice(0, size).padEnd(size, ' '));
+    const frame = maskedFrame(text);
     const messages = Math.max(1, Math.ceil(DELIVERIES / subscribers));
     const burst = Math.max(1, Math.floor(BURST_DELIVERIES / subscribers));
-    const received = () => clients.reduce((sum, c) => sum + c.bytes, 0);
+    const received = () => clients.reduce((sum, c) => sum + c.frames, 0);
     const base = received();
     const cpuBefore = servers.map((s) => treeCpu(s.child.pid));
     const redisBefore = redis ? treeCpu(redis.pid) : 0;
@@ -142,17 +175,25 @@ async function measure(impl, subscribers, size) {
       const n = Math.min(burst, messages - sent);
       publisher.socket.write(Buffer.concat(Array(n).fill(frame)));
       sent += n;
-      const expected = base + sent * subscribers * perDelivery;
+      const expected = base + sent * subscribers;
       const deadline = Date.now() + 30_000;
       while (received() < expected) {
-        if (Date.now() > deadline) throw new Error(`${impl}: ${received() - base} of ${sent * subscribers * perDelivery} bytes after 30 s`);
+        if (Date.now() > deadline) throw new Error(`${impl}: ${received() - base} of ${sent * subscribers} deliveries after 30 s`);
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = servers.reduce((sum, s, i) => sum + treeCpu(s.child.pid) - cpuBefore[i], 0);
     const deliveries = messages * subscribers;
+    let compressions = null;
+    if (impl === 'wasmsocket-deflate') {
+      servers[0].child.kill('SIGTERM');
+      await new Promise((resolve) => servers[0].child.once('exit', resolve));
+      const stats = JSON.parse(servers[0].child.lines.find((l) => l.startsWith('stats ')).slice(6));
+      compressions = `${stats.framings + stats.ownFramings} for ${stats.messages} messages`;
+    }
     return {
+      compressions,
       impl, subscribers, size, deliveries,
       perSecond: deliveries / seconds,
       cpuUs: (cpu * 1e6) / deliveries,
@@ -169,8 +210,8 @@ const fmt = (n, digits = 2) => n.toFixed(digits);
 const rate = (n) => (n >= 1e6 ? `${fmt(n / 1e6)} M/s` : `${fmt(n / 1e3, 0)} k/s`);
 
 console.log(`fan-out: ${DELIVERIES} deliveries per cell, bursts of ~${BURST_DELIVERIES}; node ${process.version}, ${os.cpus().length} cores`);
-console.log('| impl | subscribers | size | deliveries/s | server µs/delivery | vs ws | redis µs/delivery |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| impl | subscribers | size | deliveries/s | server µs/delivery | vs ws | redis µs/delivery | framings |');
+console.log('|---|---|---|---|---|---|---|---|');
 let failed = false;
 for (const subscribers of SUBSCRIBERS) {
   for (const size of SIZES) {
@@ -179,10 +220,10 @@ for (const subscribers of SUBSCRIBERS) {
       try {
         const r = await measure(impl, subscribers, size);
         if (impl === 'ws') wsCpu = r.cpuUs;
-        console.log(`| ${impl} | ${subscribers} | ${size} B | ${rate(r.perSecond)} | ${fmt(r.cpuUs)} | ${wsCpu ? `${fmt(r.cpuUs / wsCpu)}×` : '-'} | ${r.redisUs === null ? '-' : fmt(r.redisUs)} |`);
+        console.log(`| ${impl} | ${subscribers} | ${size} B | ${rate(r.perSecond)} | ${fmt(r.cpuUs)} | ${wsCpu ? `${fmt(r.cpuUs / wsCpu)}×` : '-'} | ${r.redisUs === null ? '-' : fmt(r.redisUs)} | ${r.compressions ?? '-'} |`);
       } catch (error) {
         failed = true;
-        console.log(`| ${impl} | ${subscribers} | ${size} B | FAILED: ${error.message} | | | |`);
+        console.log(`| ${impl} | ${subscribers} | ${size} B | FAILED: ${error.message} | | | | |`);
       }
     }
   }
