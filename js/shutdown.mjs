@@ -63,3 +63,19 @@ export async function shutdown(protocols, timeout, counts) {
   waiting.clear();
   return counts;
 }
+
+/**
+ * A listener's close(options) on every runtime: the first call validates `timeout` (a bad one
+ * rejects, shutting nothing down) and starts `run(timeout)`; later calls return its promise.
+ */
+export function closeOnce(state, factory, options, run) {
+  if (state.closing) return state.closing;
+  let timeout;
+  try {
+    timeout = shutdownTimeout(factory, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  state.closing = run(timeout);
+  return state.closing;
+}

@@ -5,7 +5,7 @@
 import { DenoTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
-import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
+import { shutdown, shutdownCounts, closeOnce } from '../shutdown.mjs';
 import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
 
 /** Serves one accepted connection with a new protocol from `factory` (after a trap: closes it and throws CoreTrappedError). */
@@ -108,15 +108,8 @@ function listenerHandle(factory, listener, socketPath, isSecure, state, acceptin
      * return the first call's promise.
      */
     close(options = {}) {
-      if (state.closing) return state.closing;
-      let timeout;
-      try {
-        timeout = shutdownTimeout(factory, options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      forgetTrap();
-      state.closing = (async () => {
+      return closeOnce(state, factory, options, async (timeout) => {
+        forgetTrap();
         try { listener.close(); } catch { /* closed */ }
         await accepting;
         for (const conn of state.handshaking) {
@@ -128,8 +121,7 @@ function listenerHandle(factory, listener, socketPath, isSecure, state, acceptin
         await shutdown(served.map(({ protocol }) => protocol), timeout, state.counts);
         await Promise.all(served.map(({ transport }) => transport.closed));
         return { ...state.counts };
-      })();
-      return state.closing;
+      });
     },
   };
 }

@@ -6,7 +6,7 @@ import { NodeTransport } from './transport.mjs';
 import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
 import { isWorker, superviseWorkers, joinWorkers } from './workers.mjs';
-import { shutdown, shutdownCounts, shutdownTimeout } from '../shutdown.mjs';
+import { shutdown, shutdownCounts, closeOnce } from '../shutdown.mjs';
 import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
 
 /** Serves one accepted socket with a new protocol from `factory` (after a trap: destroys it and throws CoreTrappedError). */
@@ -104,15 +104,8 @@ function listenerHandle(factory, server, socketPath, isSecure, state) {
      * the first call's promise.
      */
     close(options = {}) {
-      if (state.closing) return state.closing;
-      let timeout;
-      try {
-        timeout = shutdownTimeout(factory, options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      forgetTrap();
-      state.closing = (async () => {
+      return closeOnce(state, factory, options, async (timeout) => {
+        forgetTrap();
         const closed = new Promise((resolve) => server.close(() => resolve()));
         await shutdown(state.protocols, timeout, state.counts);
         // Only TLS handshakes that never completed are left: dropped too.
@@ -123,8 +116,7 @@ function listenerHandle(factory, server, socketPath, isSecure, state) {
         }
         await closed;
         return { ...state.counts };
-      })();
-      return state.closing;
+      });
     },
   };
 }
