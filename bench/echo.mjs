@@ -20,7 +20,7 @@
 //     warms up, prints {"event":"ready"}; stdin lines: go (one measured round), quit
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -724,6 +724,7 @@ async function parent(args) {
   }
   printResults(results, cells, impls);
   console.log(`\nload average at end: ${loadavg()}`);
+  if (args.json) writeJson(String(args.json), results, cells, impls);
   if (failed) {
     console.error('\nsome cells FAILED (see above)');
     process.exit(1);
@@ -755,6 +756,20 @@ function summarizeCell(r) {
     timedOut: rounds.some((x) => x.timedOut),
     runs: rounds.length,
   };
+}
+
+/** `--json FILE`: the median of each cell, for scripts/bench-chart.mjs. */
+function writeJson(file, results, cells, impls) {
+  const rows = [];
+  for (const [size, kind] of cells) {
+    for (const impl of impls) {
+      const s = summarizeCell(results.find((r) => r.impl === impl && r.size === size && r.kind === kind));
+      if (s) rows.push({ impl: SHORT[impl], size, kind, usPerMsg: s.medUs, msgPerSec: s.medRate, runs: s.runs });
+    }
+  }
+  const versions = { node: process.version, ws: packageVersion('ws'), cores: os.cpus().length, date: new Date().toISOString().slice(0, 10) };
+  writeFileSync(file, `${JSON.stringify({ benchmark: 'echo', versions, rows }, null, 1)}\n`);
+  console.log(`wrote ${file}`);
 }
 
 function printResults(results, cells, impls) {

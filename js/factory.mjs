@@ -9,6 +9,7 @@ import { State } from './protocol.mjs';
 import { VERSION } from './version.mjs';
 import { PreparedMessage } from './prepared.mjs';
 import { Topics } from './topics.mjs';
+import { Publishing } from './publishing.mjs';
 import { registerFactory, refuseAfterTrap } from './trap.mjs';
 
 export { VERSION };
@@ -48,7 +49,7 @@ class Factory {
     /** The live connections (open or opening), for maxConnections and shutdown. */
     this._connections = new Set();
     this._topics = new Topics();
-    this._broker = null;
+    this._publishing = new Publishing(this._topics);
     /** What the last publish did: `{ topic, reached, aboveHighWaterMark, failed }`. */
     this.lastPublish = null;
     registerFactory(this);
@@ -73,80 +74,16 @@ class Factory {
 
   /**
    * Sends to every open connection subscribed to `topic` (protocol.subscribe), framed once per
-   * kind of connection; `exclude` is a protocol or a list of them (e.g. the sender). `payload`
-   * may be a PreparedMessage. Returns how many connections it reached. A recipient that does
-   * not read is not waited for: its output queues up to maxBufferedAmount, beyond which it is
-   * failed with 1008. `lastPublish` says how many recipients were above the mark after it
-   * (`aboveHighWaterMark`) and which could not take it (`failed`: `{protocol, error}`, e.g.
-   * one in the middle of sending its own fragmented message). With a broker (setBroker) it
-   * also goes to the topic's subscribers in other processes, which the count does not include.
+   * kind of connection; see js/publishing.mjs. Returns how many connections it reached.
    */
-  publish(topic, payload, isBinary = false, { exclude = null, doNotCompress = false } = {}) {
-    const prepared = payload instanceof PreparedMessage ? payload : new PreparedMessage(payload, isBinary, doNotCompress);
-    this._broker?.publish(topic, prepared.payload, prepared.isBinary, prepared.doNotCompress);
-    this.lastPublish = this.#deliver(topic, prepared, exclude);
+  publish(topic, payload, isBinary = false, options = {}) {
+    this.lastPublish = this._publishing.publish(topic, payload, isBinary, options);
     return this.lastPublish.reached;
   }
 
-  /**
-   * Makes publish reach the topic's subscribers in every process connected to the same
-   * broker (e.g. `new RedisBroker({ url })`), and theirs reach ours. One broker per factory;
-   * `null` detaches it (closing it is yours).
-   */
+  /** Makes publish reach every process connected to the same broker (js/publishing.mjs). */
   setBroker(broker) {
-    if (this._broker) {
-      for (const topic of this._topics.names()) this._broker.unsubscribe(topic);
-      this._broker.onMessage = null;
-    }
-    this._broker = broker;
-    this._topics.onTopicAdded = broker && ((topic) => broker.subscribe(topic));
-    this._topics.onTopicRemoved = broker && ((topic) => broker.unsubscribe(topic));
-    if (!broker) return;
-    broker.onMessage = (topic, payload, isBinary, doNotCompress) => {
-      this.#deliver(topic, new PreparedMessage(payload, isBinary, doNotCompress), null);
-    };
-    for (const topic of this._topics.names()) broker.subscribe(topic);
-  }
-
-  /**
-   * Sends `prepared` to this process's subscribers of `topic`; returns what happened. Each
-   * recipient's transport stays corked until the current task's microtasks run, so the
-   * publishes of one input batch (or one loop of the application's) leave each socket as one
-   * write instead of one write per message.
-   */
-  #deliver(topic, prepared, exclude) {
-    const excluded = exclude === null ? null : new Set(Array.isArray(exclude) || exclude instanceof Set ? exclude : [exclude]);
-    let reached = 0;
-    let aboveHighWaterMark = 0;
-    const failed = [];
-    for (const protocol of this._topics.subscribers(topic) ?? []) {
-      if (excluded?.has(protocol) || protocol.state !== State.OPEN) continue;
-      this.#corkUntilMicrotasks(protocol.transport);
-      try {
-        if (!protocol.sendPreparedMessage(prepared)) aboveHighWaterMark++;
-        reached++;
-      } catch (error) {
-        // One connection that cannot take it now (its own fragmented message is half sent)
-        // must not cost the others theirs.
-        failed.push({ protocol, error });
-      }
-    }
-    return { topic, reached, aboveHighWaterMark, failed };
-  }
-
-  #corked = new Set();
-
-  #corkUntilMicrotasks(transport) {
-    if (this.#corked.has(transport)) return;
-    if (this.#corked.size === 0) {
-      queueMicrotask(() => {
-        const corked = [...this.#corked];
-        this.#corked.clear();
-        for (const t of corked) t.uncork();
-      });
-    }
-    transport.cork();
-    this.#corked.add(transport);
+    this._publishing.setBroker(broker);
   }
 
   /** How many connections are subscribed to `topic`. */

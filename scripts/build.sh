@@ -40,6 +40,6 @@ node -e '
 ' "$pkg"
 
 cp LICENSE pkg-template/package.json pkg-template/README.md pkg-template/*.mjs pkg-template/index.d.ts pkg-template/browser.d.ts \
-  pkg-template/node.d.mts pkg-template/deno.d.mts pkg-template/redis.d.mts "$pkg/"
+  pkg-template/node.d.mts pkg-template/deno.d.mts pkg-template/redis.d.mts pkg-template/bench-echo.svg "$pkg/"
 cp -r js "$pkg/js"
 echo "built $pkg/${features:+ (features: $features)}: wasm $(stat -c %s "$pkg/wasm/wasmsocket_bg.wasm") bytes, gzip $(gzip -9c "$pkg/wasm/wasmsocket_bg.wasm" | wc -c) bytes"

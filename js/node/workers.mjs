@@ -32,7 +32,7 @@ export function startWorkers(count, options = {}) {
  * and closes it and exits when the primary asks.
  */
 export function joinWorkers(factory, handle) {
-  if (!factory._broker) factory.setBroker(new ClusterBroker());
+  if (!factory._publishing.broker) factory.setBroker(new ClusterBroker());
   process.on('message', async (message) => {
     if (message?.type !== CLOSE) return;
     const result = await handle.close({ timeout: message.timeout });

@@ -62,7 +62,7 @@ after(() => {
 test('the tarball holds exactly the entries, types, wasm, js/, README and LICENSE', (t) => {
   const files = packed.files.map((f) => f.path).sort();
   const expected = [
-    'package.json', 'README.md', 'LICENSE',
+    'package.json', 'README.md', 'LICENSE', 'bench-echo.svg',
     'node.mjs', 'deno.mjs', 'browser.mjs', 'redis.mjs',
     'index.d.ts', 'browser.d.ts', 'node.d.mts', 'deno.d.mts', 'redis.d.mts',
     'wasm/wasmsocket.js', 'wasm/wasmsocket.d.ts', 'wasm/wasmsocket_bg.wasm',
