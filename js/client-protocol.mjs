@@ -1,32 +1,91 @@
 // The client half of the opening handshake: the request from the factory's session
 // parameters, and the server's response handed to onConnect.
 
-import { WebSocketProtocol } from './protocol.mjs';
-import { ConnectionResponse, headerMap } from './types.mjs';
+import { WebSocketProtocol, State } from './protocol.mjs';
+import { ConnectingRequest, ConnectionResponse, headerMap } from './types.mjs';
 import { clientEntries } from './extensions/negotiation.mjs';
-import { isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
+import { PerMessageDeflate, PerMessageDeflateResponseAccept, deflateTerms, isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
 
 export class WebSocketClientProtocol extends WebSocketProtocol {
   /** The server accepted: `response` is a ConnectionResponse. */
   onConnect(response) {} // eslint-disable-line no-unused-vars
 
+  /** As the base's, with the deflate terms (memLevel, maxMessageSize) this side set up. */
+  get extensionsInUse() {
+    const list = super.extensionsInUse;
+    if (this.#deflateTerms) {
+      for (const e of list) {
+        if (e instanceof PerMessageDeflate) Object.assign(e, { memLevel: this.#deflateTerms.memLevel || e.memLevel, maxMessageSize: this.#deflateTerms.maxMessageSize ?? null });
+      }
+      this.#deflateTerms = null;
+    }
+    return list;
+  }
+  #deflateTerms = null;
+
+  /** onConnecting's answer: a ConnectingRequest, null, or a Promise of one (autobahn's txaio.as_future). */
+  #connecting = null;
+
+  _connecting(transportDetails) {
+    try {
+      this.#connecting = this.onConnecting(transportDetails) ?? null;
+    } catch (error) {
+      this.#connecting = Promise.reject(error);
+    }
+  }
+
   _connectionMade(factory, transport, role) {
     super._connectionMade(factory, transport, role);
-    const headers = Object.entries(factory.headers)
-      .filter(([, v]) => v !== null && v !== undefined)
-      .map(([k, v]) => [k, String(v)]);
+    const answer = this.#connecting;
+    this.#connecting = null;
+    if (answer && typeof answer.then === 'function') {
+      // The handshake waits for it; a failure drops the connection (autobahn's options_failed).
+      Promise.resolve(answer).then(
+        (request) => { if (this.state === State.CONNECTING) this.#startHandshake(request ?? null); },
+        (error) => {
+          this._callback(() => { throw error; }, { failOnError: false });
+          this.dropConnection(`onConnecting failed: ${error?.message ?? error}`);
+        },
+      );
+      return;
+    }
+    this.#startHandshake(answer);
+  }
+
+  /**
+   * Sends the opening handshake: the factory's session parameters, or all of `request`'s
+   * (a ConnectingRequest from onConnecting) as autobahn's _actuallyStartHandshake.
+   */
+  #startHandshake(request) {
+    const { factory } = this;
     try {
-      this.wire.setExtensions(clientEntries(this.options));
-      this.wire.connect({
+      if (request !== null && !(request instanceof ConnectingRequest)) {
+        throw new TypeError('onConnecting must return null, a ConnectingRequest or a Promise of one');
+      }
+      const r = request ?? {
         // A Unix socket has no host name; any will do for the Host header.
         host: factory.host.startsWith('unix:') ? 'localhost' : factory.host,
         port: factory.port ?? 0,
-        secure: factory.isSecure,
         resource: factory.resource,
-        origin: factory.origin ?? undefined,
+        headers: factory.headers,
+        useragent: factory.useragent,
+        origin: factory.origin,
         protocols: factory.protocols,
+      };
+      const headers = Object.entries(r.headers ?? {})
+        .filter(([, v]) => v !== null && v !== undefined)
+        .map(([k, v]) => [k, String(v)]);
+      this.wire.setExtensions(clientEntries(this.options));
+      this.#deflateTerms = deflateTerms(this.options);
+      this.wire.connect({
+        host: r.host,
+        port: r.port ?? 0,
+        secure: factory.isSecure,
+        resource: r.resource,
+        origin: r.origin || undefined,
+        protocols: r.protocols,
         headers,
-        userAgent: factory.useragent ?? undefined,
+        userAgent: r.useragent || undefined,
       });
     } catch (error) {
       this._notClean(`invalid opening handshake request: ${error.message}`);
@@ -82,6 +141,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
         // Nothing has been sent yet: the core checks the accept against the response it
         // negotiated and rebuilds our compressor as the accept says.
         this.wire.acceptResponse(name, answer.coreAccept());
+        if (answer instanceof PerMessageDeflateResponseAccept) this.#deflateTerms = deflateTerms(this.options, answer);
       } catch (error) {
         return `perMessageCompressionAccept: ${error.message}`;
       }

@@ -166,7 +166,7 @@ export class WebSocketServerFactory extends Factory {
   setSessionParameters(url = null, protocols = [], server = PRODUCT, headers = {}, externalPort = null) {
     this._session(url, 'ws://localhost', protocols, headers);
     this.server = server;
-    this.externalPort = externalPort ?? this.port;
+    this.externalPort = externalPort; // autobahn's: null unless given (then the Host header's port must match)
   }
 }
 

@@ -6,7 +6,8 @@ export { PreparedMessage } from './prepared.mjs';
 export { WebSocketServerProtocol } from './server-protocol.mjs';
 export { WebSocketClientProtocol } from './client-protocol.mjs';
 export {
-  ConnectionRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, IncomingMessage, OutgoingMessage,
+  ConnectionRequest, ConnectingRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, Message, IncomingMessage, OutgoingMessage,
+  TransportDetails,
 } from './types.mjs';
 export { createUrl, parseUrl } from './url.mjs';
 export { OPTIONS as PROTOCOL_OPTIONS } from './options.mjs';

@@ -91,6 +91,11 @@ export class ProtocolBase {
     }
   }
 
+  /** Calls onConnecting(transportDetails); the client protocol uses its answer (ConnectingRequest). */
+  _connecting(transportDetails) {
+    this._callback(() => this.onConnecting(transportDetails));
+  }
+
   // ----- timers -----
 
   /** Arms timer `name`: after `seconds` (none if 0), `onFire` runs and the connection is dropped with `reason`. */

@@ -14,6 +14,7 @@ import { coreConfig } from './options.mjs';
 import { inUse } from './extensions/pmce.mjs';
 import { ProtocolBase, State, toBytes } from './protocol-base.mjs';
 import { CoreTrappedError } from './trap.mjs';
+import { TransportDetails } from './types.mjs';
 
 export { State, Disconnected, checkCloseArguments, toBytes } from './protocol-base.mjs';
 
@@ -102,7 +103,7 @@ export class WebSocketProtocol extends ProtocolBase {
     factory._connections.add(this);
     transport.setNoDelay(this.options.tcpNoDelay);
     this._startTimer('open', this.options.openHandshakeTimeout, 'opening handshake timeout');
-    this._callback(() => this.onConnecting({ peer: this.peer, isSecure: transport.isSecure }));
+    this._connecting(TransportDetails.fromTransport(transport, role === 'server', this.peer));
   }
 
   /** Bytes arrived. */

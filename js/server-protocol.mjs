@@ -6,11 +6,25 @@ import { Status } from './wire.mjs';
 import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
 import { originAllowed } from './options.mjs';
 import { serverEntries } from './extensions/negotiation.mjs';
+import { PerMessageDeflate, deflateTerms } from './extensions/pmce.mjs';
 import { VERSION } from './version.mjs';
 
 export class WebSocketServerProtocol extends WebSocketProtocol {
   /** Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, or throw ConnectionDeny. */
   onConnect(request) {} // eslint-disable-line no-unused-vars
+
+  /** As the base's, with the deflate terms (memLevel, maxMessageSize) this side set up. */
+  get extensionsInUse() {
+    const list = super.extensionsInUse;
+    if (this.#deflateTerms) {
+      for (const e of list) {
+        if (e instanceof PerMessageDeflate) Object.assign(e, { memLevel: this.#deflateTerms.memLevel || e.memLevel, maxMessageSize: this.#deflateTerms.maxMessageSize ?? null });
+      }
+      this.#deflateTerms = null;
+    }
+    return list;
+  }
+  #deflateTerms = null;
 
   _handleHandshake(event) {
     switch (event.type) {
@@ -36,6 +50,8 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     if (options.maxConnections > 0 && factory._connections.size > options.maxConnections) {
       return this.#deny(503, 'maximum number of connections reached');
     }
+    const portProblem = hostPortMismatch(raw.host, factory.externalPort);
+    if (portProblem) return this.#deny(400, portProblem);
     if (!originAllowed(raw.origin, options.allowedOrigins, options.allowNullOrigin)) {
       return this.#deny(403, `origin '${raw.origin}' not allowed`);
     }
@@ -76,7 +92,9 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
       .flatMap(([k, v]) => (Array.isArray(v) ? v.map((one) => [k, String(one)]) : [[k, String(v)]]));
     let pipelined;
     try {
-      this.wire.setExtensions(serverEntries(this.options, this.request.extensions));
+      const chosen = {};
+      this.wire.setExtensions(serverEntries(this.options, this.request.extensions, chosen));
+      this.#deflateTerms = deflateTerms(this.options, chosen.accept);
       pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
     } catch (error) {
       return this.#refuse(error);
@@ -124,6 +142,23 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     }
     this._flush();
   }
+}
+
+/**
+ * autobahn's Host check: with `externalPort` set (the port clients reach, e.g. behind a
+ * forwarder), a port in the Host header must be that one; without it nothing is checked.
+ * (autobahn also hands externalPort to its origin check, `_is_same_origin`, which does not
+ * use it: origins are matched against the allowedOrigins patterns only, as here.)
+ */
+function hostPortMismatch(host, externalPort) {
+  if (!externalPort || !host) return null;
+  const value = host.trim();
+  if (!value.includes(':') || value.endsWith(']')) return null;
+  const text = value.slice(value.lastIndexOf(':') + 1).trim();
+  const port = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (Number.isNaN(port)) return `invalid port "${text}" in HTTP Host header "${value}"`;
+  if (port !== externalPort) return `port ${port} in HTTP Host header "${value}" does not match server listening port ${externalPort}`;
+  return null;
 }
 
 /** autobahn's trustXForwardedFor: the peer is the N-th address from the right. */

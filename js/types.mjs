@@ -7,6 +7,95 @@ export class ConnectionRequest {
   }
 }
 
+const CONNECTING_FIELDS = ['host', 'port', 'resource', 'headers', 'useragent', 'origin', 'protocols'];
+
+/**
+ * Returned (or resolved) from a client's onConnecting(transportDetails) to set the opening
+ * handshake of this connection: what the server is told (Host, resource, headers, User-Agent,
+ * Origin, subprotocols), not where the socket goes. As in autobahn, a field left out takes
+ * autobahn's default (host 'localhost', port 80, resource '/', no headers, no User-Agent, no
+ * Origin, no subprotocols), not the factory's. Positional as autobahn's, or one options object.
+ */
+export class ConnectingRequest {
+  constructor(host = null, port = null, resource = null, headers = null, useragent = null, origin = null, protocols = null) {
+    if (host !== null && typeof host === 'object') {
+      const unknown = Object.keys(host).filter((k) => !CONNECTING_FIELDS.includes(k));
+      if (unknown.length) throw new TypeError(`unknown ConnectingRequest field(s): ${unknown.join(', ')} (known: ${CONNECTING_FIELDS.join(', ')})`);
+      ({ host = null, port = null, resource = null, headers = null, useragent = null, origin = null, protocols = null } = host);
+    }
+    if (!(host === null || typeof host === 'string')) throw new TypeError('ConnectingRequest: host must be a string');
+    if (!(port === null || (Number.isInteger(port) && port > 0 && port < 65536))) throw new TypeError('ConnectingRequest: port must be 1-65535');
+    if (!(resource === null || (typeof resource === 'string' && resource.startsWith('/')))) throw new TypeError('ConnectingRequest: resource must be a path starting with /');
+    if (!(protocols === null || (Array.isArray(protocols) && protocols.every((p) => typeof p === 'string')))) throw new TypeError('ConnectingRequest: protocols must be an array of strings');
+    this.host = host ?? 'localhost';
+    this.port = port ?? 80;
+    this.resource = resource ?? '/';
+    this.headers = headers ?? {};
+    this.useragent = useragent;
+    this.origin = origin;
+    this.protocols = protocols ?? [];
+  }
+}
+
+/**
+ * What a protocol's onConnecting receives: autobahn's TransportDetails (autobahn.wamp.types)
+ * in camelCase, filled as autobahn's Twisted transport fills it, from what the runtime exposes.
+ * `channelId['tls-unique']` and `peerCert` are set over TLS on Node (TLSSocket.getFinished /
+ * getPeerFinished, getPeerCertificate); Deno exposes neither.
+ */
+export class TransportDetails {
+  static CHANNEL_TYPE_NONE = 0;
+  static CHANNEL_TYPE_FUNCTION = 1;
+  static CHANNEL_TYPE_MEMORY = 2;
+  static CHANNEL_TYPE_SERIAL = 3;
+  static CHANNEL_TYPE_TCP = 4;
+  static CHANNEL_TYPE_TLS = 5;
+  static CHANNEL_TYPE_UDP = 6;
+  static CHANNEL_TYPE_DTLS = 7;
+  static CHANNEL_TYPE_TO_STR = { 0: 'null', 1: 'function', 2: 'memory', 3: 'serial', 4: 'tcp', 5: 'tls', 6: 'udp', 7: 'dtls' };
+  static CHANNEL_FRAMING_NONE = 0;
+  static CHANNEL_FRAMING_NATIVE = 1;
+  static CHANNEL_FRAMING_WEBSOCKET = 2;
+  static CHANNEL_FRAMING_RAWSOCKET = 3;
+  static CHANNEL_FRAMING_TO_STR = { 0: 'null', 1: 'native', 2: 'websocket', 3: 'rawsocket' };
+
+  constructor({
+    channelType = null, channelFraming = null, channelSerializer = null, own = null, peer = null, isServer = null,
+    ownPid = null, ownTid = null, ownFd = null, isSecure = null, channelId = null, peerCert = null,
+    websocketProtocol = null, websocketExtensionsInUse = null, httpHeadersReceived = null, httpHeadersSent = null, httpCbtid = null,
+  } = {}) {
+    Object.assign(this, {
+      channelType, channelFraming, channelSerializer, own, peer, isServer, ownPid, ownTid, ownFd, isSecure, channelId, peerCert,
+      websocketProtocol, websocketExtensionsInUse, httpHeadersReceived, httpHeadersSent, httpCbtid,
+    });
+  }
+
+  /**
+   * For a connected transport (js/protocol.mjs's interface; its optional `details()` adds
+   * `channelType`, `own`, `channelId`, `peerCert`, `ownFd`).
+   */
+  static fromTransport(transport, isServer, peer = transport.peer) {
+    const isSecure = Boolean(transport.isSecure);
+    const extra = typeof transport.details === 'function' ? transport.details(isServer) ?? {} : {};
+    const unix = typeof peer === 'string' && peer.startsWith('unix:');
+    return new TransportDetails({
+      channelType: unix ? TransportDetails.CHANNEL_TYPE_MEMORY : isSecure ? TransportDetails.CHANNEL_TYPE_TLS : TransportDetails.CHANNEL_TYPE_TCP,
+      channelFraming: TransportDetails.CHANNEL_FRAMING_WEBSOCKET,
+      peer,
+      isServer,
+      ownPid: globalThis.process?.pid ?? globalThis.Deno?.pid ?? null,
+      ownFd: -1,
+      isSecure,
+      channelId: {},
+      ...extra,
+    });
+  }
+
+  get channelTypeName() {
+    return TransportDetails.CHANNEL_TYPE_TO_STR[this.channelType] ?? null;
+  }
+}
+
 /** The server's opening handshake response, as the client's onConnect sees it. */
 export class ConnectionResponse {
   constructor(peer, headers, version, protocol, extensions) {
@@ -41,15 +130,20 @@ export class ConnectionDeny extends Error {
   }
 }
 
-export class IncomingMessage {
+/** Base class of IncomingMessage and OutgoingMessage (autobahn's abstract Message). */
+export class Message {}
+
+export class IncomingMessage extends Message {
   constructor(payload, isBinary = false) {
+    super();
     this.payload = payload;
     this.isBinary = isBinary;
   }
 }
 
-export class OutgoingMessage {
+export class OutgoingMessage extends Message {
   constructor(payload, isBinary = false, skipCompress = false) {
+    super();
     this.payload = payload;
     this.isBinary = isBinary;
     this.skipCompress = skipCompress;

@@ -45,7 +45,7 @@ export declare class WebSocketClientProtocol {
   // ----- callbacks -----
 
   /** The browser starts connecting (it does not say when TCP is up). */
-  onConnecting(transportDetails: TransportDetails): void;
+  onConnecting(transportDetails: Pick<TransportDetails, 'peer' | 'isSecure'>): void;
   /** The server accepted; `onOpen` follows (after the Promise, if this returns one). `response.headers` is `{}`: a page sees no headers. */
   onConnect(response: ConnectionResponse): void | Promise<void>;
   /** The opening handshake is done: messages can be sent. */

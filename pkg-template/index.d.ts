@@ -252,15 +252,18 @@ export declare class ConnectionDeny extends Error {
   reason: string | null;
 }
 
+/** Base class of IncomingMessage and OutgoingMessage (autobahn's abstract `Message`). */
+export declare class Message {}
+
 /** A received message (autobahn's value type; not used by the callbacks, which get `payload, isBinary`). */
-export declare class IncomingMessage<Payload extends Uint8Array = Uint8Array> {
+export declare class IncomingMessage<Payload extends Uint8Array = Uint8Array> extends Message {
   constructor(payload: Payload, isBinary?: boolean);
   payload: Payload;
   isBinary: boolean;
 }
 
 /** A message to send (autobahn's value type; `sendMessage` takes its fields as arguments). */
-export declare class OutgoingMessage {
+export declare class OutgoingMessage extends Message {
   constructor(payload: SendPayload, isBinary?: boolean, skipCompress?: boolean);
   payload: SendPayload;
   isBinary: boolean;
@@ -296,12 +299,70 @@ export declare const TRAP_REASON: 'internal error: the wasm core trapped; this p
 /** What `sendMessage` takes: bytes, or a string sent as its UTF-8 bytes. `null` sends an empty message. */
 export type SendPayload = Uint8Array | ArrayBuffer | ArrayBufferView | string | null | undefined;
 
-/** What `onConnecting` receives. */
-export interface TransportDetails {
+/**
+ * What `onConnecting` receives: autobahn's TransportDetails in camelCase, filled as autobahn's
+ * Twisted transport fills it. `channelId['tls-unique']` and `peerCert` are set over TLS on
+ * Node only; the browser client passes just `peer` and `isSecure`.
+ */
+export declare class TransportDetails {
+  static readonly CHANNEL_TYPE_NONE: 0;
+  static readonly CHANNEL_TYPE_FUNCTION: 1;
+  static readonly CHANNEL_TYPE_MEMORY: 2;
+  static readonly CHANNEL_TYPE_SERIAL: 3;
+  static readonly CHANNEL_TYPE_TCP: 4;
+  static readonly CHANNEL_TYPE_TLS: 5;
+  static readonly CHANNEL_TYPE_UDP: 6;
+  static readonly CHANNEL_TYPE_DTLS: 7;
+  static readonly CHANNEL_TYPE_TO_STR: Readonly<Record<number, string>>;
+  static readonly CHANNEL_FRAMING_NONE: 0;
+  static readonly CHANNEL_FRAMING_NATIVE: 1;
+  static readonly CHANNEL_FRAMING_WEBSOCKET: 2;
+  static readonly CHANNEL_FRAMING_RAWSOCKET: 3;
+  static readonly CHANNEL_FRAMING_TO_STR: Readonly<Record<number, string>>;
+  constructor(fields?: Partial<Omit<TransportDetails, 'channelTypeName'>>);
+  /** TCP (4), TLS (5) or, over a Unix socket, memory (2). */
+  channelType: number | null;
+  /** 'tcp', 'tls', 'memory', ... */
+  readonly channelTypeName: string | null;
+  channelFraming: number | null;
+  channelSerializer: number | null;
+  /** Our own address, as `peer` is written. */
+  own: string | null;
   /** The peer, as `tcp4:1.2.3.4:5678`, `tcp6:[::1]:5678` or `unix:/path`. */
   peer: string | null;
+  isServer: boolean | null;
+  ownPid: number | null;
+  ownTid: number | null;
+  ownFd: number | null;
   /** Whether the transport is TLS. */
   isSecure: boolean;
+  /** `{'tls-unique': bytes}` over TLS on Node, else `{}`. */
+  channelId: Record<string, Uint8Array> | null;
+  /** The peer's certificate (Node's `getPeerCertificate()`), or null. */
+  peerCert: Record<string, unknown> | null;
+  websocketProtocol: string | null;
+  websocketExtensionsInUse: string[] | null;
+  httpHeadersReceived: Record<string, string> | null;
+  httpHeadersSent: Record<string, string> | null;
+  httpCbtid: string | null;
+}
+
+/**
+ * Returned (or resolved) from a client's `onConnecting` to set that connection's opening
+ * handshake (what the server is told, not where the socket goes). As in autobahn, a field left
+ * out takes autobahn's default (host 'localhost', port 80, resource '/', no headers, no
+ * User-Agent, no Origin, no subprotocols), not the factory's.
+ */
+export declare class ConnectingRequest {
+  constructor(host?: string | null, port?: number | null, resource?: string | null, headers?: Record<string, string | number> | null, useragent?: string | null, origin?: string | null, protocols?: string[] | null);
+  constructor(fields: { host?: string | null; port?: number | null; resource?: string | null; headers?: Record<string, string | number> | null; useragent?: string | null; origin?: string | null; protocols?: string[] | null });
+  host: string;
+  port: number;
+  resource: string;
+  headers: Record<string, string | number>;
+  useragent: string | null;
+  origin: string | null;
+  protocols: string[];
 }
 
 /**
@@ -451,6 +512,8 @@ export declare class WebSocketServerProtocol<Payload extends Uint8Array = Uint8A
 export declare class WebSocketClientProtocol<Payload extends Uint8Array = Uint8Array> extends WebSocketProtocol<Payload> {
   /** The server accepted the opening handshake; `onOpen` follows (after the Promise, if this returns one). */
   onConnect(response: ConnectionResponse): void;
+  /** May return a ConnectingRequest (or a Promise of one) to set this connection's opening handshake. */
+  onConnecting(transportDetails: TransportDetails): ConnectingRequest | null | void | Promise<ConnectingRequest | null | void>;
   readonly factory: WebSocketClientFactory<Payload> | null;
   /** The server's opening handshake response, once it arrived. */
   readonly response?: ConnectionResponse;
@@ -910,6 +973,15 @@ export declare class ClientExtensionFactory {
   processResponseParams(params: ExtensionParam[], accepted: Extension[]): Extension;
 }
 
+/** A negotiated core extension as JS factories see it in `accepted`: `params` as negotiated (the server's response). */
+export declare class CoreExtension extends Extension {
+  constructor(name: string, params?: ExtensionParam[]);
+  params: ExtensionParam[];
+}
+
+/** An extension a built-in factory negotiated when called from JS; return it from your factory (once) to use it. */
+export declare class BuiltinExtension extends CoreExtension {}
+
 /** permessage-deflate settings (RFC 7692 names in camelCase). */
 export interface PerMessageDeflateOptions {
   serverNoContextTakeover?: boolean;
@@ -918,8 +990,12 @@ export interface PerMessageDeflateOptions {
   serverMaxWindowBits?: number | null;
   /** 8-15, `true` (client: offer without a value), or null. */
   clientMaxWindowBits?: number | true | null;
-  /** zlib's knobs: `level` 0-9 (default 6), `memLevel` 1-9 (default 8). */
-  compressSettings?: { level?: number; memLevel?: number };
+  /**
+   * zlib's compressobj knobs: `level` -1-9 (default 6), `memLevel` 1-9 (default 8),
+   * `strategy` 0 only (miniz_oxide's compressors are reused, which resets any other), `method` 8.
+   * `wbits` and `zdict` throw. Unknown names throw; snake_case names throw naming the camelCase one.
+   */
+  compressSettings?: { level?: number; memLevel?: number; strategy?: 0; method?: 8 };
   /** Messages shorter than this many bytes go uncompressed. Default 0. */
   threshold?: number;
 }
@@ -927,12 +1003,15 @@ export interface PerMessageDeflateOptions {
 /** The built-in permessage-deflate, server side (runs in the core). */
 export declare class ServerPerMessageDeflateFactory extends ServerExtensionFactory {
   constructor(options?: PerMessageDeflateOptions & { clientMaxWindowBits?: number | null });
+  /** The core's answer to an offer (to wrap or delegate, as in python-websockets): return the pair from your factory. */
+  processRequestParams(params: ExtensionParam[], accepted?: Extension[]): [ExtensionParam[], BuiltinExtension];
   readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
 }
 
 /** The built-in permessage-deflate, client side (runs in the core). */
 export declare class ClientPerMessageDeflateFactory extends ClientExtensionFactory {
   constructor(options?: PerMessageDeflateOptions);
+  processResponseParams(params: ExtensionParam[], accepted?: Extension[]): BuiltinExtension;
   readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
 }
 
@@ -966,11 +1045,18 @@ export declare class ClientPerMessageBzip2Factory extends ClientExtensionFactory
 // Extensions: autobahn's per-message compression (PMCE) classes
 // ---------------------------------------------------------------------------------------------
 
+/** autobahn.websocket.compress_base: the classes each compression's classes extend. */
+export declare class PerMessageCompressOffer {}
+export declare class PerMessageCompressOfferAccept {}
+export declare class PerMessageCompressResponse {}
+export declare class PerMessageCompressResponseAccept {}
+export declare class PerMessageCompress {}
+
 /** Offer parameters as autobahn gives them (`{name: [value | true]}`) or as `[[name, value | null]]`. */
 export type PmceParams = Record<string, (string | true)[]> | ExtensionParam[];
 
 /** autobahn's rules (checked by the core): windows 9-15; a constructor given values autobahn refuses throws a `RangeError`, `parse` a `NegotiationError`. `parse` always sets `acceptNoContextTakeover`. */
-export declare class PerMessageDeflateOffer {
+export declare class PerMessageDeflateOffer extends PerMessageCompressOffer {
   static readonly EXTENSION_NAME: 'permessage-deflate';
   constructor(acceptNoContextTakeover?: boolean, acceptMaxWindowBits?: boolean, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number);
   static parse(params: PmceParams): PerMessageDeflateOffer;
@@ -981,13 +1067,16 @@ export declare class PerMessageDeflateOffer {
   getExtensionString(): string;
 }
 
-export declare class PerMessageDeflateOfferAccept {
-  constructor(offer: PerMessageDeflateOffer, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null);
+/** `maxMessageSize`: at most this many bytes decompressed per message on this connection (1009 beyond); null: none. */
+export declare class PerMessageDeflateOfferAccept extends PerMessageCompressOfferAccept {
+  constructor(offer: PerMessageDeflateOffer, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null, maxMessageSize?: number | null);
   offer: PerMessageDeflateOffer;
+  memLevel: number | null;
+  maxMessageSize: number | null;
   getExtensionString(): string;
 }
 
-export declare class PerMessageDeflateResponse {
+export declare class PerMessageDeflateResponse extends PerMessageCompressResponse {
   constructor(clientMaxWindowBits: number, clientNoContextTakeover: boolean, serverMaxWindowBits: number, serverNoContextTakeover: boolean);
   static parse(params: PmceParams): PerMessageDeflateResponse;
   clientMaxWindowBits: number;
@@ -997,18 +1086,25 @@ export declare class PerMessageDeflateResponse {
 }
 
 /** Client: how it compresses; `noContextTakeover` cannot be `false` when the server asked for it, `windowBits` cannot exceed the server's limit. */
-export declare class PerMessageDeflateResponseAccept {
-  constructor(response: PerMessageDeflateResponse, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null);
+export declare class PerMessageDeflateResponseAccept extends PerMessageCompressResponseAccept {
+  constructor(response: PerMessageDeflateResponse, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null, maxMessageSize?: number | null);
   response: PerMessageDeflateResponse;
+  memLevel: number | null;
+  maxMessageSize: number | null;
 }
 
 /** A negotiated permessage-deflate, as `extensionsInUse` lists it. */
-export declare class PerMessageDeflate {
+export declare class PerMessageDeflate extends PerMessageCompress {
   static readonly EXTENSION_NAME: 'permessage-deflate';
-  constructor(isServer: boolean, serverNoContextTakeover: boolean, clientNoContextTakeover: boolean, serverMaxWindowBits: number, clientMaxWindowBits: number);
+  static readonly DEFAULT_MEM_LEVEL: 8;
+  constructor(isServer: boolean, serverNoContextTakeover: boolean, clientNoContextTakeover: boolean, serverMaxWindowBits: number, clientMaxWindowBits: number, memLevel?: number | null, maxMessageSize?: number | null);
   /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent window is 15. */
   static fromResponseParams(isServer: boolean, params: PmceParams): PerMessageDeflate;
   readonly name: 'permessage-deflate';
+  /** The memLevel this side compresses with (8 unless set). */
+  memLevel: number;
+  /** The extension's decompressed-size limit per message, or null. */
+  maxMessageSize: number | null;
   isServer: boolean;
   serverNoContextTakeover: boolean;
   clientNoContextTakeover: boolean;
@@ -1016,7 +1112,7 @@ export declare class PerMessageDeflate {
   clientMaxWindowBits: number;
 }
 
-export declare class PerMessageBzip2Offer {
+export declare class PerMessageBzip2Offer extends PerMessageCompressOffer {
   static readonly EXTENSION_NAME: 'permessage-bzip2';
   constructor(acceptMaxCompressLevel?: boolean, requestMaxCompressLevel?: number);
   static parse(params: PmceParams): PerMessageBzip2Offer;
@@ -1025,13 +1121,13 @@ export declare class PerMessageBzip2Offer {
   getExtensionString(): string;
 }
 
-export declare class PerMessageBzip2OfferAccept {
+export declare class PerMessageBzip2OfferAccept extends PerMessageCompressOfferAccept {
   constructor(offer: PerMessageBzip2Offer, requestMaxCompressLevel?: number, compressLevel?: number | null);
   offer: PerMessageBzip2Offer;
   getExtensionString(): string;
 }
 
-export declare class PerMessageBzip2Response {
+export declare class PerMessageBzip2Response extends PerMessageCompressResponse {
   constructor(clientMaxCompressLevel: number, serverMaxCompressLevel: number);
   static parse(params: PmceParams): PerMessageBzip2Response;
   clientMaxCompressLevel: number;
@@ -1039,12 +1135,12 @@ export declare class PerMessageBzip2Response {
 }
 
 /** Client: `compressLevel` (1-9, at most the server's cap) is the level it compresses with. */
-export declare class PerMessageBzip2ResponseAccept {
+export declare class PerMessageBzip2ResponseAccept extends PerMessageCompressResponseAccept {
   constructor(response: PerMessageBzip2Response, compressLevel?: number | null);
   response: PerMessageBzip2Response;
 }
 
-export declare class PerMessageBzip2 {
+export declare class PerMessageBzip2 extends PerMessageCompress {
   static readonly EXTENSION_NAME: 'permessage-bzip2';
   constructor(isServer: boolean, serverMaxCompressLevel: number, clientMaxCompressLevel: number);
   /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent level is 9. */

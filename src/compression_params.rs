@@ -44,6 +44,6 @@ pub fn distinct(params: &[ExtensionParam]) -> Result<Vec<(&str, Option<&str>)>, 
 /// applied after the handshake and before any message is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SendTune {
-    Deflate { no_context_takeover: bool, window_bits: u8, mem_level: Option<u8> },
+    Deflate { no_context_takeover: bool, window_bits: u8, mem_level: Option<u8>, max_message_size: Option<u64> },
     Bzip2 { level: u8 },
 }

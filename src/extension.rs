@@ -36,6 +36,12 @@ pub trait Extension {
 
     /// Client: changes how it compresses, before any message is sent (autobahn's
     /// ResponseAccept); extensions that cannot refuse.
+    /// The parameters this extension was negotiated with (a server's response), for showing
+    /// it to JS extension factories; empty when unknown.
+    fn params(&self) -> Vec<ExtensionParam> {
+        Vec::new()
+    }
+
     fn tune_sending(&mut self, _tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
         Err(NegotiationError(format!("{} cannot be tuned", self.name())))
     }

@@ -18,6 +18,9 @@ pub trait MessageCodec {
     fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError>;
     /// What the compressed bytes of a message depend on besides the message, when nothing
     /// carries over between messages (see [`Extension::shared_output_key`]).
+    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+        Vec::new()
+    }
     fn independent_output_key(&self) -> Option<String> {
         None
     }
@@ -36,11 +39,25 @@ pub struct PerMessageCompression<C> {
     receiving: Option<bool>,
     /// The next outgoing message is sent uncompressed (per-message opt-out).
     skip_next: bool,
+    /// autobahn's `max_message_size` of the extension: at most this many bytes decompressed
+    /// per message (1009 beyond), on top of the connection's own limit.
+    max_message_size: Option<u64>,
+    /// Bytes decompressed so far in the message being received.
+    received: u64,
 }
 
 impl<C> PerMessageCompression<C> {
     pub fn with_codec(codec: C, min_size: usize) -> Self {
-        PerMessageCompression { codec, min_size, sending: None, receiving: None, skip_next: false }
+        PerMessageCompression { codec, min_size, sending: None, receiving: None, skip_next: false, max_message_size: None, received: 0 }
+    }
+
+    /// autobahn's per-extension `max_message_size` (None: only the connection's limit).
+    pub fn set_max_message_size(&mut self, limit: Option<u64>) {
+        self.max_message_size = limit;
+    }
+
+    pub fn max_message_size(&self) -> Option<u64> {
+        self.max_message_size
     }
 
     pub fn codec(&self) -> &C {
@@ -94,7 +111,14 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
         if self.sending.is_some() {
             return Err(NegotiationError("cannot tune compression within a message".into()));
         }
+        if let SendTune::Deflate { max_message_size: Some(limit), .. } = *tune {
+            self.max_message_size = Some(limit);
+        }
         self.codec.tune(tune)
+    }
+
+    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+        self.codec.params()
     }
 
     fn decode(&mut self, mut frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
@@ -114,9 +138,18 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
             }
             _ => rsv1,
         };
+        if frame.opcode != Opcode::Continuation {
+            self.received = 0;
+        }
         self.receiving = (!frame.fin).then_some(compressed);
         if compressed {
-            frame.data = self.codec.decompress(&frame.data, frame.fin, max_size)?;
+            let budget = match (max_size, self.max_message_size) {
+                (a, None) => a,
+                (None, Some(limit)) => Some(limit.saturating_sub(self.received)),
+                (Some(a), Some(limit)) => Some(a.min(limit.saturating_sub(self.received))),
+            };
+            frame.data = self.codec.decompress(&frame.data, frame.fin, budget)?;
+            self.received += frame.data.len() as u64;
             frame.rsv &= !RSV1;
         }
         Ok(frame)

@@ -23,6 +23,12 @@ export class DenoTransport {
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
   }
 
+  /** autobahn's TransportDetails fields Deno knows: our own address (no TLS channel binding or peer certificate). */
+  details() {
+    const local = this.conn.localAddr;
+    return { own: local && (local.transport === 'tcp') ? peerOf(local) : null };
+  }
+
   #protocol = null;
   #resolveClosed;
   // reading

@@ -4,6 +4,7 @@
 // handshake and, for its extension, on every frame.
 
 import { CoreExtension, Frame } from './base.mjs';
+import { BuiltinExtension, fromCore } from './native.mjs';
 
 const BYTES = (data) => (typeof data === 'string' ? new TextEncoder().encode(data) : data);
 
@@ -11,17 +12,21 @@ const BYTES = (data) => (typeof data === 'string' ? new TextEncoder().encode(dat
 export function coreEntries(factories, role) {
   const accepted = []; // this connection's JS extensions, as negotiated
   return factories.map((factory) => {
-    if (typeof factory.coreSpec === 'function') return factory.coreSpec(role);
+    // A built-in factory negotiates in the core, unless a subclass overrides its negotiation.
+    if (typeof factory.coreSpec === 'function' && factory._negotiatesInCore !== false) return factory.coreSpec(role);
     return { kind: 'js', adapter: role === 'server' ? serverAdapter(factory, accepted) : clientAdapter(factory, accepted) };
   });
 }
 
-/** The extensions accepted so far, as JS objects: ours where we made them, stand-ins for the core's. */
-function acceptedList(names, accepted) {
+/**
+ * The extensions accepted so far (the core's `[{name, params, rsvBits}]`), as JS objects: ours
+ * where we made them, stand-ins with their negotiated parameters for the core's.
+ */
+function acceptedList(shown, accepted) {
   const pool = [...accepted];
-  return names.map((name) => {
-    const i = pool.findIndex((ext) => ext.name === name);
-    return i >= 0 ? pool.splice(i, 1)[0] : new CoreExtension(name);
+  return shown.map(({ name, params }) => {
+    const i = pool.findIndex((ext) => ext.name === name && !(ext instanceof BuiltinExtension));
+    return i >= 0 ? pool.splice(i, 1)[0] : new CoreExtension(name, fromCore(params));
   });
 }
 
@@ -67,6 +72,7 @@ function clientAdapter(factory, accepted) {
 
 /** Calls the extension with Frames and hands the core plain tuples back. */
 function extensionAdapter(extension) {
+  if (extension instanceof BuiltinExtension) return extension._claim(); // the core's own extension
   if (!extension || typeof extension.encode !== 'function' || typeof extension.decode !== 'function') {
     throw new TypeError('a factory must return an Extension (with encode and decode)');
   }

@@ -124,13 +124,15 @@ export class ClientExtensionFactory {
 
 /**
  * Stands for an extension that runs inside the Rust core (permessage-deflate,
- * permessage-bzip2) in the `accepted` lists JS factories receive.
+ * permessage-bzip2) in the `accepted` lists JS factories receive; `params` are the
+ * parameters it was negotiated with (the server's response), `[[name, value | null], ...]`.
  */
 export class CoreExtension extends Extension {
   #name;
-  constructor(name) {
+  constructor(name, params = []) {
     super();
     this.#name = name;
+    this.params = params;
   }
 
   get name() {

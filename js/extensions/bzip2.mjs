@@ -4,6 +4,7 @@
 // compressor needs about 7.5 MB while a message is sent), so it is never on by default.
 
 import { ClientExtensionFactory, ServerExtensionFactory } from './base.mjs';
+import { processRequest, processResponse, requestParams } from './native.mjs';
 
 export const BZIP2 = 'permessage-bzip2';
 
@@ -48,6 +49,15 @@ export class ServerPerMessageBzip2Factory extends ServerExtensionFactory {
     return BZIP2;
   }
 
+  /** As the deflate factory's: the core's answer to one offer. */
+  processRequestParams(params, accepted = []) {
+    return processRequest(this, params, accepted);
+  }
+
+  get _negotiatesInCore() {
+    return this.processRequestParams === ServerPerMessageBzip2Factory.prototype.processRequestParams;
+  }
+
   coreSpec() {
     return spec(this.settings);
   }
@@ -62,6 +72,19 @@ export class ClientPerMessageBzip2Factory extends ClientExtensionFactory {
 
   get name() {
     return BZIP2;
+  }
+
+  getRequestParams() {
+    return requestParams(this);
+  }
+
+  processResponseParams(params, accepted = []) {
+    return processResponse(this, params, accepted);
+  }
+
+  get _negotiatesInCore() {
+    const own = ClientPerMessageBzip2Factory.prototype;
+    return this.processResponseParams === own.processResponseParams && this.getRequestParams === own.getRequestParams;
   }
 
   coreSpec() {

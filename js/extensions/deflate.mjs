@@ -1,29 +1,26 @@
 // permessage-deflate (RFC 7692) as python-websockets configures it. The compression itself
-// runs inside the Rust core (src/deflate/); these factories only carry the settings there,
-// so they are negotiated in the core and cannot be called from JavaScript.
+// runs inside the Rust core (src/deflate/), which also checks the options (once, in
+// src/wasm/extensions.rs) and negotiates. In a handshake the core negotiates directly; called
+// from JavaScript (to wrap or delegate, as in python-websockets) `processRequestParams`,
+// `getRequestParams` and `processResponseParams` ask the core and give back a
+// BuiltinExtension that a JS factory returns to use it.
 
 import { ClientExtensionFactory, ServerExtensionFactory } from './base.mjs';
+import { coreCall, processRequest, processResponse, requestParams } from './native.mjs';
+import { CoreTrappedError } from '../trap.mjs';
 
 export const DEFLATE = 'permessage-deflate';
 
-const isBits = (v) => Number.isInteger(v) && v >= 8 && v <= 15;
-
-function check(options, allowTrueClientBits) {
-  const problems = [];
-  const { serverNoContextTakeover = false, clientNoContextTakeover = false, serverMaxWindowBits = null, clientMaxWindowBits = null, compressSettings = {}, threshold = 0 } = options;
-  if (typeof serverNoContextTakeover !== 'boolean') problems.push('serverNoContextTakeover must be a boolean');
-  if (typeof clientNoContextTakeover !== 'boolean') problems.push('clientNoContextTakeover must be a boolean');
-  if (!(serverMaxWindowBits === null || isBits(serverMaxWindowBits))) problems.push('serverMaxWindowBits must be 8-15 or null');
-  if (!(clientMaxWindowBits === null || isBits(clientMaxWindowBits) || (allowTrueClientBits && clientMaxWindowBits === true))) {
-    problems.push(`clientMaxWindowBits must be 8-15${allowTrueClientBits ? ', true' : ''} or null`);
+/** The core's check of python-websockets' options (camelCase); RangeError with its reason. */
+function settings(role, options) {
+  let checked;
+  try {
+    checked = coreCall('deflateOptions', { role, options });
+  } catch (error) {
+    if (error instanceof CoreTrappedError) throw error;
+    throw new RangeError(`invalid permessage-deflate options: ${error.message}`);
   }
-  const { level = 6, memLevel = 8, ...unknown } = compressSettings ?? {};
-  if (!(Number.isInteger(level) && level >= 0 && level <= 9)) problems.push('compressSettings.level must be 0-9');
-  if (!(Number.isInteger(memLevel) && memLevel >= 1 && memLevel <= 9)) problems.push('compressSettings.memLevel must be 1-9');
-  if (Object.keys(unknown).length) problems.push(`unknown compressSettings: ${Object.keys(unknown).join(', ')}`);
-  if (!(Number.isSafeInteger(threshold) && threshold >= 0)) problems.push('threshold must be a byte count');
-  if (problems.length) throw new RangeError(`invalid permessage-deflate options: ${problems.join('; ')}`);
-  return { serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits, level, memLevel, threshold };
+  return Object.freeze(checked);
 }
 
 /** The core's entry for these settings. `preset: 'bare'`: unset windows mean 15 (no limit). */
@@ -44,17 +41,29 @@ function spec(s) {
 /**
  * Server side. `serverNoContextTakeover`/`clientNoContextTakeover` are imposed on every
  * connection; `serverMaxWindowBits`/`clientMaxWindowBits` (8-15) cap the windows;
- * `compressSettings: {level, memLevel}` as zlib's (memLevel bounds the history a connection
- * keeps for context takeover); messages shorter than `threshold` bytes go uncompressed.
+ * `compressSettings` as zlib's compressobj takes them: `level` (-1-9), `memLevel` (1-9: bounds
+ * the history a connection keeps for context takeover), `strategy` 0 (Z_DEFAULT_STRATEGY) and
+ * `method` 8; messages shorter than `threshold` bytes go uncompressed. Unknown options throw,
+ * and python's snake_case names throw naming the camelCase one.
  */
 export class ServerPerMessageDeflateFactory extends ServerExtensionFactory {
   constructor(options = {}) {
     super();
-    this.settings = Object.freeze(check(options, false));
+    this.settings = settings('server', options);
   }
 
   get name() {
     return DEFLATE;
+  }
+
+  /** `[responseParams, extension]` as the core would answer this offer, or NegotiationError. */
+  processRequestParams(params, accepted = []) {
+    return processRequest(this, params, accepted);
+  }
+
+  /** False when a subclass overrides processRequestParams: the connection then calls it. */
+  get _negotiatesInCore() {
+    return this.processRequestParams === ServerPerMessageDeflateFactory.prototype.processRequestParams;
   }
 
   coreSpec() {
@@ -62,15 +71,29 @@ export class ServerPerMessageDeflateFactory extends ServerExtensionFactory {
   }
 }
 
-/** Client side: the offer (`clientMaxWindowBits: true` offers the parameter without a value). */
+/** Client side: the offer (`clientMaxWindowBits: true`, the default, offers the parameter without a value). */
 export class ClientPerMessageDeflateFactory extends ClientExtensionFactory {
   constructor(options = {}) {
     super();
-    this.settings = Object.freeze(check({ clientMaxWindowBits: true, ...options }, true));
+    this.settings = settings('client', options);
   }
 
   get name() {
     return DEFLATE;
+  }
+
+  getRequestParams() {
+    return requestParams(this);
+  }
+
+  /** The extension for the server's response, or NegotiationError. */
+  processResponseParams(params, accepted = []) {
+    return processResponse(this, params, accepted);
+  }
+
+  get _negotiatesInCore() {
+    const own = ClientPerMessageDeflateFactory.prototype;
+    return this.processResponseParams === own.processResponseParams && this.getRequestParams === own.getRequestParams;
   }
 
   coreSpec() {

@@ -1,8 +1,10 @@
 // The extension API: python-websockets' factories and extensions, and autobahn's PMCE classes.
-export { Frame, Extension, ServerExtensionFactory, ClientExtensionFactory, NegotiationError, ExtensionError, RSV1, RSV2, RSV3 } from './base.mjs';
+export { BuiltinExtension } from './native.mjs';
+export { Frame, Extension, CoreExtension, ServerExtensionFactory, ClientExtensionFactory, NegotiationError, ExtensionError, RSV1, RSV2, RSV3 } from './base.mjs';
 export { ServerPerMessageDeflateFactory, ClientPerMessageDeflateFactory } from './deflate.mjs';
 export { ServerPerMessageBzip2Factory, ClientPerMessageBzip2Factory } from './bzip2.mjs';
 export {
+  PerMessageCompressOffer, PerMessageCompressOfferAccept, PerMessageCompressResponse, PerMessageCompressResponseAccept, PerMessageCompress,
   PerMessageDeflateOffer, PerMessageDeflateOfferAccept, PerMessageDeflateResponse, PerMessageDeflateResponseAccept, PerMessageDeflate,
   PerMessageBzip2Offer, PerMessageBzip2OfferAccept, PerMessageBzip2Response, PerMessageBzip2ResponseAccept, PerMessageBzip2,
 } from './pmce.mjs';

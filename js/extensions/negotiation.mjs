@@ -20,8 +20,11 @@ export function clientEntries(options) {
   return entries;
 }
 
-/** The server's entries for one request (`requestExtensions`: the client's offers). */
-export function serverEntries(options, requestExtensions) {
+/**
+ * The server's entries for one request (`requestExtensions`: the client's offers);
+ * `chosen.accept` is set to perMessageCompressionAccept's answer, if any.
+ */
+export function serverEntries(options, requestExtensions, chosen = {}) {
   const entries = coreEntries(options.extensions, 'server');
   const accept = options.perMessageCompressionAccept;
   if (accept) {
@@ -30,6 +33,7 @@ export function serverEntries(options, requestExtensions) {
     if (answer !== null && answer !== undefined) {
       if (!isPmceAccept(answer)) throw new TypeError('perMessageCompressionAccept must return a PerMessageDeflateOfferAccept, a PerMessageBzip2OfferAccept or null');
       entries.push(pinnedEntry(answer, offers));
+      chosen.accept = answer;
     }
   } else if (options.compression === 'deflate' && !hasDeflate(options.extensions)) {
     entries.push({ kind: DEFLATE });

@@ -45,12 +45,26 @@ function check(name, what, base, accept = null) {
 
 const extensionString = (name, parts) => [name, ...parts.filter(Boolean)].join('; ');
 
+// ----- autobahn.websocket.compress_base: the classes every compression's classes extend -----
+
+/** Base class of a client's compression offers (PerMessageDeflateOffer, PerMessageBzip2Offer). */
+export class PerMessageCompressOffer {}
+/** Base class of a server's accepts of an offer. */
+export class PerMessageCompressOfferAccept {}
+/** Base class of a server's responses, as the client reads them. */
+export class PerMessageCompressResponse {}
+/** Base class of a client's accepts of a response. */
+export class PerMessageCompressResponseAccept {}
+/** Base class of a negotiated compression (protocol.extensionsInUse). */
+export class PerMessageCompress {}
+
 // ----- permessage-deflate -----
 
-export class PerMessageDeflateOffer {
+export class PerMessageDeflateOffer extends PerMessageCompressOffer {
   static EXTENSION_NAME = DEFLATE;
 
   constructor(acceptNoContextTakeover = true, acceptMaxWindowBits = true, requestNoContextTakeover = false, requestMaxWindowBits = 0) {
+    super();
     Object.assign(this, { acceptNoContextTakeover, acceptMaxWindowBits, requestNoContextTakeover, requestMaxWindowBits });
     check(DEFLATE, 'offer', this);
   }
@@ -83,10 +97,16 @@ export class PerMessageDeflateOffer {
   }
 }
 
-export class PerMessageDeflateOfferAccept {
-  constructor(offer, requestNoContextTakeover = false, requestMaxWindowBits = 0, noContextTakeover = null, windowBits = null, memLevel = null) {
+/**
+ * Server: how to accept a deflate offer. `maxMessageSize` (autobahn's `max_message_size`): at
+ * most this many bytes decompressed per message on this connection (1009 beyond), besides
+ * the protocol option `maxMessageSize`; null: no extension limit.
+ */
+export class PerMessageDeflateOfferAccept extends PerMessageCompressOfferAccept {
+  constructor(offer, requestNoContextTakeover = false, requestMaxWindowBits = 0, noContextTakeover = null, windowBits = null, memLevel = null, maxMessageSize = null) {
+    super();
     if (!(offer instanceof PerMessageDeflateOffer)) throw new TypeError('offer must be a PerMessageDeflateOffer');
-    Object.assign(this, { offer, requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel });
+    Object.assign(this, { offer, requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel, maxMessageSize });
     check(DEFLATE, 'offerAccept', offer, this.coreAccept());
   }
 
@@ -102,13 +122,14 @@ export class PerMessageDeflateOfferAccept {
 
   /** The fields the core builds the response and agreement from. */
   coreAccept() {
-    const { requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel } = this;
-    return { requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel };
+    const { requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel, maxMessageSize } = this;
+    return { requestNoContextTakeover, requestMaxWindowBits, noContextTakeover, windowBits, memLevel, maxMessageSize };
   }
 }
 
-export class PerMessageDeflateResponse {
+export class PerMessageDeflateResponse extends PerMessageCompressResponse {
   constructor(clientMaxWindowBits, clientNoContextTakeover, serverMaxWindowBits, serverNoContextTakeover) {
+    super();
     Object.assign(this, { clientMaxWindowBits, clientNoContextTakeover, serverMaxWindowBits, serverNoContextTakeover });
   }
 
@@ -118,44 +139,57 @@ export class PerMessageDeflateResponse {
   }
 }
 
-/** Client: how we compress (`noContextTakeover`, `windowBits`, `memLevel` override the response's terms for us). */
-export class PerMessageDeflateResponseAccept {
-  constructor(response, noContextTakeover = null, windowBits = null, memLevel = null) {
+/**
+ * Client: how we compress (`noContextTakeover`, `windowBits`, `memLevel` override the response's
+ * terms for us); `maxMessageSize` as the OfferAccept's, for what we decompress.
+ */
+export class PerMessageDeflateResponseAccept extends PerMessageCompressResponseAccept {
+  constructor(response, noContextTakeover = null, windowBits = null, memLevel = null, maxMessageSize = null) {
+    super();
     if (!(response instanceof PerMessageDeflateResponse)) throw new TypeError('response must be a PerMessageDeflateResponse');
-    Object.assign(this, { response, noContextTakeover, windowBits, memLevel });
+    Object.assign(this, { response, noContextTakeover, windowBits, memLevel, maxMessageSize });
     check(DEFLATE, 'responseAccept', response, this.coreAccept());
   }
 
   coreAccept() {
-    const { noContextTakeover, windowBits, memLevel } = this;
-    return { noContextTakeover, windowBits, memLevel };
+    const { noContextTakeover, windowBits, memLevel, maxMessageSize } = this;
+    return { noContextTakeover, windowBits, memLevel, maxMessageSize };
   }
 }
 
-/** A negotiated permessage-deflate, as `protocol.extensionsInUse` lists it. */
-export class PerMessageDeflate {
+/**
+ * A negotiated permessage-deflate, as `protocol.extensionsInUse` lists it: `memLevel` is what
+ * this side compresses with (autobahn's default 8 when unset), `maxMessageSize` the
+ * extension's decompressed-size limit per message (null: none).
+ */
+export class PerMessageDeflate extends PerMessageCompress {
   static EXTENSION_NAME = DEFLATE;
+  static DEFAULT_MEM_LEVEL = 8;
 
-  constructor(isServer, serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits) {
-    Object.assign(this, { isServer, serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits });
+  constructor(isServer, serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits, memLevel = null, maxMessageSize = null) {
+    super();
+    memLevel ||= PerMessageDeflate.DEFAULT_MEM_LEVEL;
+    Object.assign(this, { isServer, serverNoContextTakeover, clientNoContextTakeover, serverMaxWindowBits, clientMaxWindowBits, memLevel, maxMessageSize });
   }
 
   get name() {
     return DEFLATE;
   }
 
-  static fromResponseParams(isServer, params) {
+  /** `terms`: `{memLevel, maxMessageSize}` this side was set up with. */
+  static fromResponseParams(isServer, params, { memLevel = null, maxMessageSize = null } = {}) {
     const r = parse(DEFLATE, 'negotiated', params);
-    return new PerMessageDeflate(isServer, r.serverNoContextTakeover, r.clientNoContextTakeover, r.serverMaxWindowBits || 15, r.clientMaxWindowBits || 15);
+    return new PerMessageDeflate(isServer, r.serverNoContextTakeover, r.clientNoContextTakeover, r.serverMaxWindowBits || 15, r.clientMaxWindowBits || 15, memLevel, maxMessageSize);
   }
 }
 
 // ----- permessage-bzip2 -----
 
-export class PerMessageBzip2Offer {
+export class PerMessageBzip2Offer extends PerMessageCompressOffer {
   static EXTENSION_NAME = BZIP2;
 
   constructor(acceptMaxCompressLevel = true, requestMaxCompressLevel = 0) {
+    super();
     Object.assign(this, { acceptMaxCompressLevel, requestMaxCompressLevel });
     check(BZIP2, 'offer', this);
   }
@@ -181,8 +215,9 @@ export class PerMessageBzip2Offer {
   }
 }
 
-export class PerMessageBzip2OfferAccept {
+export class PerMessageBzip2OfferAccept extends PerMessageCompressOfferAccept {
   constructor(offer, requestMaxCompressLevel = 0, compressLevel = null) {
+    super();
     if (!(offer instanceof PerMessageBzip2Offer)) throw new TypeError('offer must be a PerMessageBzip2Offer');
     Object.assign(this, { offer, requestMaxCompressLevel, compressLevel });
     check(BZIP2, 'offerAccept', offer, this.coreAccept());
@@ -200,8 +235,9 @@ export class PerMessageBzip2OfferAccept {
   }
 }
 
-export class PerMessageBzip2Response {
+export class PerMessageBzip2Response extends PerMessageCompressResponse {
   constructor(clientMaxCompressLevel, serverMaxCompressLevel) {
+    super();
     Object.assign(this, { clientMaxCompressLevel, serverMaxCompressLevel });
   }
 
@@ -212,8 +248,9 @@ export class PerMessageBzip2Response {
 }
 
 /** Client: `compressLevel` (1-9, at most the server's cap) is the level we compress with. */
-export class PerMessageBzip2ResponseAccept {
+export class PerMessageBzip2ResponseAccept extends PerMessageCompressResponseAccept {
   constructor(response, compressLevel = null) {
+    super();
     if (!(response instanceof PerMessageBzip2Response)) throw new TypeError('response must be a PerMessageBzip2Response');
     Object.assign(this, { response, compressLevel });
     check(BZIP2, 'responseAccept', response, this.coreAccept());
@@ -224,10 +261,11 @@ export class PerMessageBzip2ResponseAccept {
   }
 }
 
-export class PerMessageBzip2 {
+export class PerMessageBzip2 extends PerMessageCompress {
   static EXTENSION_NAME = BZIP2;
 
   constructor(isServer, serverMaxCompressLevel, clientMaxCompressLevel) {
+    super();
     Object.assign(this, { isServer, serverMaxCompressLevel, clientMaxCompressLevel });
   }
 
@@ -278,10 +316,23 @@ export function parseResponse(name, params) {
   return RESPONSES[name]?.parse(params) ?? null;
 }
 
-/** Autobahn's `websocket_extensions_in_use` entry for a negotiated extension. */
-export function inUse(isServer, { name, params }) {
+/** Autobahn's `websocket_extensions_in_use` entry for a negotiated extension (`terms`: see PerMessageDeflate.fromResponseParams). */
+export function inUse(isServer, { name, params }, terms = undefined) {
   const Kind = IN_USE[name];
-  return Kind ? Kind.fromResponseParams(isServer, params) : { name, params };
+  return Kind ? Kind.fromResponseParams(isServer, params, terms) : { name, params };
+}
+
+/**
+ * The deflate terms (memLevel, maxMessageSize) a connection set itself up with: from an
+ * accept (autobahn's), else from a deflate factory among `extensions` (python-websockets'),
+ * else the defaults.
+ */
+export function deflateTerms(options, accept = null) {
+  if (accept instanceof PerMessageDeflateOfferAccept || accept instanceof PerMessageDeflateResponseAccept) {
+    return { memLevel: accept.memLevel, maxMessageSize: accept.maxMessageSize };
+  }
+  const factory = options.extensions.find((f) => f.name === DEFLATE && f.settings?.memLevel);
+  return { memLevel: factory?.settings.memLevel ?? null, maxMessageSize: null };
 }
 
 export const isPmceAccept = (v) => v instanceof PerMessageDeflateOfferAccept || v instanceof PerMessageBzip2OfferAccept;

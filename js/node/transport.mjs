@@ -10,6 +10,23 @@ export class NodeTransport {
     this.error = null;
   }
 
+  /**
+   * autobahn's TransportDetails fields Node knows: our own address and, over TLS, the
+   * tls-unique channel binding (the first Finished message: the client's, so a server takes
+   * its peer's, as autobahn's transport_channel_id) and the peer's certificate.
+   */
+  details(isServer) {
+    const { socket } = this;
+    const out = { own: socket.localAddress ? addressString(socket.localAddress, socket.localFamily, socket.localPort) : null };
+    if (typeof socket.getFinished === 'function' && socket.encrypted) {
+      const finished = isServer ? socket.getPeerFinished() : socket.getFinished();
+      out.channelId = finished ? { 'tls-unique': new Uint8Array(finished) } : {};
+      const cert = socket.getPeerCertificate();
+      out.peerCert = cert && Object.keys(cert).length > 0 ? cert : null;
+    }
+    return out;
+  }
+
   /** Routes the socket's events to `protocol`. */
   bind(protocol) {
     const { socket } = this;
@@ -80,5 +97,9 @@ export class NodeTransport {
 export function peerOf(socket) {
   const address = socket.remoteAddress;
   if (!address) return `unix:${socket.server?.address?.() ?? socket.remoteAddress ?? ''}`;
-  return socket.remoteFamily === 'IPv6' ? `tcp6:[${address}]:${socket.remotePort}` : `tcp4:${address}:${socket.remotePort}`;
+  return addressString(address, socket.remoteFamily, socket.remotePort);
+}
+
+function addressString(address, family, port) {
+  return family === 'IPv6' ? `tcp6:[${address}]:${port}` : `tcp4:${address}:${port}`;
 }

@@ -84,6 +84,8 @@ pub struct OfferAccept {
     /// Overrides our own window; at most the client's request.
     pub window_bits: Option<u8>,
     pub mem_level: Option<u8>,
+    /// autobahn's `max_message_size`: at most this many bytes decompressed per message.
+    pub max_message_size: Option<u64>,
 }
 
 impl OfferAccept {
@@ -181,6 +183,8 @@ pub struct ResponseAccept {
     /// Overrides our window; at most the server's limit.
     pub window_bits: Option<u8>,
     pub mem_level: Option<u8>,
+    /// autobahn's `max_message_size`: at most this many bytes decompressed per message.
+    pub max_message_size: Option<u64>,
 }
 
 impl ResponseAccept {
@@ -208,6 +212,7 @@ impl ResponseAccept {
             no_context_takeover: self.no_context_takeover.unwrap_or(response.client_no_context_takeover),
             window_bits: self.window_bits.unwrap_or(window),
             mem_level: self.mem_level,
+            max_message_size: self.max_message_size,
         })
     }
 }

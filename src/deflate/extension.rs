@@ -48,6 +48,10 @@ impl PerMessageDeflate {
         PerMessageCompression::with_codec(codec, min_size)
     }
 
+    pub fn mem_level(&self) -> u8 {
+        self.codec().mem_level
+    }
+
     pub fn agreement(&self) -> &Agreement {
         &self.codec().agreement
     }
@@ -71,6 +75,10 @@ impl MessageCodec for DeflateCodec {
         self.decompressor.decompress(data, fin, budget)
     }
 
+    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+        super::params::response_params(&self.agreement)
+    }
+
     /// Without context takeover on our side each message is one fresh deflate stream.
     fn independent_output_key(&self) -> Option<String> {
         self.compressor.independent_output_key()
@@ -79,7 +87,7 @@ impl MessageCodec for DeflateCodec {
     /// Only the client tunes (`agreement.client_*` is what it sends with); never above the
     /// window negotiated, which may be a limit we offered ourselves.
     fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
-        let SendTune::Deflate { no_context_takeover, window_bits, mem_level } = *tune else {
+        let SendTune::Deflate { no_context_takeover, window_bits, mem_level, .. } = *tune else {
             return Err(NegotiationError("not a permessage-deflate setting".into()));
         };
         let bits = window_bits.min(self.agreement.client_max_window_bits.unwrap_or(15));

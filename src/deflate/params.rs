@@ -174,6 +174,11 @@ fn build(a: &Agreement, client_bits: Option<ClientBits>) -> Vec<ExtensionParam> 
     out
 }
 
+/// The response parameters that state `a` (what a server answers for it).
+pub fn response_params(a: &Agreement) -> Vec<ExtensionParam> {
+    build(a, a.client_max_window_bits.map(ClientBits::Value))
+}
+
 impl CompressionParams for DeflateConfig {
     const NAME: &'static str = NAME;
     const SERVER_DEFAULT: fn() -> Self = DeflateConfig::server;

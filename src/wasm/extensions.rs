@@ -20,7 +20,10 @@
 //! in encode/decode it fails the connection with its numeric `closeCode` if it has one of
 //! 1002/1007/1009/1010, else 1011.
 
-use js_sys::{Array, Function, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -35,7 +38,7 @@ use crate::handshake::ExtensionParam;
 use super::to_js;
 
 /// `clientMaxWindowBits`: a number, or `true` for "offer without a value".
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Copy)]
 #[serde(untagged)]
 enum ClientBitsSpec {
     Value(u8),
@@ -168,6 +171,7 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
                 let defaults = DeflateConfig::server();
                 let (level, threshold) = (p.level.unwrap_or(defaults.level), p.threshold.unwrap_or(defaults.min_size));
                 let mem_level = p.accept.mem_level.unwrap_or(defaults.mem_level);
+                let max_message_size = p.accept.max_message_size;
                 if level > 9 {
                     return Err(invalid("deflate level is 0-9"));
                 }
@@ -176,7 +180,9 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
                     offer: p.offer,
                     response,
                     make: move || -> Box<dyn Extension> {
-                        Box::new(PerMessageDeflate::with_mem_level(Role::Server, agreement, level, mem_level, threshold))
+                        let mut e = PerMessageDeflate::with_mem_level(Role::Server, agreement, level, mem_level, threshold);
+                        e.set_max_message_size(max_message_size);
+                        Box::new(e)
                     },
                 }));
             }
@@ -255,8 +261,29 @@ fn error_message(error: &JsValue) -> String {
         .unwrap_or_else(|| "extension error".to_owned())
 }
 
+/// The extensions accepted so far, as JS factories see them: `[{name, params, rsvBits}]`.
 fn names(accepted: &[Box<dyn Extension>]) -> JsValue {
-    accepted.iter().map(|e| JsValue::from_str(e.name())).collect::<Array>().into()
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Shown<'a> {
+        name: &'a str,
+        params: Vec<ExtensionParam>,
+        rsv_bits: u8,
+    }
+    let shown: Vec<Shown> = accepted.iter().map(|e| Shown { name: e.name(), params: e.params(), rsv_bits: e.rsv_bits() }).collect();
+    to_js(&shown)
+}
+
+/// The extension a JS factory returned: a built-in one it got from a built-in factory's
+/// `processRequestParams`/`processResponseParams` (`{coreHandle}`), or a JS one.
+fn extension_from_js(value: JsValue) -> Result<Box<dyn Extension>, NegotiationError> {
+    let handle = Reflect::get(&value, &"coreHandle".into()).ok().and_then(|h| h.as_f64());
+    if let Some(handle) = handle {
+        return DETACHED
+            .with(|d| d.borrow_mut().1.remove(&(handle as u32)))
+            .ok_or_else(|| NegotiationError("a built-in extension can serve one connection only: it was already used".into()));
+    }
+    Ok(Box::new(JsExtension::new(value).map_err(|_| NegotiationError("invalid extension object".into()))?))
 }
 
 fn params_from_js(value: JsValue) -> Result<Vec<ExtensionParam>, NegotiationError> {
@@ -296,8 +323,7 @@ impl ServerExtensionFactory for JsServerFactory {
             .map_err(|e| NegotiationError(error_message(&e)))?;
         let pair = Array::from(&result);
         let response = params_from_js(pair.get(0))?;
-        let ext = JsExtension::new(pair.get(1)).map_err(|_| NegotiationError("invalid extension object".into()))?;
-        Ok((response, Box::new(ext)))
+        Ok((response, extension_from_js(pair.get(1))?))
     }
 }
 
@@ -339,7 +365,7 @@ impl ClientExtensionFactory for JsClientFactory {
             .process
             .call2(&self.adapter, &to_js(&params), &names(accepted))
             .map_err(|e| NegotiationError(error_message(&e)))?;
-        Ok(Box::new(JsExtension::new(ext).map_err(|_| NegotiationError("invalid extension object".into()))?))
+        extension_from_js(ext)
     }
 }
 
@@ -412,4 +438,277 @@ impl Extension for JsExtension {
     fn decode(&mut self, frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
         self.call(&self.decode, frame, max_size, 1011)
     }
+}
+
+// ----- the built-in factories called from JavaScript -----
+//
+// python-websockets lets code call a factory's negotiation itself (to wrap or delegate). The
+// built-in factories (js/extensions/deflate.mjs, bzip2.mjs) do that through `extensionCall`:
+// the core negotiates as it would in a handshake and keeps the extension it made here, under
+// a handle, until a JS factory returns it (the adapter hands the core `{coreHandle}`) or JS
+// drops it (`release`).
+
+/// The last handle given, and the extensions not yet claimed.
+type Detached = (u32, HashMap<u32, Box<dyn Extension>>);
+
+thread_local! {
+    static DETACHED: RefCell<Detached> = RefCell::new((0, HashMap::new()));
+}
+
+fn detach(extension: Box<dyn Extension>) -> u32 {
+    DETACHED.with(|d| {
+        let mut d = d.borrow_mut();
+        d.0 = d.0.wrapping_add(1);
+        let id = d.0;
+        d.1.insert(id, extension);
+        id
+    })
+}
+
+/// Stands for an extension JS says was accepted before (`{name, rsvBits}`).
+struct Accepted {
+    name: String,
+    rsv_bits: u8,
+}
+
+impl Extension for Accepted {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn rsv_bits(&self) -> u8 {
+        self.rsv_bits
+    }
+    fn encode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
+        Ok(frame)
+    }
+    fn decode(&mut self, frame: Frame, _max_size: Option<u64>) -> Result<Frame, ProtocolError> {
+        Ok(frame)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedSpec {
+    name: String,
+    #[serde(default)]
+    rsv_bits: u8,
+}
+
+fn get(args: &JsValue, name: &str) -> JsValue {
+    Reflect::get(args, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn accepted_from(args: &JsValue) -> Result<Vec<Box<dyn Extension>>, JsError> {
+    let list: Vec<AcceptedSpec> = from_js(get(args, "accepted"))?;
+    Ok(list.into_iter().map(|a| Box::new(Accepted { name: a.name, rsv_bits: a.rsv_bits & 0b111 }) as Box<dyn Extension>).collect())
+}
+
+fn negotiated(response: &[ExtensionParam], extension: Box<dyn Extension>) -> JsValue {
+    let out = Object::new();
+    let params = extension.params();
+    let _ = Reflect::set(&out, &"response".into(), &to_js(&response));
+    let _ = Reflect::set(&out, &"params".into(), &to_js(&params));
+    let _ = Reflect::set(&out, &"handle".into(), &JsValue::from(detach(extension)));
+    out.into()
+}
+
+fn declined(e: NegotiationError) -> JsValue {
+    let out = Object::new();
+    let _ = Reflect::set(&out, &"declined".into(), &JsValue::from_str(&e.0));
+    out.into()
+}
+
+/// `op`: `deflateOptions` (`{role, options}`: python-websockets' factory options, checked;
+/// returns the settings), `processRequest` (`{spec, params, accepted}`), `requestParams`
+/// (`{spec}`), `processResponse` (`{spec, params, accepted}`), `release` (`{handle}`).
+/// Negotiation answers `{response, params, handle}` or `{declined: why}`.
+#[wasm_bindgen(js_name = extensionCall)]
+pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
+    match op {
+        "deflateOptions" => {
+            let role = get(&args, "role").as_string().unwrap_or_default();
+            deflate_options(role == "client", &get(&args, "options")).map_err(|e| JsError::new(&e))
+        }
+        "processRequest" => {
+            let factories = server_factories(&Array::of1(&get(&args, "spec")))?;
+            let params: Vec<ExtensionParam> = from_js(get(&args, "params"))?;
+            let accepted = accepted_from(&args)?;
+            Ok(match factories[0].process_request_params(&params, &accepted) {
+                Ok((response, extension)) => negotiated(&response, extension),
+                Err(e) => declined(e),
+            })
+        }
+        "requestParams" => Ok(to_js(&client_factories(&Array::of1(&get(&args, "spec")))?[0].get_request_params())),
+        "processResponse" => {
+            let factories = client_factories(&Array::of1(&get(&args, "spec")))?;
+            let params: Vec<ExtensionParam> = from_js(get(&args, "params"))?;
+            let accepted = accepted_from(&args)?;
+            Ok(match factories[0].process_response_params(&params, &accepted) {
+                Ok(extension) => negotiated(&params, extension),
+                Err(e) => declined(e),
+            })
+        }
+        "release" => {
+            if let Some(handle) = get(&args, "handle").as_f64() {
+                DETACHED.with(|d| d.borrow_mut().1.remove(&(handle as u32)));
+            }
+            Ok(JsValue::UNDEFINED)
+        }
+        other => Err(JsError::new(&format!("extensionCall: unknown op {other:?}"))),
+    }
+}
+
+const DEFLATE_OPTIONS: [&str; 6] = [
+    "serverNoContextTakeover",
+    "clientNoContextTakeover",
+    "serverMaxWindowBits",
+    "clientMaxWindowBits",
+    "compressSettings",
+    "threshold",
+];
+const COMPRESS_SETTINGS: [&str; 6] = ["level", "memLevel", "strategy", "method", "wbits", "zdict"];
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The keys of `object` (an object, or undefined/null: none), each known or an error naming it.
+fn keys(object: &JsValue, known: &[&str], what: &str) -> Result<Vec<String>, String> {
+    if object.is_undefined() || object.is_null() {
+        return Ok(Vec::new());
+    }
+    if !object.is_object() || Array::is_array(object) {
+        return Err(format!("{what} must be an object"));
+    }
+    let mut out = Vec::new();
+    for key in Object::keys(object.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            let hint = camel(&key);
+            return Err(if key.contains('_') && known.contains(&hint.as_str()) {
+                format!("unknown {what} {key}: this library spells it {hint}")
+            } else {
+                format!("unknown {what} {key} (known: {})", known.join(", "))
+            });
+        }
+        out.push(key);
+    }
+    Ok(out)
+}
+
+/// One option's value: `Ok(None)` when unset or null.
+fn value<T: serde::de::DeserializeOwned>(object: &JsValue, key: &str, expect: &str) -> Result<Option<T>, String> {
+    let v = get(object, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    serde_wasm_bindgen::from_value(v).map(Some).map_err(|_| format!("{key} must be {expect}"))
+}
+
+/// python-websockets' `ServerPerMessageDeflateFactory` / `ClientPerMessageDeflateFactory`
+/// options in camelCase, checked; `compressSettings` as zlib's `compressobj` takes them.
+/// Returns the settings the factory keeps (its core spec without `kind`).
+fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue, String> {
+    keys(options, &DEFLATE_OPTIONS, "option")?;
+    let bits = |key: &str| -> Result<Option<u8>, String> {
+        match value::<u8>(options, key, "8-15 or null")? {
+            Some(b) if !(8..=15).contains(&b) => Err(format!("{key} must be 8-15 or null, got {b}")),
+            b => Ok(b),
+        }
+    };
+    let flag = |key: &str| value::<bool>(options, key, "a boolean").map(|b| b.unwrap_or(false));
+    let server_no_context_takeover = flag("serverNoContextTakeover")?;
+    let client_no_context_takeover = flag("clientNoContextTakeover")?;
+    let server_max_window_bits = bits("serverMaxWindowBits")?;
+    // A client offers `client_max_window_bits` without a value unless told otherwise
+    // (python-websockets' default `client_max_window_bits=True`); a server never takes `true`.
+    let raw = get(options, "clientMaxWindowBits");
+    let client_max_window_bits = match raw.as_bool() {
+        Some(true) if client => Some(ClientBitsSpec::Flag(true)),
+        Some(false) => Some(ClientBitsSpec::Flag(false)),
+        _ if raw.is_undefined() && client => Some(ClientBitsSpec::Flag(true)),
+        _ => bits("clientMaxWindowBits").map_err(|e| if client { e.replace("or null", ", true or null") } else { e })?.map(ClientBitsSpec::Value),
+    };
+    let threshold = value::<usize>(options, "threshold", "a byte count")?.unwrap_or(0);
+    let settings = get(options, "compressSettings");
+    let mut level = 6u8;
+    let mut mem_level = 8u8;
+    for key in keys(&settings, &COMPRESS_SETTINGS, "compressSettings key")? {
+        match key.as_str() {
+            "level" => match value::<i8>(&settings, "level", "-1-9")? {
+                None | Some(-1) => level = 6,
+                Some(l @ 0..=9) => level = l as u8,
+                Some(l) => return Err(format!("compressSettings.level must be -1-9 (zlib's range), got {l}")),
+            },
+            "memLevel" => match value::<u8>(&settings, "memLevel", "1-9")? {
+                None => {}
+                Some(m @ 1..=9) => mem_level = m,
+                Some(m) => return Err(format!("compressSettings.memLevel must be 1-9, got {m}")),
+            },
+            "strategy" => match value::<i32>(&settings, "strategy", "a zlib strategy number")? {
+                None | Some(0) => {}
+                Some(s @ 1..=4) => {
+                    return Err(format!(
+                        "compressSettings.strategy {s} is not supported: the deflate backend (miniz_oxide) takes a strategy only \
+                         when a compressor is built, and this library reuses compressors across connections and messages \
+                         (re-levelling them resets the strategy to Z_DEFAULT_STRATEGY, 0, the only one accepted)"
+                    ))
+                }
+                Some(s) => return Err(format!("compressSettings.strategy must be a zlib strategy (0-4), got {s}")),
+            },
+            "method" => match value::<i32>(&settings, "method", "8 (Z_DEFLATED)")? {
+                None | Some(8) => {}
+                Some(m) => return Err(format!("compressSettings.method must be 8 (Z_DEFLATED, zlib's only method), got {m}")),
+            },
+            "wbits" => {
+                return Err(format!(
+                    "compressSettings must not include wbits: set {} instead",
+                    if client { "clientMaxWindowBits" } else { "serverMaxWindowBits" }
+                ))
+            }
+            _ => return Err("compressSettings.zdict is not supported: permessage-deflate has no way to give the peer the dictionary".into()),
+        }
+    }
+    let spec = DeflateSpec {
+        kind: deflate::NAME.to_owned(),
+        preset: Some("bare".to_owned()),
+        mem_level: Some(mem_level),
+        server_no_context_takeover: Some(server_no_context_takeover),
+        client_no_context_takeover: Some(client_no_context_takeover),
+        server_max_window_bits,
+        client_max_window_bits,
+        level: Some(level),
+        threshold: Some(threshold),
+    };
+    let config = spec.config(if client { Role::Client } else { Role::Server }).map_err(|_| "invalid settings".to_owned())?;
+    let checked = if client { ClientPerMessageDeflateFactory::new(config).map(|_| ()) } else { ServerPerMessageDeflateFactory::new(config).map(|_| ()) };
+    checked.map_err(|e| e.0)?;
+    let out = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&out, &k.into(), &v);
+    };
+    set("serverNoContextTakeover", server_no_context_takeover.into());
+    set("clientNoContextTakeover", client_no_context_takeover.into());
+    set("serverMaxWindowBits", server_max_window_bits.map_or(JsValue::NULL, JsValue::from));
+    set("clientMaxWindowBits", match client_max_window_bits {
+        Some(ClientBitsSpec::Value(b)) => JsValue::from(b),
+        Some(ClientBitsSpec::Flag(true)) => JsValue::TRUE,
+        _ => JsValue::NULL,
+    });
+    set("level", level.into());
+    set("memLevel", mem_level.into());
+    set("threshold", JsValue::from(threshold as f64));
+    Ok(out.into())
 }

@@ -39,7 +39,8 @@ test('server: onConnecting(details), onConnect(request) with every ConnectionReq
   const rec = srv.recorder;
   await rec.wait('onOpen');
   assert.deepEqual(rec.names(), ['onConnecting', 'onConnect', 'onOpen']);
-  assert.deepEqual(rec.all('onConnecting')[0].args, [{ peer, isSecure: false }]);
+  const [details] = rec.all('onConnecting')[0].args; // autobahn's TransportDetails
+  assert.deepEqual([details.peer, details.isSecure, details.isServer], [peer, false, true]);
   const [request] = rec.all('onConnect')[0].args;
   assert.ok(request instanceof ConnectionRequest);
   assert.equal(request.peer, peer);
@@ -75,7 +76,8 @@ test('client: onConnecting(details), onConnect(response), onOpen, onMessage', as
   const rec = client.recorder;
   await rec.wait('onMessage');
   assert.deepEqual(rec.names(), ['onConnecting', 'onConnect', 'onOpen', 'onMessage']);
-  assert.deepEqual(rec.all('onConnecting')[0].args, [{ peer: `tcp4:127.0.0.1:${port}`, isSecure: false }]);
+  const [details] = rec.all('onConnecting')[0].args; // autobahn's TransportDetails
+  assert.deepEqual([details.peer, details.isSecure, details.isServer], [`tcp4:127.0.0.1:${port}`, false, false]);
   const [response] = rec.all('onConnect')[0].args;
   assert.ok(response instanceof ConnectionResponse);
   assert.equal(response.peer, `tcp4:127.0.0.1:${port}`);

@@ -104,7 +104,7 @@ test('default: our client and our server negotiate deflate; extensionsInUse on b
   assert.deepEqual(got[20], [Buffer.alloc(100000, 9), true]);
   const [ours] = client.protocol.extensionsInUse;
   assert.ok(ours instanceof PerMessageDeflate);
-  assert.deepEqual({ ...ours }, { isServer: false, serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 });
+  assert.deepEqual({ ...ours }, { isServer: false, serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15, memLevel: 8, maxMessageSize: null });
   const serverSide = srv.recorder.all('onOpen')[0].protocol;
   assert.equal(serverSide.extensionsInUse[0].isServer, true);
   assert.deepEqual(closeArgs(client.recorder), [true, 1000, '']);
@@ -161,10 +161,10 @@ test('ClientPerMessageDeflateFactory: the offer has its parameters; a response a
   const offered = srv.recorder.all('onConnect')[0].args[0].headers['sec-websocket-extensions'];
   assert.equal(offered, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9');
   assert.deepEqual({ ...client.protocol.extensionsInUse[0] },
-    { isServer: false, serverNoContextTakeover: true, clientNoContextTakeover: false, serverMaxWindowBits: 10, clientMaxWindowBits: 9 });
+    { isServer: false, serverNoContextTakeover: true, clientNoContextTakeover: false, serverMaxWindowBits: 10, clientMaxWindowBits: 9, memLevel: 8, maxMessageSize: null });
   assert.throws(() => new ClientPerMessageDeflateFactory({ serverMaxWindowBits: 16 }), /serverMaxWindowBits must be 8-15/);
   assert.throws(() => new ServerPerMessageDeflateFactory({ clientMaxWindowBits: true }), /clientMaxWindowBits must be 8-15 or null/);
-  assert.throws(() => new ServerPerMessageDeflateFactory({ compressSettings: { level: 11 } }), /level must be 0-9/);
+  assert.throws(() => new ServerPerMessageDeflateFactory({ compressSettings: { level: 11 } }), /level must be -1-9/);
 });
 
 // ----- a user-defined extension, written in JS, chained with the core's deflate -----
@@ -319,7 +319,7 @@ test('perMessageCompressionOffers / perMessageCompressionAccept: the server pick
   assert.deepEqual({ ...responses[0] }, { clientMaxWindowBits: 9, clientNoContextTakeover: true, serverMaxWindowBits: 10, serverNoContextTakeover: false });
   assert.equal(responses[1], json(1).repeat(40));
   assert.deepEqual({ ...client.protocol.extensionsInUse[0] },
-    { isServer: false, serverNoContextTakeover: false, clientNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 9 });
+    { isServer: false, serverNoContextTakeover: false, clientNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 9, memLevel: 8, maxMessageSize: null });
 });
 
 test('PMCE: a client accept function returning null fails the handshake; a server one returning null declines', async (t) => {

@@ -17,7 +17,8 @@ test('new WebSocketServerFactory(url, [protocols]) is autobahn\'s positional for
   assert.equal(factory.externalPort, 8443);
   const handle = await listenWS(factory);
   t.after(() => handle.close());
-  const ws = new WebSocket(`ws://127.0.0.1:${handle.port}`, ['other', 'chat']);
+  // externalPort 8443: the Host header must name that port (autobahn's check).
+  const ws = new WebSocket(`ws://127.0.0.1:${handle.port}`, ['other', 'chat'], { headers: { Host: '127.0.0.1:8443' } });
   let response;
   ws.once('upgrade', (r) => { response = r; });
   await within(once(ws, 'open'), 3000, 'ws open');

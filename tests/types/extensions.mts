@@ -85,3 +85,36 @@ expectType<PerMessageDeflate>(new PerMessageDeflate(true, false, false, 15, 12))
 expectType<number>(PerMessageDeflate.fromResponseParams(false, [['client_max_window_bits', '12']]).clientMaxWindowBits);
 expectType<PerMessageBzip2>(new PerMessageBzip2(false, 9, 6));
 expectType<number>(PerMessageBzip2.fromResponseParams(true, { server_max_compress_level: ['5'] }).serverMaxCompressLevel);
+
+// Issue 12 defects 4 and 5: delegating to a built-in factory, ConnectingRequest, base classes.
+import {
+  ServerExtensionFactory as DelegatingBase, ServerPerMessageDeflateFactory as InnerDeflate, ConnectingRequest, TransportDetails as Details,
+  WebSocketClientProtocol as ClientBase, PerMessageCompressOffer, PerMessageDeflateOffer as DOffer, PerMessageDeflateOfferAccept as DAccept, Message, IncomingMessage as InMsg,
+  type Extension as Ext, type ExtensionParam as Param,
+} from 'wasmsocket';
+
+class Delegating extends DelegatingBase {
+  inner = new InnerDeflate({ compressSettings: { level: 9, memLevel: 4, strategy: 0 } });
+  get name(): string { return 'permessage-deflate'; }
+  processRequestParams(params: Param[], accepted: Ext[]): [Param[], Ext] {
+    const [response, extension] = this.inner.processRequestParams(params, accepted);
+    const shown: Param[] = extension.params;
+    void shown;
+    return [response, extension];
+  }
+}
+void Delegating;
+
+class Redirecting extends ClientBase {
+  onConnecting(details: Details): ConnectingRequest {
+    const tls: Uint8Array | undefined = details.channelId?.['tls-unique'];
+    void tls;
+    return new ConnectingRequest({ host: 'public.example', port: 443, protocols: ['chat'] });
+  }
+}
+void Redirecting;
+const baseOk: PerMessageCompressOffer = new DOffer();
+const accept = new DAccept(new DOffer(), false, 0, null, null, 8, 1 << 20);
+const limit: number | null = accept.maxMessageSize;
+const msg: Message = new InMsg(new Uint8Array(1));
+void baseOk; void limit; void msg;
