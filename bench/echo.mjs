@@ -767,7 +767,7 @@ function writeJson(file, results, cells, impls) {
       if (s) rows.push({ impl: SHORT[impl], size, kind, usPerMsg: s.medUs, msgPerSec: s.medRate, runs: s.runs });
     }
   }
-  const versions = { node: process.version, ws: packageVersion('ws'), cores: os.cpus().length, date: new Date().toISOString().slice(0, 10) };
+  const versions = { node: process.version, ws: packageVersion('ws'), cores: os.cpus().length, date: new Date().toISOString().slice(0, 10), load: loadavg() };
   writeFileSync(file, `${JSON.stringify({ benchmark: 'echo', versions, rows }, null, 1)}\n`);
   console.log(`wrote ${file}`);
 }

@@ -33,7 +33,8 @@ for (const cell of cells) {
   lines.push(`| ${sizeName(cell.size)} ${cell.kind} | ${[...values, ...ratios].join(' | ')} |`);
 }
 const note = `Server CPU (user + system) per echoed message, median of rounds, over TCP on 127.0.0.1 (` +
-  `bench/echo.mjs, ${versions.date}, Node ${versions.node}, ws ${versions.ws}, ${versions.cores} cores; lower is better).`;
+  `bench/echo.mjs, ${versions.date}, Node ${versions.node}, ws ${versions.ws}, ${versions.cores} cores` +
+  `${versions.load ? `, load average ${versions.load} at the end: a shared machine, so read the ratios rather than the µs` : ''}; lower is better).`;
 const table = `${note}\n\n![server CPU per message relative to ws](bench-echo.svg)\n\n${lines.join('\n')}`;
 
 // The chart: bars of each implementation's CPU ÷ ws's, per cell (ws = 1).
