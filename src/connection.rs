@@ -24,7 +24,7 @@ use crate::handshake::http_response::{error_response, http_response};
 use crate::handshake::server::{self, Request};
 use crate::handshake::{format_extensions, ExtensionOffer, HttpError};
 use crate::mask;
-use crate::message::IncomingMessage;
+use crate::message::{reserve_within, IncomingMessage};
 use rand_chacha::ChaCha12Rng;
 use rand_core::{RngCore, SeedableRng};
 
@@ -350,6 +350,8 @@ impl Connection {
             self.end -= self.start;
             self.start = 0;
             if self.input.len() - self.end < len {
+                // Exactly: a read a little larger than the last must not double the buffer.
+                self.input.reserve_exact(self.end + len - self.input.len());
                 self.input.resize(self.end + len, 0);
             }
         }
@@ -703,7 +705,7 @@ impl Connection {
         let capacity = usize::try_from(header.payload_len.min(PREALLOC_MAX)).unwrap_or(usize::MAX);
         let mut buf = Vec::new();
         if into_message {
-            self.message.data.reserve(capacity);
+            reserve_within(&mut self.message.data, capacity, self.config.max_message_payload_size);
         } else {
             buf.reserve(capacity);
         }
@@ -732,7 +734,12 @@ impl Connection {
         let counts = !incoming.opcode.is_control() && self.extensions.is_empty();
         let validate = counts && self.message.is_text() && self.config.utf8_validate_incoming;
         let chunk = &self.input[self.start..self.start + take];
-        let dst = if incoming.into_message { &mut self.message.data } else { &mut incoming.buf };
+        let dst = if incoming.into_message {
+            reserve_within(&mut self.message.data, take, self.config.max_message_payload_size);
+            &mut self.message.data
+        } else {
+            &mut incoming.buf
+        };
         let from = dst.len();
         match incoming.header.mask {
             Some(key) => mask::mask_into(dst, chunk, key, incoming.seen),
@@ -778,6 +785,16 @@ impl Connection {
                     .map_err(|_| ProtocolError::invalid_data("text message is not valid UTF-8"))?;
             }
         }
+        let empty = if into_message { header.payload_len == 0 } else { frame.data.is_empty() };
+        if empty && !frame.fin {
+            // At most as many empty fragments as the message limit has bytes: endless empty
+            // continuations end in 1009 like any message over the limit.
+            let max = self.config.max_message_payload_size;
+            self.message.empty_frames += 1;
+            if max > 0 && self.message.empty_frames > max {
+                return Err(ProtocolError::too_big(format!("message of more than {max} empty fragments")));
+            }
+        }
         if frame.fin && self.message.is_text() && self.config.utf8_validate_incoming {
             self.message
                 .utf8
@@ -791,7 +808,7 @@ impl Connection {
             self.events.push(Event::Frame(frame));
         } else {
             if !into_message {
-                self.message.push(frame.data);
+                self.message.push(frame.data, self.config.max_message_payload_size);
             }
             if frame.fin {
                 let is_binary = self.message.is_binary();
