@@ -450,7 +450,11 @@ fn run(u: &mut Unstructured) -> Result<()> {
         }
         let before = h.a.state();
         let mut extra_wire = Vec::new();
-        match u.int_in_range(0..=24)? {
+        let op: u8 = u.int_in_range(0..=24)?;
+        if trace() {
+            eprintln!("op {op:2}: A {:?}", h.a.state());
+        }
+        match op {
             // Deliver B's bytes in chunks (most common).
             0..=5 => {
                 let n = match u.int_in_range(0..=2)? {

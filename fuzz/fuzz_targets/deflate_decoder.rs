@@ -59,7 +59,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
     // A raw compressed frame that decoded changes the receiver's window without the sender
     // knowing: after one, encoded messages may no longer decode to their plain text.
     let mut desync = false;
-    for _ in 0..16 {
+    for _ in 0..8 {
         if u.is_empty() {
             break;
         }
@@ -73,10 +73,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
             // Plain text, sometimes very compressible (a repeated run), through the encoder.
             plain = match u.int_in_range(0..=2)? {
                 0 => blob(u, 65535)?.to_vec(),
-                1 => vec![u.arbitrary::<u8>()?; u.int_in_range(0..=200_000)?],
+                1 => vec![u.arbitrary::<u8>()?; u.int_in_range(0..=100_000)?],
                 _ => {
                     let unit = blob(u, 255)?;
-                    unit.repeat(u.int_in_range(0..=2000)?)
+                    unit.repeat(u.int_in_range(0..=300)?)
                 }
             };
             if u.arbitrary()? {
