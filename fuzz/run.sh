@@ -3,6 +3,9 @@
 # Usage: fuzz/run.sh [SECONDS] [TARGET...]   (needs a nightly toolchain; installs cargo-fuzz if missing)
 # Honours CARGO_TARGET_DIR. Without TARGETs it runs every target in `cargo fuzz list`.
 # Exits non-zero on the first crash; the crashing input is left in fuzz/artifacts/TARGET/.
+# Ends with one summary line per target: executions, exec/s, coverage (cov: edges, ft:
+# features), corpus size, crashes. CI (scripts/test.sh) runs every target for 24 s.
+# The corpus grows in fuzz/corpus/TARGET/ (not committed); seeds are in fuzz/seeds/TARGET/.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
@@ -18,6 +21,27 @@ if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets <<< "$list"
     [ -n "$list" ] || { echo "fuzz: 'cargo +nightly fuzz list' named no target" >&2; exit 1; }
 fi
+# One summary line per target, printed at the end (and on the way out after a crash):
+# executions, exec/s, coverage (cov: edges, ft: features), corpus size, crashes.
+logs="$(mktemp -d)"
+summary=()
+print_summary() {
+    echo "== fuzz summary (${seconds}s per target)"
+    for line in "${summary[@]}"; do echo "$line"; done
+}
+summarize() {  # TARGET LOG STATUS
+    local target="$1" log="$2" status="$3" execs rate cov ft corp crashes
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    # The last status line: "#N DONE cov: C ft: F corp: K/..." (or the last pulse/NEW line).
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+    corp=$(grep -o 'corp: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+    crashes=$(grep -c '^SUMMARY: libFuzzer' "$log" || true)
+    [ "$status" -eq 0 ] || [ "$crashes" -gt 0 ] || crashes=1
+    summary+=("$(printf '%-18s execs=%-10s exec/s=%-7s cov=%-6s ft=%-6s corpus=%-6s crashes=%s' \
+        "$target" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes")")
+}
 for target in "${targets[@]}"; do
     echo "== fuzz $target for ${seconds}s"
     cargo +nightly fuzz build "$target"
@@ -27,6 +51,16 @@ for target in "${targets[@]}"; do
     if [ -d "seeds/$target" ]; then
         seeds=("seeds/$target")
     fi
-    cargo +nightly fuzz run "$target" "$corpus" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1
+    log="$logs/$target.log"
+    status=0
+    cargo +nightly fuzz run "$target" "$corpus" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
+        -print_final_stats=1 2>&1 | tee "$log" || status=$?
+    summarize "$target" "$log" "$status"
+    if [ "$status" -ne 0 ]; then
+        print_summary
+        echo "== fuzz: $target crashed (exit $status); the input is in fuzz/artifacts/$target/" >&2
+        exit "$status"
+    fi
 done
+print_summary
 echo "== fuzz: all targets ran clean"

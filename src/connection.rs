@@ -372,6 +372,9 @@ impl Connection {
         // Whatever was held back happened before the EOF.
         self.resume();
         self.eof_received = true;
+        // A request still waiting for accept/reject/respond_http can no longer be answered:
+        // nothing may be written once the connection is Closed.
+        self.handshake.awaiting_answer = false;
         if self.handshake.awaiting_response {
             self.handshake.awaiting_response = false;
             self.events.push(Event::HandshakeFailed(ResponseError {

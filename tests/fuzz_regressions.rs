@@ -1,0 +1,36 @@
+//! Bugs the cargo-fuzz targets found (fuzz/), each reduced to the API calls that show it. The
+//! crashing inputs are kept among the seeds (fuzz/seeds/TARGET/regress_*).
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use wasmsocket::connection::{Accept, Event};
+use wasmsocket::{Config, Connection, Role, State};
+
+const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+/// fuzz target `connection` (seeds/connection/regress_answer_after_eof): a server got an
+/// upgrade request, then EOF before answering it; `respond_http` (and `reject`) still
+/// succeeded and queued an HTTP response on a Closed connection.
+#[test]
+fn no_answer_to_a_request_after_eof() {
+    for answer in 0..3 {
+        for request in [REQUEST, &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..]] {
+            let mut conn = Connection::new(Role::Server, Config::default(), [1; 32]);
+            conn.receive_data(request);
+            assert!(matches!(conn.take_events().as_slice(), [Event::Request(_) | Event::HttpRequest(_)]));
+            conn.receive_eof();
+            assert_eq!(conn.state(), State::Closed);
+            let result = match answer {
+                0 => conn.respond_http(200, &[], b"page"),
+                1 => conn.reject(403, "no", &[]),
+                _ => conn.accept(&Accept::default()),
+            };
+            assert!(result.is_err(), "answer {answer} accepted after EOF");
+            assert!(conn.take_output().is_empty());
+            assert_eq!(conn.state(), State::Closed);
+            assert!(conn.take_events().is_empty());
+        }
+    }
+}
