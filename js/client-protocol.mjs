@@ -4,24 +4,11 @@
 import { WebSocketProtocol, State } from './protocol.mjs';
 import { ConnectingRequest, ConnectionResponse, headerMap } from './types.mjs';
 import { clientEntries } from './extensions/negotiation.mjs';
-import { PerMessageDeflate, PerMessageDeflateResponseAccept, deflateTerms, isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
+import { PerMessageDeflateResponseAccept, deflateTerms, isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
 
 export class WebSocketClientProtocol extends WebSocketProtocol {
   /** The server accepted: `response` is a ConnectionResponse. */
   onConnect(response) {} // eslint-disable-line no-unused-vars
-
-  /** As the base's, with the deflate terms (memLevel, maxMessageSize) this side set up. */
-  get extensionsInUse() {
-    const list = super.extensionsInUse;
-    if (this.#deflateTerms) {
-      for (const e of list) {
-        if (e instanceof PerMessageDeflate) Object.assign(e, { memLevel: this.#deflateTerms.memLevel || e.memLevel, maxMessageSize: this.#deflateTerms.maxMessageSize ?? null });
-      }
-      this.#deflateTerms = null;
-    }
-    return list;
-  }
-  #deflateTerms = null;
 
   /** onConnecting's answer: a ConnectingRequest, null, or a Promise of one (autobahn's txaio.as_future). */
   #connecting = null;
@@ -76,7 +63,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
         .filter(([, v]) => v !== null && v !== undefined)
         .map(([k, v]) => [k, String(v)]);
       this.wire.setExtensions(clientEntries(this.options));
-      this.#deflateTerms = deflateTerms(this.options);
+      this._deflateTerms = deflateTerms(this.options);
       this.wire.connect({
         host: r.host,
         port: r.port ?? 0,
@@ -141,7 +128,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
         // Nothing has been sent yet: the core checks the accept against the response it
         // negotiated and rebuilds our compressor as the accept says.
         this.wire.acceptResponse(name, answer.coreAccept());
-        if (answer instanceof PerMessageDeflateResponseAccept) this.#deflateTerms = deflateTerms(this.options, answer);
+        if (answer instanceof PerMessageDeflateResponseAccept) this._deflateTerms = deflateTerms(this.options, answer);
       } catch (error) {
         return `perMessageCompressionAccept: ${error.message}`;
       }

@@ -6,25 +6,12 @@ import { Status } from './wire.mjs';
 import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
 import { originAllowed } from './options.mjs';
 import { serverEntries } from './extensions/negotiation.mjs';
-import { PerMessageDeflate, deflateTerms } from './extensions/pmce.mjs';
+import { deflateTerms } from './extensions/pmce.mjs';
 import { VERSION } from './version.mjs';
 
 export class WebSocketServerProtocol extends WebSocketProtocol {
   /** Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, or throw ConnectionDeny. */
   onConnect(request) {} // eslint-disable-line no-unused-vars
-
-  /** As the base's, with the deflate terms (memLevel, maxMessageSize) this side set up. */
-  get extensionsInUse() {
-    const list = super.extensionsInUse;
-    if (this.#deflateTerms) {
-      for (const e of list) {
-        if (e instanceof PerMessageDeflate) Object.assign(e, { memLevel: this.#deflateTerms.memLevel || e.memLevel, maxMessageSize: this.#deflateTerms.maxMessageSize ?? null });
-      }
-      this.#deflateTerms = null;
-    }
-    return list;
-  }
-  #deflateTerms = null;
 
   _handleHandshake(event) {
     switch (event.type) {
@@ -94,7 +81,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     try {
       const chosen = {};
       this.wire.setExtensions(serverEntries(this.options, this.request.extensions, chosen));
-      this.#deflateTerms = deflateTerms(this.options, chosen.accept);
+      this._deflateTerms = deflateTerms(this.options, chosen.accept);
       pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
     } catch (error) {
       return this.#refuse(error);
