@@ -439,8 +439,9 @@ fn nice(e: &mut Enc, alphabet: &[u8], max: u64, s: &str) {
 fn handshake_seeds() {
     // (name, resource, protocols, offers [(known name index or own name, params)], raw response)
     type Offer<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [Offer<'a>], String);
     let key = "dGhlIHNhbXBsZSBub25jZQ==";
-    let cases: [(&str, &str, &[&str], &[Offer], String); 3] = [
+    let cases: [Case; 3] = [
         (
             "chat_deflate",
             "chat?room=1",
