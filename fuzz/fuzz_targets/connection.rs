@@ -549,6 +549,9 @@ fn run(u: &mut Unstructured) -> Result<()> {
                         no_context_takeover: u.arbitrary()?,
                         window_bits: u.int_in_range(8..=15)?,
                         mem_level: if u.arbitrary()? { Some(u.int_in_range(1..=9)?) } else { None },
+                        // A per-extension limit would make A refuse what B may send; the
+                        // connection's own limit is fuzzed already.
+                        max_message_size: None,
                     }
                 } else {
                     SendTune::Bzip2 { level: u.int_in_range(1..=9)? }
