@@ -3,16 +3,12 @@
 // rest and the opening connections, and counts them. Raw peers read as slowly as we like.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { WebSocket } from 'ws';
 import { startServer, cleanup, wsOpen, next, within, sleep } from './support/api.mjs';
 import { rawClient, rawConnect, frame, closePayload, parseFrames } from './support/raw.mjs';
-import { skipUnlessCI } from '../shared/missing.mjs';
+import { NO_OPENSSL, certificate } from './support/tls-certs.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -122,23 +118,10 @@ test('close(): opening connections dropped, an unclean end counted, new connecti
   await assert.rejects(rawConnect(srv.port), /ECONNREFUSED/);
 });
 
-function haveOpenssl() {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const NO_OPENSSL = skipUnlessCI(haveOpenssl() ? false : 'the openssl CLI is not installed: cannot make a self-signed certificate');
 
 test('close() over TLS: a connection still in its TLS handshake is dropped and counted, not waited for', { skip: NO_OPENSSL }, async (t) => {
   const defer = cleanup(t);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmsocket-shutdown-'));
-  defer(() => fs.rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  const [key, cert] = [fs.readFileSync(`${dir}/key.pem`), fs.readFileSync(`${dir}/cert.pem`)];
+  const { key, cert } = certificate('shutdown', ['wasmsocket.test']);
   const srv = defer.server(await startServer({}, { url: 'wss://127.0.0.1:0', listen: { tls: { key, cert } } }));
   const ws = defer.ws(await wsOpen(WebSocket, srv.url, [], { ca: cert }));
   // Connected over TCP, never says hello: server.close() alone would wait for it.

@@ -3,7 +3,6 @@
 // an http server, handleUpgrade from a bare 'upgrade' listener, and listenWS/connectWS handles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -17,43 +16,13 @@ import {
   WebSocketServerFactory, WebSocketServerProtocol, WebSocketClientFactory, listenWS, connectWS, attachWS, handleUpgrade,
 } from '../../pkg/node.mjs';
 import { startServer, startClient, recording, Recorder, cleanup, wsOpen, next, sleep, closeArgs, within } from './support/api.mjs';
+import { OPENSSL, NO_OPENSSL, certificate } from './support/tls-certs.mjs';
 import { rawConnect, upgradeRequest, frame, parseHead } from './support/raw.mjs';
-import { skipUnlessCI } from '../shared/missing.mjs';
 
 const echo = { onMessage(payload, isBinary) { this.sendMessage(payload, isBinary); } };
 
 // ----- certificates -----
 
-function haveOpenssl() {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const OPENSSL = haveOpenssl();
-const NO_OPENSSL = skipUnlessCI(OPENSSL ? false : 'the openssl CLI is not installed: cannot make a self-signed certificate');
-let certDir = null;
-const certs = {};
-
-/** A self-signed certificate for `names` (DNS names) plus IP 127.0.0.1: { key, cert } PEM. */
-function certificate(name, names) {
-  if (certs[name]) return certs[name];
-  certDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'wasmsocket-tls-'));
-  const key = path.join(certDir, `${name}.key`);
-  const cert = path.join(certDir, `${name}.crt`);
-  const san = [...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${san}`,
-  ], { stdio: 'ignore' });
-  certs[name] = { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
-  return certs[name];
-}
-
-test.after(() => { if (certDir) fs.rmSync(certDir, { recursive: true, force: true }); });
 
 // ----- wss -----
 
