@@ -152,11 +152,17 @@ export interface ProtocolOptionSpec {
   readonly check: (value: unknown) => boolean;
   /** What a valid value is, for error messages. */
   readonly expect: string;
-  /** The wasm core's `Config` field the option feeds, if any. */
+  /** The wasm core's `Config` field the option feeds, if any (otherwise the JS layer uses it). */
   readonly core?: string;
+  /** One line on what it does (the README's option table is made from these). */
+  readonly doc: string;
+  /** Client options the browser client applies: how. */
+  readonly inBrowser?: string;
+  /** Client options the browser client refuses: why. */
+  readonly notInBrowser?: string;
 }
 
-/** The option table behind `setProtocolOptions` (names, roles, defaults, checks). */
+/** The option table behind `setProtocolOptions` (names, roles, defaults, checks, the browser's subset). */
 export declare const PROTOCOL_OPTIONS: { readonly [Name in ProtocolOptionName]: ProtocolOptionSpec };
 
 // ---------------------------------------------------------------------------------------------
