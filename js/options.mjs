@@ -231,7 +231,8 @@ export function defaultOptions(role) {
   for (const [name, spec] of Object.entries(OPTIONS)) {
     if (spec.role.includes(letter)) out[name] = structuredCloneDefault(spec.default);
   }
-  return out;
+  // Fast properties (see coreConfig): each connection copies these.
+  return { ...out };
 }
 
 function structuredCloneDefault(value) {
@@ -261,13 +262,24 @@ function describe(value) {
 }
 
 /** The Rust core's Config for these options (the core's defaults for fields neither sets). */
+// Per options object (the factory replaces its options on every change, never mutates them),
+// so a server builds the core's Config once, not per connection.
+const coreConfigs = new WeakMap();
+
 export function coreConfig(options) {
-  const config = {};
-  for (const [field, spec] of Object.entries(CORE_FIELDS)) {
-    if (spec.js !== undefined) config[field] = spec.js;
-  }
-  for (const [name, spec] of Object.entries(OPTIONS)) {
-    if (spec.core && name in options) config[spec.core] = options[name];
+  let config = coreConfigs.get(options);
+  if (config === undefined) {
+    config = {};
+    for (const [field, spec] of Object.entries(CORE_FIELDS)) {
+      if (spec.js !== undefined) config[field] = spec.js;
+    }
+    for (const [name, spec] of Object.entries(OPTIONS)) {
+      if (spec.core && name in options) config[spec.core] = options[name];
+    }
+    // A copy by spread has V8's fast properties; the object built key by key above is in
+    // dictionary mode (many keyed stores), which made every later read of it slow.
+    config = { ...config };
+    coreConfigs.set(options, config);
   }
   return config;
 }

@@ -108,7 +108,7 @@ export class WebSocketProtocol extends ProtocolBase {
     this.role = role;
     this.peer = transport.peer;
     this.options = { ...factory.protocolOptions };
-    this.wire = new Wire(role, coreConfig(this.options), { alloc: factory.alloc });
+    this.wire = new Wire(role, coreConfig(factory.protocolOptions), { alloc: factory.alloc });
     factory._connections.add(this);
     transport.setNoDelay(this.options.tcpNoDelay);
     this._startTimer('open', this.options.openHandshakeTimeout, 'opening handshake timeout');
