@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compression_params::SendTune;
+use crate::compression_params::{self, SendTune};
 use crate::extension::NegotiationError;
 use crate::handshake::ExtensionParam;
 
@@ -85,6 +85,7 @@ pub struct OfferAccept {
     pub window_bits: Option<u8>,
     pub mem_level: Option<u8>,
     /// autobahn's `max_message_size`: at most this many bytes decompressed per message.
+    #[serde(deserialize_with = "compression_params::max_message_size")]
     pub max_message_size: Option<u64>,
 }
 
@@ -184,6 +185,7 @@ pub struct ResponseAccept {
     pub window_bits: Option<u8>,
     pub mem_level: Option<u8>,
     /// autobahn's `max_message_size`: at most this many bytes decompressed per message.
+    #[serde(deserialize_with = "compression_params::max_message_size")]
     pub max_message_size: Option<u64>,
 }
 

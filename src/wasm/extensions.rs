@@ -60,6 +60,8 @@ struct DeflateSpec {
     client_max_window_bits: Option<ClientBitsSpec>,
     level: Option<u8>,
     threshold: Option<usize>,
+    /// Server: python-websockets' `require_client_max_window_bits`.
+    require_client_max_window_bits: Option<bool>,
 }
 
 impl DeflateSpec {
@@ -84,6 +86,8 @@ impl DeflateSpec {
         c.level = self.level.unwrap_or(c.level);
         c.min_size = self.threshold.unwrap_or(c.min_size);
         c.mem_level = self.mem_level.unwrap_or(c.mem_level);
+        c.require_client_max_window_bits =
+            self.require_client_max_window_bits.unwrap_or(c.require_client_max_window_bits);
         Ok(c)
     }
 }
@@ -195,11 +199,16 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
                 let offer = bzip2::autobahn::Offer::parse(&p.offer).map_err(|e| invalid(e.0))?;
                 p.accept.check(&offer).map_err(|e| invalid(e.0))?;
                 let ((level, agreement), response) = (p.accept.agreement(&offer), p.accept.response(&offer));
+                let max_message_size = p.accept.max_message_size;
                 out.push(Box::new(PinnedServerFactory {
                     name: bzip2::NAME.to_owned(),
                     offer: p.offer,
                     response,
-                    make: move || -> Box<dyn Extension> { Box::new(PerMessageBzip2::new(Role::Server, agreement, level, false)) },
+                    make: move || -> Box<dyn Extension> {
+                        let mut e = PerMessageBzip2::new(Role::Server, agreement, level, false);
+                        e.set_max_message_size(max_message_size);
+                        Box::new(e)
+                    },
                 }));
             }
             "js" => out.push(Box::new(JsServerFactory::new(adapter_of(&spec)?)?)),
@@ -519,8 +528,9 @@ fn declined(e: NegotiationError) -> JsValue {
 }
 
 /// `op`: `deflateOptions` (`{role, options}`: python-websockets' factory options, checked;
-/// returns the settings), `processRequest` (`{spec, params, accepted}`), `requestParams`
-/// (`{spec}`), `processResponse` (`{spec, params, accepted}`), `release` (`{handle}`).
+/// returns the settings), `bzip2Options` (the same for the bzip2 factories), `processRequest`
+/// (`{spec, params, accepted}`), `requestParams` (`{spec}`), `processResponse`
+/// (`{spec, params, accepted}`), `release` (`{handle}`).
 /// Negotiation answers `{response, params, handle}` or `{declined: why}`.
 #[wasm_bindgen(js_name = extensionCall)]
 pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
@@ -528,6 +538,11 @@ pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
         "deflateOptions" => {
             let role = get(&args, "role").as_string().unwrap_or_default();
             deflate_options(role == "client", &get(&args, "options")).map_err(|e| JsError::new(&e))
+        }
+        "bzip2Options" => {
+            let role =
+                if get(&args, "role").as_string().as_deref() == Some("client") { Role::Client } else { Role::Server };
+            bzip2_options(role, &get(&args, "options")).map_err(|e| JsError::new(&e))
         }
         "processRequest" => {
             let factories = server_factories(&Array::of1(&get(&args, "spec")))?;
@@ -558,14 +573,17 @@ pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
     }
 }
 
-const DEFLATE_OPTIONS: [&str; 6] = [
+const DEFLATE_OPTIONS: [&str; 7] = [
     "serverNoContextTakeover",
     "clientNoContextTakeover",
     "serverMaxWindowBits",
     "clientMaxWindowBits",
     "compressSettings",
     "threshold",
+    "requireClientMaxWindowBits",
 ];
+/// Only `ServerPerMessageDeflateFactory` takes these (as in python-websockets).
+const DEFLATE_SERVER_OPTIONS: [&str; 1] = ["requireClientMaxWindowBits"];
 const COMPRESS_SETTINGS: [&str; 6] = ["level", "memLevel", "strategy", "method", "wbits", "zdict"];
 
 fn camel(snake: &str) -> String {
@@ -621,7 +639,12 @@ fn value<T: serde::de::DeserializeOwned>(object: &JsValue, key: &str, expect: &s
 /// options in camelCase, checked; `compressSettings` as zlib's `compressobj` takes them.
 /// Returns the settings the factory keeps (its core spec without `kind`).
 fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue, String> {
-    keys(options, &DEFLATE_OPTIONS, "option")?;
+    let known: Vec<&str> =
+        DEFLATE_OPTIONS.into_iter().filter(|k| !client || !DEFLATE_SERVER_OPTIONS.contains(k)).collect();
+    let given = keys(options, &DEFLATE_OPTIONS, "option")?;
+    if let Some(server_only) = given.iter().find(|k| !known.contains(&k.as_str())) {
+        return Err(format!("{server_only} is an option of ServerPerMessageDeflateFactory only"));
+    }
     let bits = |key: &str| -> Result<Option<u8>, String> {
         match value::<u8>(options, key, "8-15 or null")? {
             Some(b) if !(8..=15).contains(&b) => Err(format!("{key} must be 8-15 or null, got {b}")),
@@ -642,6 +665,19 @@ fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue, String> {
         _ => bits("clientMaxWindowBits").map_err(|e| if client { e.replace("or null", ", true or null") } else { e })?.map(ClientBitsSpec::Value),
     };
     let threshold = value::<usize>(options, "threshold", "a byte count")?.unwrap_or(0);
+    let require_client_max_window_bits = flag("requireClientMaxWindowBits")?;
+    // Its rule, in the core's params, naming the options as they are spelled here.
+    let bits_given = match client_max_window_bits {
+        Some(ClientBitsSpec::Value(b)) => Some(ClientBits::Value(b)),
+        _ => None,
+    };
+    deflate::params::require_client_bits_setting(
+        "requireClientMaxWindowBits",
+        "clientMaxWindowBits",
+        require_client_max_window_bits,
+        bits_given,
+    )
+    .map_err(|e| e.0)?;
     let settings = get(options, "compressSettings");
     let mut level = 6u8;
     let mut mem_level = 8u8;
@@ -691,6 +727,7 @@ fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue, String> {
         client_max_window_bits,
         level: Some(level),
         threshold: Some(threshold),
+        require_client_max_window_bits: Some(require_client_max_window_bits),
     };
     let config = spec.config(if client { Role::Client } else { Role::Server }).map_err(|_| "invalid settings".to_owned())?;
     let checked = if client { ClientPerMessageDeflateFactory::new(config).map(|_| ()) } else { ServerPerMessageDeflateFactory::new(config).map(|_| ()) };
@@ -710,5 +747,50 @@ fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue, String> {
     set("level", level.into());
     set("memLevel", mem_level.into());
     set("threshold", JsValue::from(threshold as f64));
+    if !client {
+        set("requireClientMaxWindowBits", require_client_max_window_bits.into());
+    }
+    Ok(out.into())
+}
+
+const BZIP2_OPTIONS: [&str; 5] =
+    ["level", "serverMaxCompressLevel", "clientMaxCompressLevel", "acceptClientMaxCompressLevel", "smallDecompress"];
+
+/// The bzip2 factories' options (`ServerPerMessageBzip2Factory` / `ClientPerMessageBzip2Factory`),
+/// camelCase: unknown keys throw as deflate's do; the values' rules are the core's
+/// ([`crate::bzip2::params`]), which name the option. Returns the settings the factory keeps.
+fn bzip2_options(role: Role, options: &JsValue) -> Result<JsValue, String> {
+    use crate::bzip2::params::{client_cap_setting, level_setting};
+    keys(options, &BZIP2_OPTIONS, "option")?;
+    let number = |key: &str| value::<f64>(options, key, "a number or null");
+    let flag = |key: &str| value::<bool>(options, key, "a boolean");
+    let defaults = Bzip2Config::default();
+    let mut c = defaults.clone();
+    if let Some(l) = number("level")? {
+        c.level = level_setting("level", l).map_err(|e| e.0)?;
+    }
+    if let Some(l) = number("serverMaxCompressLevel")? {
+        c.server_max_compress_level = Some(level_setting("serverMaxCompressLevel", l).map_err(|e| e.0)?);
+    }
+    if let Some(l) = number("clientMaxCompressLevel")? {
+        c.client_max_compress_level = Some(client_cap_setting("clientMaxCompressLevel", role, l).map_err(|e| e.0)?);
+    }
+    c.accept_client_max_compress_level =
+        flag("acceptClientMaxCompressLevel")?.unwrap_or(defaults.accept_client_max_compress_level);
+    c.small_decompress = flag("smallDecompress")?.unwrap_or(defaults.small_decompress);
+    let checked = match role {
+        Role::Server => ServerPerMessageBzip2Factory::new(c.clone()).map(drop),
+        Role::Client => ClientPerMessageBzip2Factory::new(c.clone()).map(drop),
+    };
+    checked.map_err(|e| e.0)?;
+    let out = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&out, &k.into(), &v);
+    };
+    set("level", c.level.into());
+    set("serverMaxCompressLevel", c.server_max_compress_level.map_or(JsValue::NULL, JsValue::from));
+    set("clientMaxCompressLevel", c.client_max_compress_level.map_or(JsValue::NULL, JsValue::from));
+    set("acceptClientMaxCompressLevel", c.accept_client_max_compress_level.into());
+    set("smallDecompress", c.small_decompress.into());
     Ok(out.into())
 }
