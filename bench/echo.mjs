@@ -844,7 +844,7 @@ function namedPkg(dir) {
   try {
     const out = join(dir, 'wasm-pack');
     process.stderr.write('building a copy of pkg/ with wasm names kept (wasm-pack + wasm-opt -O3 -g, ~20 s) ...\n');
-    run('wasm-pack', ['--quiet', 'build', '--target', 'web', '--release', '--no-pack', '--out-dir', out, '--out-name', 'wasmsocket']);
+    run('wasm-pack', ['--quiet', 'build', '--target', 'web', '--release', '--no-pack', '--out-dir', out, '--out-name', 'wasmsocket', '--', '--features', 'stepped-allocator']);
     const pkg = join(dir, 'pkg');
     cpSync(PKG, pkg, { recursive: true });
     for (const f of readdirSync(out)) if (f !== '.gitignore') cpSync(join(out, f), join(pkg, 'wasm', f));

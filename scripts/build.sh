@@ -16,8 +16,10 @@ case "$pkg" in pkg | pkg-trap) ;; *) echo "build.sh: WASMSOCKET_BUILD_OUT must b
 [ "$pkg" != pkg ] || [ -z "$features" ] || { echo "build.sh: a feature build goes to pkg-trap/, not pkg/" >&2; exit 1; }
 
 rm -rf "$pkg"
+# stepped-allocator: the package's global allocator (src/wasm/allocator.rs). A cargo feature, not
+# always on, because test crates built for wasm32 (wasm-pack test) install their own counting one.
 wasm-pack --quiet build --target web --release --no-pack --out-dir "$pkg/wasm" --out-name wasmsocket \
-  ${features:+-- --features "$features"}
+  -- --features "stepped-allocator${features:+,$features}"
 rm -f "$pkg/wasm/.gitignore"
 
 # Feature flags wasm-opt must accept: those rustc enables by default for wasm32 plus simd128.

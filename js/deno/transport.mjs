@@ -2,7 +2,12 @@
 // that pause()/resume() stop and restart, and writes awaited in order through a queue.
 // No node: imports; Deno's own API only.
 
-const READ_SIZE = 64 * 1024;
+// Each connection's pending read holds its buffer for as long as the peer is quiet, so an idle
+// connection keeps the small one (bench/connect.mjs: 64 KiB buffers made an idle connection
+// cost 69 KiB of heap+external); a read that fills it switches to the large one until a read
+// fits in the small one again.
+const SMALL_READ = 8 * 1024;
+const LARGE_READ = 64 * 1024;
 /** write() returns false once more than this is queued and not yet written (as Node's socket). */
 const HIGH_WATER_MARK = 64 * 1024;
 /** Queued chunks up to this size in total are joined into one conn.write. */
@@ -56,7 +61,8 @@ export class DenoTransport {
   }
 
   async #readLoop() {
-    const buf = new Uint8Array(READ_SIZE);
+    const small = new Uint8Array(SMALL_READ);
+    let buf = small;
     for (;;) {
       if (this.#destroyed) return;
       if (this.#paused) {
@@ -82,6 +88,9 @@ export class DenoTransport {
       }
       // A copy: the protocol may queue the chunk (while an async handler runs) and `buf` is reused.
       if (n > 0) this.#protocol._dataReceived(buf.slice(0, n));
+      // The large buffer is dropped, not kept, when the burst ends: a quiet connection holds 8 KiB.
+      if (n === buf.length) buf = buf === small ? new Uint8Array(LARGE_READ) : buf;
+      else if (n <= SMALL_READ) buf = small;
     }
   }
 

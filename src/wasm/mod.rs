@@ -32,7 +32,7 @@
 //! costs one of those for the first connection of its kind, then `sendPrepared` (1) for each
 //! further one, which writes the frames already built.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "stepped-allocator"))]
 mod allocator;
 mod batch;
 pub mod constants;
