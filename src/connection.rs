@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::close::{self, codes};
 use crate::config::{Config, Role};
 use crate::error::ProtocolError;
-use crate::extension::{
+use crate::extensions::{
     client_offers, negotiate_client, negotiate_server, ClientExtensionFactory, ExtensionChain, NegotiationError,
     ServerExtensionFactory,
 };
@@ -243,7 +243,7 @@ impl Connection {
     }
 
     /// Client, once open: how a negotiated compression sends (autobahn's ResponseAccept).
-    pub fn tune_extension(&mut self, name: &str, tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
+    pub fn tune_extension(&mut self, name: &str, tune: &crate::extensions::compression_params::SendTune) -> Result<(), NegotiationError> {
         self.extensions.tune_sending(name, tune)
     }
 
@@ -961,7 +961,7 @@ impl Connection {
     }
 
     /// What the whole unmasked frames of a message sent now depend on besides the message
-    /// (the extensions' [`crate::extension::Extension::shared_output_key`] and the
+    /// (the extensions' [`crate::extensions::Extension::shared_output_key`] and the
     /// fragmentation), when nothing else does: connections with equal keys would write the
     /// same bytes, so a message for many is framed (and compressed) once per key. `None` when
     /// this connection masks or its extensions carry state between messages.

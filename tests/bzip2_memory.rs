@@ -10,11 +10,11 @@ mod common;
 use common::fragmented::assert_stopped_at_limit;
 use common::counting_alloc::{live, peak_during, Counting};
 use common::*;
-use wasmsocket::bzip2::memory::{compressor_bytes, decompressor_bytes};
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::bzip2::memory::{compressor_bytes, decompressor_bytes};
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::Connection;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 #[global_allocator]

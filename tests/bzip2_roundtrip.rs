@@ -11,10 +11,10 @@ use common::compressed_exchange::ping_between_compressed_fragments;
 use common::fragmented::assert_fragmented_round_trip;
 use common::json_like::json_tags;
 use common::*;
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::Connection;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 fn pair(level: u8) -> (PerMessageBzip2, PerMessageBzip2) {

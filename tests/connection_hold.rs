@@ -3,7 +3,7 @@
 //! out first (the order Autobahn's strict cases expect).
 
 use wasmsocket::connection::Event;
-use wasmsocket::extension::ExtensionChain;
+use wasmsocket::extensions::ExtensionChain;
 use wasmsocket::frame::write_header;
 use wasmsocket::mask::apply_mask;
 use wasmsocket::{Config, Connection, Role};

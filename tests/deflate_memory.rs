@@ -13,9 +13,9 @@ use common::json_feed::JsonFeed;
 use common::Rng;
 use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush};
 use wasmsocket::config::Role;
-use wasmsocket::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES, INFLATE_BYTES};
-use wasmsocket::deflate::{Agreement, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES, INFLATE_BYTES};
+use wasmsocket::extensions::deflate::{Agreement, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 #[global_allocator]

@@ -13,7 +13,7 @@ use common::*;
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, SendError};
 use wasmsocket::error::ProtocolError;
-use wasmsocket::extension::{
+use wasmsocket::extensions::{
     client_offers, negotiate_client, negotiate_server, ClientExtensionFactory, Extension, ExtensionChain,
     NegotiationError, ServerExtensionFactory,
 };

@@ -17,7 +17,7 @@ use wasmsocket::close::is_valid_wire_code;
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, SendError, State};
 use wasmsocket::error::ProtocolError;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, RSV1};
 
 /// Owns RSV1: flips the bytes of frames carrying it; fails (1007) on a decoded 0xEE first byte;

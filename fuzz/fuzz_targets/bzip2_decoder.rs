@@ -1,5 +1,5 @@
 //! permessage-bzip2's decoder under a message-size budget, as `Connection` drives it
-//! (src/bzip2, src/per_message.rs). The input is a small program: negotiated parameters, a
+//! (src/extensions/bzip2, src/extensions/per_message.rs). The input is a small program: negotiated parameters, a
 //! message limit, then messages that are either raw frames (arbitrary payloads, RSV1 or not,
 //! any fragmentation) or plain text compressed by the sending side's own encoder and cut into
 //! fragments. Asserts: a decoded frame never exceeds what is left of the budget, a message
@@ -9,8 +9,8 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 use wasmsocket::Role;
 

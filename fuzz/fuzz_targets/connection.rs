@@ -24,12 +24,12 @@ use std::collections::VecDeque;
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use wasmsocket::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+use wasmsocket::extensions::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
 use wasmsocket::close::is_valid_wire_code;
-use wasmsocket::compression_params::SendTune;
+use wasmsocket::extensions::compression_params::SendTune;
 use wasmsocket::connection::Accept;
-use wasmsocket::deflate::{ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory};
-use wasmsocket::extension::{ClientExtensionFactory, ServerExtensionFactory};
+use wasmsocket::extensions::deflate::{ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory};
+use wasmsocket::extensions::{ClientExtensionFactory, ServerExtensionFactory};
 use wasmsocket::frame::Opcode;
 use wasmsocket::handshake::client::ClientRequest;
 use wasmsocket::{Config, Connection, Event, ProtocolError, Role, State};

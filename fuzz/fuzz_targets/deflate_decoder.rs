@@ -1,5 +1,5 @@
 //! permessage-deflate's decoder under a message-size budget, as `Connection` drives it
-//! (src/deflate, src/per_message.rs). The input is a small program: negotiated parameters, a
+//! (src/extensions/deflate, src/extensions/per_message.rs). The input is a small program: negotiated parameters, a
 //! message limit, then messages that are either raw frames (arbitrary payloads, RSV1 or not,
 //! any fragmentation) or plain text compressed by the sending side's own encoder and cut into
 //! fragments. Asserts: a decoded frame never exceeds what is left of the budget, a message
@@ -9,8 +9,8 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use wasmsocket::deflate::{Agreement, PerMessageDeflate};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::deflate::{Agreement, PerMessageDeflate};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 use wasmsocket::Role;
 

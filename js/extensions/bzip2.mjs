@@ -1,5 +1,5 @@
 // permessage-bzip2 (autobahn's second compression extension). Like deflate, it runs inside
-// the Rust core (src/bzip2/); these factories only carry the settings there. Each message is
+// the Rust core (src/extensions/bzip2/); these factories only carry the settings there. Each message is
 // one independent bzip2 stream: good ratio on large messages, costly on small ones (a level-9
 // compressor needs about 7.5 MB while a message is sent), so it is never on by default.
 

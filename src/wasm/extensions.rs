@@ -27,11 +27,11 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use crate::bzip2::{self, Bzip2Config, ClientPerMessageBzip2Factory, PerMessageBzip2, ServerPerMessageBzip2Factory};
+use crate::extensions::bzip2::{self, Bzip2Config, ClientPerMessageBzip2Factory, PerMessageBzip2, ServerPerMessageBzip2Factory};
 use crate::config::Role;
-use crate::deflate::{self, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
+use crate::extensions::deflate::{self, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
 use crate::error::ProtocolError;
-use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, PinnedServerFactory, ServerExtensionFactory};
+use crate::extensions::{ClientExtensionFactory, Extension, NegotiationError, PinnedServerFactory, ServerExtensionFactory};
 use crate::frame::{Frame, Opcode};
 use crate::handshake::ExtensionParam;
 
@@ -89,7 +89,7 @@ impl DeflateSpec {
 }
 
 /// autobahn's `PerMessageDeflateOfferAccept` for `offer`: the core reads the offer, checks the
-/// accept and derives the response and agreement ([`crate::deflate::autobahn`]).
+/// accept and derives the response and agreement ([`crate::extensions::deflate::autobahn`]).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PinnedDeflateSpec {

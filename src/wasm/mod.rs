@@ -33,6 +33,8 @@
 //! further one, which writes the frames already built.
 
 mod batch;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 pub mod constants;
 mod extensions;
 mod pmce;
@@ -43,7 +45,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Config, Role};
 use crate::connection::{Accept, Connection, Event, SendError};
 use crate::error::ProtocolError;
-use crate::extension::ExtensionChain;
+use crate::extensions::ExtensionChain;
 use crate::frame::Opcode;
 use crate::handshake::client::ClientRequest;
 
@@ -450,13 +452,13 @@ impl WasmConnection {
         };
         let read = |e: serde_wasm_bindgen::Error| fail(&format!("invalid accept: {e}"));
         let tune = match name {
-            crate::deflate::NAME => {
-                let accept: crate::deflate::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
-                crate::deflate::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
+            crate::extensions::deflate::NAME => {
+                let accept: crate::extensions::deflate::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
+                crate::extensions::deflate::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
             }
-            crate::bzip2::NAME => {
-                let accept: crate::bzip2::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
-                crate::bzip2::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
+            crate::extensions::bzip2::NAME => {
+                let accept: crate::extensions::bzip2::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
+                crate::extensions::bzip2::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
             }
             _ => return Err(fail(&format!("{name} has no ResponseAccept"))),
         };

@@ -1,7 +1,7 @@
 //! A message through a compression extension as several frames: what both extensions' tests
 //! check the same way (RSV1 on the first frame only, the budget across frames).
 
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 /// The frames of one message cut into `parts`: `opcode` and `rsv` on the first, continuations

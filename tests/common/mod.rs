@@ -15,7 +15,7 @@ pub mod python;
 
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, State};
-use wasmsocket::extension::ExtensionChain;
+use wasmsocket::extensions::ExtensionChain;
 use wasmsocket::frame::{self, HeaderParse};
 use wasmsocket::mask;
 

@@ -3,9 +3,9 @@
 //! frames follow that choice, control frames are never compressed, and RSV1 on a continuation
 //! or control frame fails the connection with 1002. Each extension supplies only its codec.
 
-use crate::compression_params::SendTune;
+use crate::extensions::compression_params::SendTune;
 use crate::error::ProtocolError;
-use crate::extension::{Extension, NegotiationError};
+use crate::extensions::{Extension, NegotiationError};
 use crate::frame::{Frame, Opcode, RSV1};
 
 /// How one extension transforms the data of one frame of a compressed message.

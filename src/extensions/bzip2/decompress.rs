@@ -1,5 +1,5 @@
 //! The receiving side: one bzip2 stream per message, decompressed frame by frame and bounded
-//! by the message budget ([`crate::bounded_output`]).
+//! by the message budget ([`crate::extensions::bounded_output`]).
 //!
 //! bzip2 allocates its block buffer when it reads the stream header, sized by the header's
 //! level digit. That digit is checked against the level the peer agreed to before the
@@ -7,7 +7,7 @@
 
 use bzip2::{Decompress, Status};
 
-use crate::bounded_output::{too_big, BoundedOutput};
+use crate::extensions::bounded_output::{too_big, BoundedOutput};
 use crate::error::ProtocolError;
 
 /// Where the level digit sits in a stream: after the magic `BZh`.

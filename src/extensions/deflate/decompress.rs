@@ -1,11 +1,11 @@
 //! The receiving side: streaming raw inflate, bounded by the message budget
-//! ([`crate::bounded_output`]).
+//! ([`crate::extensions::bounded_output`]).
 //! miniz inflates with a 32 KiB window, which covers every negotiated window (8–15).
 
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-use crate::bounded_output::BoundedOutput;
+use crate::extensions::bounded_output::BoundedOutput;
 use crate::error::ProtocolError;
 
 use super::TAIL;

@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compression_params::SendTune;
-use crate::extension::NegotiationError;
+use crate::extensions::compression_params::SendTune;
+use crate::extensions::NegotiationError;
 use crate::handshake::ExtensionParam;
 
 use super::params::{parse, valid_level, Agreement};
