@@ -34,7 +34,6 @@ pub mod extensions;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
-mod message;
 pub mod utf8;
 pub mod wasm;
 

@@ -1,10 +1,11 @@
 //! permessage-bzip2's decoder under a message-size budget, as `Connection` drives it
-//! (src/extensions/bzip2, src/extensions/per_message.rs). The input is a small program: negotiated parameters, a
-//! message limit, then messages that are either raw frames (arbitrary payloads, RSV1 or not,
-//! any fragmentation) or plain text compressed by the sending side's own encoder and cut into
-//! fragments. Asserts: a decoded frame never exceeds what is left of the budget, a message
-//! never exceeds the limit, every error is 1002/1007/1009 (1009 only under a limit), and a
-//! message the encoder produced decodes to exactly its plain text (1009 iff it is too big).
+//! (src/extensions/bzip2, src/extensions/per_message.rs). The input is a small program:
+//! negotiated parameters, a message limit, then messages that are either raw frames (arbitrary
+//! payloads, RSV1 or not, any fragmentation) or plain text compressed by the sending side's own
+//! encoder and cut into fragments. Asserts: a decoded frame never exceeds what is left of the
+//! budget, a message never exceeds the limit, every error is 1002/1007/1009 (1009 only under a
+//! limit), and a message the encoder produced decodes to exactly its plain text (1009 iff it is
+//! too big).
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};

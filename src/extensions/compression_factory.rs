@@ -7,7 +7,7 @@ use crate::extensions::compression_params::CompressionParams;
 use crate::config::Role;
 use crate::extensions::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
 use crate::frame::RSV1;
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 /// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
 pub struct ServerFactory<P> {

@@ -5,7 +5,7 @@
 
 use crate::config::Role;
 use crate::extensions::{Extension, NegotiationError};
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 /// An extension's configuration, which knows how to negotiate it in either role.
 pub trait CompressionParams: Sized {

@@ -4,7 +4,7 @@
 
 use crate::error::ProtocolError;
 use crate::frame::Frame;
-use crate::handshake::{ExtensionOffer, ExtensionParam};
+use super::{ExtensionOffer, ExtensionParam};
 
 /// One negotiated extension, owned by one connection.
 pub trait Extension {

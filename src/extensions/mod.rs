@@ -10,9 +10,11 @@ pub mod compression_factory;
 pub mod compression_params;
 pub mod deflate;
 pub mod extension;
+mod offer;
 pub mod per_message;
 
 pub use extension::{
     client_offers, negotiate_client, negotiate_server, ClientExtensionFactory, Extension, ExtensionChain,
     NegotiationError, PinnedServerFactory, ServerExtensionFactory,
 };
+pub use offer::{ExtensionOffer, ExtensionParam};

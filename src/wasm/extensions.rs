@@ -33,7 +33,7 @@ use crate::extensions::deflate::{self, ClientBits, ClientPerMessageDeflateFactor
 use crate::error::ProtocolError;
 use crate::extensions::{ClientExtensionFactory, Extension, NegotiationError, PinnedServerFactory, ServerExtensionFactory};
 use crate::frame::{Frame, Opcode};
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 use super::to_js;
 

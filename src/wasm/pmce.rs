@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use crate::extensions::bzip2::autobahn as bz;
 use crate::extensions::deflate::autobahn as df;
 use crate::extensions::NegotiationError;
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 use super::to_js;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::extensions::compression_params::SendTune;
 use crate::extensions::NegotiationError;
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 use super::params::{parse, valid_level, Agreement};
 use super::MAX_LEVEL;

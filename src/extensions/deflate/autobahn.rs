@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::extensions::compression_params::SendTune;
 use crate::extensions::NegotiationError;
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 use super::params::{parse, Agreement, ClientBits};
 

@@ -75,7 +75,7 @@ impl MessageCodec for DeflateCodec {
         self.decompressor.decompress(data, fin, budget)
     }
 
-    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+    fn params(&self) -> Vec<crate::extensions::ExtensionParam> {
         super::params::response_params(&self.agreement)
     }
 

@@ -5,7 +5,7 @@
 use crate::extensions::compression_params::{distinct, CompressionParams};
 use crate::config::Role;
 use crate::extensions::{Extension, NegotiationError};
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 use super::extension::PerMessageDeflate;
 use super::NAME;
