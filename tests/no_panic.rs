@@ -50,7 +50,7 @@ impl Extension for Flip {
             }
         }
         if frame.data.first() == Some(&0xEE) {
-            return Err(ProtocolError::invalid_data("0xEE"));
+            return Err(ProtocolError::invalid_extension_data("0xEE"));
         }
         Ok(frame)
     }
@@ -113,7 +113,7 @@ fn check_state(conn: &Connection, ctx: &str) {
         }
     }
     if let Some(f) = conn.failure() {
-        assert!(f.code >= 1000, "{ctx}: {f:?}");
+        assert!(f.close_code() >= 1000, "{ctx}: {f:?}");
     }
 }
 

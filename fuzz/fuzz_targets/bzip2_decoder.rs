@@ -129,8 +129,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     }
                 }
                 Err(e) => {
-                    assert!(matches!(e.code, 1002 | 1007 | 1009), "error code {}: {}", e.code, e.reason);
-                    assert!(e.code != 1009 || budget.is_some(), "1009 without a limit");
+                    assert!(matches!(e.close_code(), 1002 | 1007 | 1009), "error code {}: {}", e.close_code(), e.reason());
+                    assert!(e.close_code() != 1009 || budget.is_some(), "1009 without a limit");
                     failed = Some(e);
                     break;
                 }
@@ -146,7 +146,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     assert!(!too_big, "a {}-byte message passed the limit {max}", plain.len());
                     assert!(out == plain, "round trip differs ({} vs {} bytes)", out.len(), plain.len());
                 }
-                Some(e) => assert!(too_big && e.code == 1009, "encoded message failed: {e}"),
+                Some(e) => assert!(too_big && e.close_code() == 1009, "encoded message failed: {e}"),
             }
         }
         // The connection fails on any error: nothing is decoded after one.

@@ -289,9 +289,9 @@ impl Harness {
             assert!(out.is_empty() && extra_wire.is_empty(), "{} bytes written in state {before:?}", out.len());
         }
         if let Some(err) = self.a.failure() {
-            assert!(is_valid_wire_code(err.code), "failure code {}", err.code);
+            assert!(is_valid_wire_code(err.close_code()), "failure code {}", err.close_code());
             if !self.tainted && !self.a_failed_by_call {
-                assert!(matches!(err.code, 1007 | 1009), "A failed on B's valid traffic: {err}");
+                assert!(matches!(err.close_code(), 1007 | 1009), "A failed on B's valid traffic: {err}");
             }
         }
         if let Some(c) = self.a.close_sent() {
@@ -565,7 +565,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     let err = match u.int_in_range(0..=2)? {
                         0 => ProtocolError::internal("fuzz"),
                         1 => ProtocolError::protocol("fuzz"),
-                        _ => ProtocolError::new(1001, "going away"),
+                        _ => ProtocolError::from_close_code(1001, "going away"),
                     };
                     h.a_failed_by_call = true;
                     h.a.fail(err);

@@ -92,7 +92,7 @@ impl Connection {
         }
         let may_send = matches!(self.state, State::Open | State::Closing) && self.close_sent.is_none();
         if may_send && !self.config.fail_by_drop {
-            self.write_close(Some(CloseFrame { code: err.code, reason: err.reason.clone() }));
+            self.write_close(Some(CloseFrame { code: err.close_code(), reason: err.reason().to_owned() }));
         }
         self.failure = Some(err);
         self.state = State::Closing;

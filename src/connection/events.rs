@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use crate::frame::Frame;
-use crate::handshake::client::{self, ResponseError};
+use crate::handshake::client;
 use crate::handshake::server::Request;
-use crate::handshake::HttpError;
+use crate::handshake::{HandshakeError, HttpError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,7 +40,7 @@ pub enum Event {
     /// Client: the server accepted; the connection is open.
     Open(client::Response),
     /// Client: the server's response was refused (or the transport closed first).
-    HandshakeFailed(ResponseError),
+    HandshakeFailed(HandshakeError),
     /// A complete data message (`Config::deliver_frames` off).
     Message { is_binary: bool, data: Vec<u8> },
     /// A data frame (`Config::deliver_frames` on), after extensions decoded it.

@@ -6,7 +6,9 @@ use super::events::{Event, State};
 use super::Connection;
 use crate::handshake::client::ClientRequest;
 use crate::handshake::http_response::error_response;
-use crate::handshake::{Accept, ClientHandshake, ClientStep, HttpError, Negotiated, ServerHandshake, ServerStep};
+use crate::handshake::{
+    Accept, ClientHandshake, ClientStep, HandshakeError, HttpError, Negotiated, ServerHandshake, ServerStep,
+};
 
 /// The handshake machine of a connection that is not open yet.
 pub(super) enum Opening {
@@ -105,11 +107,11 @@ impl Connection {
     /// Server: accepts the pending request, negotiating extensions with the configured
     /// factories. An error (bad header, subprotocol not offered) leaves the request pending
     /// so the caller can still `reject` it.
-    pub fn accept(&mut self, accept: &Accept) -> Result<(), String> {
+    pub fn accept(&mut self, accept: &Accept) -> Result<(), HandshakeError> {
         let discarding = self.reader.discarding();
         let handshake = self.server_handshake().filter(|h| h.awaits_answer() && !discarding);
         let Some(handshake) = handshake else {
-            return Err("no upgrade request is waiting for an answer".into());
+            return Err(HandshakeError::NO_UPGRADE_REQUEST);
         };
         let (bytes, negotiated) = handshake.accept(accept)?;
         self.writer.write_raw(&bytes);
@@ -119,9 +121,9 @@ impl Connection {
     }
 
     /// Server: refuses the pending request with an HTTP error status (autobahn's ConnectionDeny).
-    pub fn reject(&mut self, status: u16, reason: &str, headers: &[(String, String)]) -> Result<(), String> {
+    pub fn reject(&mut self, status: u16, reason: &str, headers: &[(String, String)]) -> Result<(), HandshakeError> {
         let Some(handshake) = self.server_handshake() else {
-            return Err("no request is waiting for an answer".into());
+            return Err(HandshakeError::NO_REQUEST);
         };
         let bytes = handshake.reject(status, reason, headers)?;
         self.writer.write_raw(&bytes);
@@ -130,9 +132,9 @@ impl Connection {
     }
 
     /// Server: answers a request with any HTTP response (a status page for a plain GET).
-    pub fn respond_http(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<(), String> {
+    pub fn respond_http(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<(), HandshakeError> {
         let Some(handshake) = self.server_handshake() else {
-            return Err("no request is waiting for an answer".into());
+            return Err(HandshakeError::NO_REQUEST);
         };
         let bytes = handshake.respond_http(status, headers, body)?;
         self.writer.write_raw(&bytes);
@@ -142,12 +144,12 @@ impl Connection {
 
     /// Client: queues the opening request. Extension offers from the configured factories are
     /// appended to `request.extensions`.
-    pub fn connect(&mut self, request: &ClientRequest) -> Result<(), String> {
+    pub fn connect(&mut self, request: &ClientRequest) -> Result<(), HandshakeError> {
         let Opening::Client(handshake) = &mut self.opening else {
-            return Err("connect() is for a new client connection".into());
+            return Err(HandshakeError::NOT_NEW);
         };
         if self.state != State::Connecting {
-            return Err("connect() is for a new client connection".into());
+            return Err(HandshakeError::NOT_NEW);
         }
         let bytes = handshake.connect(request, self.writer.rng())?;
         self.writer.write_raw(&bytes);

@@ -275,7 +275,7 @@ impl Reader {
             self.message
                 .utf8
                 .feed(fresh)
-                .map_err(|_| ProtocolError::invalid_data("text message is not valid UTF-8"))?;
+                .map_err(|_| ProtocolError::invalid_utf8("text message is not valid UTF-8"))?;
         }
         Ok(())
     }
@@ -304,7 +304,7 @@ impl Reader {
                 self.message
                     .utf8
                     .feed(&frame.data)
-                    .map_err(|_| ProtocolError::invalid_data("text message is not valid UTF-8"))?;
+                    .map_err(|_| ProtocolError::invalid_utf8("text message is not valid UTF-8"))?;
             }
         }
         let empty = if into_message { header.payload_len == 0 } else { frame.data.is_empty() };
@@ -321,7 +321,7 @@ impl Reader {
             self.message
                 .utf8
                 .finish()
-                .map_err(|_| ProtocolError::invalid_data("text message ends inside a UTF-8 sequence"))?;
+                .map_err(|_| ProtocolError::invalid_utf8("text message ends inside a UTF-8 sequence"))?;
         }
         self.deliver(frame, into_message, cx);
         Ok(None)

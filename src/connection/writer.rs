@@ -74,7 +74,13 @@ impl Writer {
     // ----- frames -----
 
     /// A data frame through the extensions; the caller checked the sequence.
-    pub fn write_data(&mut self, extensions: &mut ExtensionChain, opcode: Opcode, data: &[u8], fin: bool) -> Result<(), SendError> {
+    pub fn write_data(
+        &mut self,
+        extensions: &mut ExtensionChain,
+        opcode: Opcode,
+        data: &[u8],
+        fin: bool,
+    ) -> Result<(), SendError> {
         if extensions.is_empty() {
             self.write_frame(fin, 0, opcode, data);
         } else {
@@ -92,7 +98,12 @@ impl Writer {
         self.sent_data(fin);
     }
 
-    pub fn write_control(&mut self, extensions: &mut ExtensionChain, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
+    pub fn write_control(
+        &mut self,
+        extensions: &mut ExtensionChain,
+        opcode: Opcode,
+        data: &[u8],
+    ) -> Result<(), SendError> {
         if extensions.is_empty() {
             self.write_frame(true, 0, opcode, data);
         } else {

@@ -4,7 +4,8 @@
 
 use rand_core::RngCore;
 
-use super::client::{self, ClientRequest, Response, ResponseError};
+use super::client::{self, ClientRequest, Response};
+use super::error::HandshakeError;
 use super::head::HeadScanner;
 use super::Negotiated;
 use crate::extensions::{client_offers, negotiate_client, ClientExtensionFactory};
@@ -25,7 +26,7 @@ pub enum ClientStep {
     /// The server accepted with a response head of `len` bytes.
     Open { len: usize, response: Response, negotiated: Negotiated },
     /// The response was refused (`len` bytes of it read); the connection cannot open.
-    Failed { len: usize, error: ResponseError },
+    Failed { len: usize, error: HandshakeError },
 }
 
 pub struct ClientHandshake {
@@ -48,9 +49,9 @@ impl ClientHandshake {
 
     /// The request head to write. The key takes 16 bytes from `rng` (the core has no entropy
     /// of its own); offers from the factories are appended to `request.extensions`.
-    pub fn connect(&mut self, request: &ClientRequest, rng: &mut impl RngCore) -> Result<Vec<u8>, String> {
+    pub fn connect(&mut self, request: &ClientRequest, rng: &mut impl RngCore) -> Result<Vec<u8>, HandshakeError> {
         if !matches!(self.state, State::New) {
-            return Err("connect() is for a new client connection".into());
+            return Err(HandshakeError::NOT_NEW);
         }
         let mut random = [0u8; 16];
         rng.fill_bytes(&mut random);
@@ -71,10 +72,7 @@ impl ClientHandshake {
         let len = match self.scanner.scan(input) {
             Ok(Some(len)) => len,
             Ok(None) => return ClientStep::Waiting,
-            Err(_) => {
-                let message = format!("handshake head larger than {} bytes", self.scanner.max_bytes);
-                return self.fail(0, ResponseError { status: None, message });
-            }
+            Err(_) => return self.fail(0, HandshakeError::HeadTooLarge { limit: self.scanner.max_bytes }),
         };
         let head = input.get(..len).unwrap_or_default();
         let response = match client::parse_response(head, key, protocols, offered_extensions, self.max_headers) {
@@ -88,19 +86,19 @@ impl ClientHandshake {
                     Negotiated { subprotocol: response.protocol.clone(), extensions: response.extensions.clone(), chain };
                 ClientStep::Open { len, response, negotiated }
             }
-            Err(err) => self.fail(len, ResponseError { status: Some(response.status), message: err.0 }),
+            Err(err) => self.fail(len, HandshakeError::Extension(err)),
         }
     }
 
-    fn fail(&mut self, len: usize, error: ResponseError) -> ClientStep {
+    fn fail(&mut self, len: usize, error: HandshakeError) -> ClientStep {
         self.state = State::Done;
         ClientStep::Failed { len, error }
     }
 
     /// The transport closed: the failure to report if a response was still awaited.
-    pub fn abandon(&mut self) -> Option<ResponseError> {
+    pub fn abandon(&mut self) -> Option<HandshakeError> {
         let awaiting = matches!(self.state, State::Awaiting { .. });
         self.state = State::Done;
-        awaiting.then(|| ResponseError { status: None, message: "connection closed before the handshake response".into() })
+        awaiting.then_some(HandshakeError::ConnectionClosed)
     }
 }

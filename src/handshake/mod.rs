@@ -7,6 +7,7 @@
 pub mod accept_key;
 pub mod client;
 mod client_machine;
+mod error;
 pub mod extensions_header;
 pub mod head;
 pub mod http_response;
@@ -17,6 +18,7 @@ mod syntax;
 
 pub use crate::extensions::{ExtensionOffer, ExtensionParam};
 pub use client_machine::{ClientHandshake, ClientStep};
+pub use error::HandshakeError;
 pub use extensions_header::{format_extensions, parse_extensions};
 pub use http_response::HttpError;
 pub use negotiated::Negotiated;

@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::error::{invalid, HandshakeError};
 use super::head::HeadScanner;
 use super::http_response::{error_response, http_response};
 use super::server::{self, Request};
@@ -115,13 +116,13 @@ impl ServerHandshake {
     /// Accepts the pending upgrade request, negotiating extensions with the factories:
     /// the `101` response and what was agreed. An error (bad header, subprotocol not
     /// offered) leaves the request pending, so it can still be rejected.
-    pub fn accept(&mut self, accept: &Accept) -> Result<(Vec<u8>, Negotiated), String> {
+    pub fn accept(&mut self, accept: &Accept) -> Result<(Vec<u8>, Negotiated), HandshakeError> {
         let State::Upgrade { key, offers, protocols } = &self.state else {
-            return Err("no upgrade request is waiting for an answer".into());
+            return Err(HandshakeError::NO_UPGRADE_REQUEST);
         };
         if let Some(proto) = &accept.subprotocol {
             if !protocols.iter().any(|p| p == proto) {
-                return Err(format!("subprotocol {proto:?} was not offered by the client"));
+                return Err(HandshakeError::SubprotocolNotOffered(proto.clone()));
             }
         }
         let (extensions, chain) = negotiate_server(offers, &self.factories);
@@ -133,21 +134,26 @@ impl ServerHandshake {
 
     /// Refuses the pending request with an HTTP error status (autobahn's ConnectionDeny):
     /// the response to write.
-    pub fn reject(&mut self, status: u16, reason: &str, headers: &[(String, String)]) -> Result<Vec<u8>, String> {
+    pub fn reject(&mut self, status: u16, reason: &str, headers: &[(String, String)]) -> Result<Vec<u8>, HandshakeError> {
         if !self.awaits_answer() {
-            return Err("no request is waiting for an answer".into());
+            return Err(HandshakeError::NO_REQUEST);
         }
         if !(400..=599).contains(&status) {
-            return Err(format!("a refusal needs a 4xx or 5xx status, not {status}"));
+            return Err(invalid(format!("a refusal needs a 4xx or 5xx status, not {status}")));
         }
         self.state = State::Done;
         Ok(error_response(&HttpError { status, reason: reason.into(), headers: headers.to_vec() }))
     }
 
     /// Answers the pending request with any HTTP response (a status page for a plain GET).
-    pub fn respond_http(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn respond_http(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Vec<u8>, HandshakeError> {
         if !self.awaits_answer() {
-            return Err("no request is waiting for an answer".into());
+            return Err(HandshakeError::NO_REQUEST);
         }
         let bytes = http_response(status, headers, body)?;
         self.state = State::Done;

@@ -391,7 +391,7 @@ impl JsExtension {
         })
     }
 
-    fn call(&self, f: &Function, frame: Frame, max_size: Option<u64>, default_code: u16) -> Result<Frame, ProtocolError> {
+    fn call(&self, f: &Function, frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
         let args = Array::of4(
             &JsValue::from_bool(frame.fin),
             &JsValue::from(frame.opcode as u8),
@@ -399,9 +399,9 @@ impl JsExtension {
             &Uint8Array::from(frame.data.as_slice()),
         );
         args.push(&max_size.map_or(JsValue::NULL, |m| JsValue::from_f64(m as f64)));
-        let result = f.apply(&self.adapter, &args).map_err(|e| js_failure(&e, default_code))?;
+        let result = f.apply(&self.adapter, &args).map_err(|e| js_failure(&e))?;
         let out = Array::from(&result);
-        let bad = || ProtocolError::new(1011, format!("{}: encode/decode must return a Frame", self.name));
+        let bad = || ProtocolError::ExtensionFailed(format!("{}: encode/decode must return a Frame", self.name));
         let opcode = out.get(1).as_f64().and_then(|o| Opcode::from_u8(o as u8)).ok_or_else(bad)?;
         let data = out.get(3).dyn_into::<Uint8Array>().map_err(|_| bad())?;
         Ok(Frame {
@@ -413,13 +413,13 @@ impl JsExtension {
     }
 }
 
-fn js_failure(error: &JsValue, default_code: u16) -> ProtocolError {
+/// What a JS extension threw: the kind its `closeCode` names, else an extension failure (1011).
+fn js_failure(error: &JsValue) -> ProtocolError {
     let code = Reflect::get(error, &"closeCode".into()).ok().and_then(|c| c.as_f64()).map(|c| c as u16);
-    let code = match code {
-        Some(c @ (1002 | 1007 | 1009 | 1010 | 1011)) => c,
-        _ => default_code,
-    };
-    ProtocolError::new(code, error_message(error))
+    match code {
+        Some(c @ (1002 | 1007 | 1009 | 1010)) => ProtocolError::from_close_code(c, error_message(error)),
+        _ => ProtocolError::ExtensionFailed(error_message(error)),
+    }
 }
 
 impl Extension for JsExtension {
@@ -432,11 +432,11 @@ impl Extension for JsExtension {
     }
 
     fn encode(&mut self, frame: Frame) -> Result<Frame, ProtocolError> {
-        self.call(&self.encode, frame, None, 1011)
+        self.call(&self.encode, frame, None)
     }
 
     fn decode(&mut self, frame: Frame, max_size: Option<u64>) -> Result<Frame, ProtocolError> {
-        self.call(&self.decode, frame, max_size, 1011)
+        self.call(&self.decode, frame, max_size)
     }
 }
 

@@ -36,6 +36,7 @@ mod batch;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 pub mod constants;
+mod error_codes;
 mod extensions;
 mod pmce;
 
@@ -48,6 +49,7 @@ use crate::error::ProtocolError;
 use crate::extensions::ExtensionChain;
 use crate::frame::Opcode;
 use crate::handshake::client::ClientRequest;
+use crate::handshake::{HandshakeError, HttpError};
 
 #[wasm_bindgen(js_name = Connection)]
 pub struct WasmConnection {
@@ -84,9 +86,9 @@ pub fn version() -> String {
 pub fn event_detail(index: usize) -> JsValue {
     batch::with_event(index, |event| match event {
         Some(Event::Request(r) | Event::HttpRequest(r)) => to_js(r),
-        Some(Event::Rejected(e)) => to_js(e),
+        Some(Event::Rejected(e)) => to_js(&RejectedInfo::new(e)),
         Some(Event::Open(r)) => to_js(r),
-        Some(Event::HandshakeFailed(e)) => to_js(e),
+        Some(Event::HandshakeFailed(e)) => to_js(&HandshakeFailureInfo::new(e)),
         Some(Event::Close(c)) => to_js(c),
         _ => JsValue::UNDEFINED,
     })
@@ -170,20 +172,11 @@ fn parse_headers(headers: JsValue) -> Result<Vec<(String, String)>, JsValue> {
 }
 
 fn send_error(err: SendError) -> JsValue {
-    let code = match &err {
-        SendError::NotOpen(_) => "WS_ERR_NOT_OPEN",
-        SendError::FragmentSequence(_) => "WS_ERR_FRAGMENT_SEQUENCE",
-        SendError::ControlTooLong(_) => "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH",
-        SendError::InvalidCloseCode(_) => "WS_ERR_INVALID_CLOSE_CODE",
-        SendError::ReasonWithoutCode | SendError::ReasonTooLong(_) => "WS_ERR_INVALID_CLOSE_REASON",
-        SendError::NeedsTransform => "WS_ERR_NEEDS_TRANSFORM",
-        SendError::Extension(_) => "WS_ERR_EXTENSION",
-    };
-    js_error(code, &err.to_string())
+    js_error(error_codes::send_code(&err), &err.to_string())
 }
 
-fn handshake_error(message: String) -> JsValue {
-    js_error("WS_ERR_HANDSHAKE", &message)
+fn handshake_error(err: HandshakeError) -> JsValue {
+    js_error(error_codes::handshake_code(&err), &err.to_string())
 }
 
 #[derive(Serialize)]
@@ -195,10 +188,43 @@ struct CloseInfo<'a> {
     failure: Option<FailureInfo<'a>>,
 }
 
+/// Why we failed the connection: the close code sent, its reason, and the kind's `WS_ERR_*`.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct FailureInfo<'a> {
     code: u16,
     reason: &'a str,
+    error_code: &'static str,
+}
+
+/// A `rejected` event's detail: the refusal the core answered a request with.
+#[derive(Serialize)]
+struct RejectedInfo<'a> {
+    status: u16,
+    reason: &'a str,
+    headers: &'a [(String, String)],
+    code: &'static str,
+}
+
+impl<'a> RejectedInfo<'a> {
+    fn new(err: &'a HttpError) -> Self {
+        RejectedInfo { status: err.status, reason: &err.reason, headers: &err.headers, code: error_codes::refusal_code(err) }
+    }
+}
+
+/// A `handshake-failed` event's detail: the server's status (its refusal, or the 101 whose
+/// extensions were refused), the message, and the kind's `WS_ERR_HANDSHAKE_*`.
+#[derive(Serialize)]
+struct HandshakeFailureInfo {
+    status: Option<u16>,
+    message: String,
+    code: &'static str,
+}
+
+impl HandshakeFailureInfo {
+    fn new(err: &HandshakeError) -> Self {
+        HandshakeFailureInfo { status: err.status(), message: err.to_string(), code: error_codes::handshake_code(err) }
+    }
 }
 
 #[wasm_bindgen(js_class = Connection)]
@@ -394,7 +420,7 @@ impl WasmConnection {
 
     /// Fails the connection from the I/O layer (e.g. 1011 after an internal error).
     pub fn fail(&mut self, code: u16, reason: &str) -> u32 {
-        self.call_ok(|conn| conn.fail(ProtocolError::new(code, reason)))
+        self.call_ok(|conn| conn.fail(ProtocolError::from_close_code(code, reason)))
     }
 
     // ----- what JS asks once per connection -----
@@ -404,14 +430,18 @@ impl WasmConnection {
         constants::status_bits(&self.conn)
     }
 
-    /// `{wasClean, sent?: {code, reason}, received?: {code, reason}, failure?: {code, reason}}`
+    /// `{wasClean, sent?: {code, reason}, received?: {code, reason}, failure?: {code, reason, errorCode}}`
     #[wasm_bindgen(js_name = closeInfo)]
     pub fn close_info(&self) -> JsValue {
         to_js(&CloseInfo {
             was_clean: self.conn.was_clean(),
             sent: self.conn.close_sent(),
             received: self.conn.close_received(),
-            failure: self.conn.failure().map(|f| FailureInfo { code: f.code, reason: &f.reason }),
+            failure: self.conn.failure().map(|f| FailureInfo {
+                code: f.close_code(),
+                reason: f.reason(),
+                error_code: error_codes::failure_code(f),
+            }),
         })
     }
 
@@ -429,12 +459,12 @@ impl WasmConnection {
     /// The close code we failed the connection with, or 0.
     #[wasm_bindgen(js_name = failureCode)]
     pub fn failure_code(&self) -> u16 {
-        self.conn.failure().map_or(0, |f| f.code)
+        self.conn.failure().map_or(0, ProtocolError::close_code)
     }
 
     #[wasm_bindgen(js_name = failureReason)]
     pub fn failure_reason(&self) -> String {
-        self.conn.failure().map(|f| f.reason.clone()).unwrap_or_default()
+        self.conn.failure().map(|f| f.reason().to_owned()).unwrap_or_default()
     }
 
     pub fn subprotocol(&self) -> Option<String> {

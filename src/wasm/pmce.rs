@@ -1,14 +1,14 @@
 //! autobahn's PMCE classes (js/extensions/pmce.mjs) ask the core to read offers and responses
-//! and to check accepts ([`crate::extensions::deflate::autobahn`], [`crate::extensions::bzip2::autobahn`]), so their
-//! rules are written once. Errors are `NegotiationError`s (JS `Error`s with the core's message).
+//! and to check accepts ([`crate::extensions::deflate::autobahn`],
+//! [`crate::extensions::bzip2::autobahn`]), so their rules are written once. Errors are
+//! `NegotiationError`s (JS `Error`s with the core's message).
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 use crate::extensions::bzip2::autobahn as bz;
 use crate::extensions::deflate::autobahn as df;
-use crate::extensions::NegotiationError;
-use crate::extensions::ExtensionParam;
+use crate::extensions::{ExtensionParam, NegotiationError};
 
 use super::to_js;
 

@@ -42,7 +42,7 @@ pub fn assert_stopped_at_limit(ext: &mut dyn Extension, chunks: &[&[u8]], limit:
         match ext.decode(f, Some(limit - produced)) {
             Ok(out) => produced += out.data.len() as u64,
             Err(e) => {
-                failed = Some(e.code);
+                failed = Some(e.close_code());
                 break;
             }
         }

@@ -62,13 +62,13 @@ impl Decompressor {
                     return Ok(());
                 }
                 Ok(_) | Err(MZError::Buf) => {}
-                Err(_) => return Err(ProtocolError::invalid_data("invalid compressed data")),
+                Err(_) => return Err(ProtocolError::invalid_extension_data("invalid compressed data")),
             }
             if input.is_empty() && out.has_room() {
                 return Ok(());
             }
             if !progress && out.has_room() {
-                return Err(ProtocolError::invalid_data("invalid compressed data"));
+                return Err(ProtocolError::invalid_extension_data("invalid compressed data"));
             }
         }
     }
