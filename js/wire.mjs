@@ -172,7 +172,7 @@ export class Wire {
 
   // ----- handshake -----
 
-  /** The extension factories to negotiate with (`src/wasm/extensions.rs`). */
+  /** The extension factories to negotiate with (`src/wasm/extensions/mod.rs`). */
   setExtensions(specs) {
     this.#live();
     try {

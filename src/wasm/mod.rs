@@ -9,7 +9,8 @@
 //! Bulk bytes never cross as `Vec<u8>` return values (each would allocate a fresh JS
 //! ArrayBuffer); they stay in wasm memory that JS reads and writes through typed-array views
 //! on `wasmMemory().buffer`. Options and handshake objects, which are rare, cross with
-//! serde-wasm-bindgen. Errors cross as JS `Error`s with a stable `code` (`WS_ERR_*`).
+//! serde-wasm-bindgen (`args.rs` in, `records.rs` out). Errors cross as JS `Error`s with a
+//! stable `code` (`WS_ERR_*`, one per kind: `error_codes.rs`).
 //!
 //! Copies per message:
 //! - Receive, 3 copies: (1) JS copies the socket chunk into the connection's input buffer
@@ -32,6 +33,7 @@
 //! costs one of those for the first connection of its kind, then `sendPrepared` (1) for each
 //! further one, which writes the frames already built.
 
+mod args;
 mod batch;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
@@ -39,17 +41,18 @@ pub mod constants;
 mod error_codes;
 mod extensions;
 mod pmce;
+mod records;
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::config::{Config, Role};
-use crate::connection::{Accept, Connection, Event, SendError};
+use crate::config::Role;
+use crate::connection::{Accept, Connection, SendError};
 use crate::error::ProtocolError;
 use crate::extensions::ExtensionChain;
 use crate::frame::Opcode;
 use crate::handshake::client::ClientRequest;
-use crate::handshake::{HandshakeError, HttpError};
+use args::{data_opcode, handshake_error, parse_config, parse_headers, parse_role, parse_seed, send_error, usage_error};
+use records::{to_js, CloseInfo};
 
 #[wasm_bindgen(js_name = Connection)]
 pub struct WasmConnection {
@@ -81,19 +84,6 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// The object behind the current batch's `index`-th event (request, response, error, close).
-#[wasm_bindgen(js_name = eventDetail)]
-pub fn event_detail(index: usize) -> JsValue {
-    batch::with_event(index, |event| match event {
-        Some(Event::Request(r) | Event::HttpRequest(r)) => to_js(r),
-        Some(Event::Rejected(e)) => to_js(&RejectedInfo::new(e)),
-        Some(Event::Open(r)) => to_js(r),
-        Some(Event::HandshakeFailed(e)) => to_js(&HandshakeFailureInfo::new(e)),
-        Some(Event::Close(c)) => to_js(c),
-        _ => JsValue::UNDEFINED,
-    })
-}
-
 /// Test builds only (feature `test-trap`, never in the published package): panics, which aborts
 /// the wasm instance (a `WebAssembly.RuntimeError` in JS), to test the trap policy of
 /// js/trap.mjs end to end. The same build also panics in `sendPing` when the payload is
@@ -119,112 +109,6 @@ pub fn staging_space(len: usize) -> usize {
         staging.resize(len, 0);
         staging.as_mut_ptr() as usize
     })
-}
-
-/// A JS `Error` whose `code` JS code can test (`WS_ERR_*`) and whose message is for people.
-pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    // Setting a property on a fresh Error cannot fail.
-    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
-    error.into()
-}
-
-fn usage_error(message: &str) -> JsValue {
-    js_error("WS_ERR_INVALID_ARGUMENT", message)
-}
-
-fn parse_role(role: &str) -> Result<Role, JsValue> {
-    match role {
-        "server" => Ok(Role::Server),
-        "client" => Ok(Role::Client),
-        other => Err(usage_error(&format!("role must be \"server\" or \"client\", not {other:?}"))),
-    }
-}
-
-fn parse_config(options: JsValue) -> Result<Config, JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(Config::default());
-    }
-    serde_wasm_bindgen::from_value(options).map_err(|e| usage_error(&format!("invalid options: {e}")))
-}
-
-fn parse_seed(seed: &[u8]) -> Result<[u8; 32], JsValue> {
-    seed.try_into().map_err(|_| usage_error("seed must be 32 random bytes"))
-}
-
-fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn data_opcode(opcode: u8) -> Result<Opcode, JsValue> {
-    match Opcode::from_u8(opcode) {
-        Some(op) if !op.is_control() => Ok(op),
-        _ => Err(usage_error(&format!("{opcode} is not a data opcode"))),
-    }
-}
-
-fn parse_headers(headers: JsValue) -> Result<Vec<(String, String)>, JsValue> {
-    if headers.is_undefined() || headers.is_null() {
-        return Ok(Vec::new());
-    }
-    serde_wasm_bindgen::from_value(headers).map_err(|e| usage_error(&format!("headers must be [[name, value]]: {e}")))
-}
-
-fn send_error(err: SendError) -> JsValue {
-    js_error(error_codes::send_code(&err), &err.to_string())
-}
-
-fn handshake_error(err: HandshakeError) -> JsValue {
-    js_error(error_codes::handshake_code(&err), &err.to_string())
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CloseInfo<'a> {
-    was_clean: bool,
-    sent: Option<&'a crate::connection::CloseFrame>,
-    received: Option<&'a crate::connection::CloseFrame>,
-    failure: Option<FailureInfo<'a>>,
-}
-
-/// Why we failed the connection: the close code sent, its reason, and the kind's `WS_ERR_*`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FailureInfo<'a> {
-    code: u16,
-    reason: &'a str,
-    error_code: &'static str,
-}
-
-/// A `rejected` event's detail: the refusal the core answered a request with.
-#[derive(Serialize)]
-struct RejectedInfo<'a> {
-    status: u16,
-    reason: &'a str,
-    headers: &'a [(String, String)],
-    code: &'static str,
-}
-
-impl<'a> RejectedInfo<'a> {
-    fn new(err: &'a HttpError) -> Self {
-        RejectedInfo { status: err.status, reason: &err.reason, headers: &err.headers, code: error_codes::refusal_code(err) }
-    }
-}
-
-/// A `handshake-failed` event's detail: the server's status (its refusal, or the 101 whose
-/// extensions were refused), the message, and the kind's `WS_ERR_HANDSHAKE_*`.
-#[derive(Serialize)]
-struct HandshakeFailureInfo {
-    status: Option<u16>,
-    message: String,
-    code: &'static str,
-}
-
-impl HandshakeFailureInfo {
-    fn new(err: &HandshakeError) -> Self {
-        HandshakeFailureInfo { status: err.status(), message: err.to_string(), code: error_codes::handshake_code(err) }
-    }
 }
 
 #[wasm_bindgen(js_class = Connection)]
@@ -295,7 +179,7 @@ impl WasmConnection {
 
     // ----- handshake -----
 
-    /// The extension factories to negotiate with, in order (see `extensions.rs` for the
+    /// The extension factories to negotiate with, in order (see `extensions/mod.rs` for the
     /// entries). Call before `accept` (server) or `connect` (client).
     #[wasm_bindgen(js_name = setExtensions)]
     pub fn set_extensions(&mut self, specs: js_sys::Array) -> Result<(), JsValue> {
@@ -433,16 +317,7 @@ impl WasmConnection {
     /// `{wasClean, sent?: {code, reason}, received?: {code, reason}, failure?: {code, reason, errorCode}}`
     #[wasm_bindgen(js_name = closeInfo)]
     pub fn close_info(&self) -> JsValue {
-        to_js(&CloseInfo {
-            was_clean: self.conn.was_clean(),
-            sent: self.conn.close_sent(),
-            received: self.conn.close_received(),
-            failure: self.conn.failure().map(|f| FailureInfo {
-                code: f.close_code(),
-                reason: f.reason(),
-                error_code: error_codes::failure_code(f),
-            }),
-        })
+        to_js(&CloseInfo::of(&self.conn))
     }
 
     /// Close code received from the peer (1005 when its close had none), or 0.

@@ -10,7 +10,7 @@ use crate::extensions::bzip2::autobahn as bz;
 use crate::extensions::deflate::autobahn as df;
 use crate::extensions::{ExtensionParam, NegotiationError};
 
-use super::to_js;
+use super::records::to_js;
 
 fn read<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
