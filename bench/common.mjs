@@ -20,7 +20,10 @@ export function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const [key, inline] = a.slice(2).split('=', 2);
+    // At the first '=' only: a value may hold more ('--node-flags=--cpu-prof-dir=/tmp/p').
+    const eq = a.indexOf('=');
+    const key = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    const inline = eq < 0 ? undefined : a.slice(eq + 1);
     if (inline !== undefined) args[key] = inline;
     else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
     else args[key] = true;

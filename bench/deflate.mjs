@@ -2,6 +2,8 @@
 // the same client (ws with perMessageDeflate: true) over 127.0.0.1, with 4 KiB JSON text.
 //   node bench/deflate.mjs [--messages 20000] [--connections 4] [--inflight 8] [--size 4096]
 //                          [--idle 200] [--impls ours,ws,ws-t0,ws-w12] [--seconds 60]
+//   node bench/deflate.mjs --scaling 1000,2000,4000 [--parallel 50] [--impls ours,ws]
+//   [--node-flags="--cpu-prof --cpu-prof-dir=DIR"]   (node flags for the server processes)
 // Each server runs in its own child process (ENV_CHILD), which reports its CPU time
 // (process.cpuUsage) around the timed phase; the client counts the bytes its sockets wrote and
 // read. Then `--idle` more connections each exchange one message and stay open: our server
@@ -70,7 +72,9 @@ function jsonMessage(size, seed) {
 }
 
 function startServer(impl) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', impl], {
+  // --node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof": flags for the server processes only.
+  const flags = args['node-flags'] ? String(args['node-flags']).split(' ') : [];
+  const child = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), '--serve', impl], {
     env: { ...process.env, ...ENV_CHILD }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const replies = [];
@@ -170,13 +174,68 @@ async function measure(impl, opts, payloads) {
   }
 }
 
+/**
+ * Many connections: `n` clients each connect, echo one message and stay open (`parallel` at a
+ * time), against a fresh server; its CPU time over the whole phase. Linear means the per-
+ * connection column stays flat as `n` grows.
+ */
+async function connectMany(impl, n, opts, payloads) {
+  const server = startServer(impl);
+  const { port } = await server.next();
+  const sockets = [];
+  try {
+    return await withDeadline((async () => {
+      const before = await server.stats();
+      const t0 = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const ws = await open(port);
+          sockets.push(ws);
+          await pump(ws, [payloads[next++ % payloads.length]], 1, 1);
+        }
+      };
+      await Promise.all(Array.from({ length: opts.parallel }, worker));
+      const seconds = (performance.now() - t0) / 1000;
+      const after = await server.stats();
+      const cpu = cpuMs(before.cpu, after.cpu);
+      return { impl, n, ok: true, seconds, cpuSeconds: cpu / 1000, cpuUsPerConn: (cpu * 1000) / n, rssPerConn: (after.rss - before.rss) / n };
+    })(), opts.seconds * 1000, `${impl} × ${n}`);
+  } catch (error) {
+    return { impl, n, ok: false, error: error.message };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await server.stop();
+  }
+}
+
+async function scaling(opts, payloads) {
+  const counts = String(args.scaling).split(',').map(Number);
+  const impls = String(args.impls ?? 'ours,ws').split(',');
+  console.log(`permessage-deflate, N connections each connect + one ${opts.size} B JSON echo, ${opts.parallel} at a time, all kept open; client: ws ${process.version}`);
+  console.log('\n| server | connections | wall s | server CPU s | server CPU µs/conn | RSS B/conn |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  let ok = true;
+  for (const n of counts) {
+    for (const impl of impls) {
+      const r = await connectMany(impl, n, opts, payloads);
+      ok &&= r.ok;
+      if (!r.ok) console.log(`| ${impl} | ${n} | FAILED: ${r.error} | | | |`);
+      else console.log(`| ${impl} | ${n} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(2)} | ${r.cpuUsPerConn.toFixed(0)} | ${r.rssPerConn.toFixed(0)} |`);
+    }
+  }
+  process.exitCode = ok ? 0 : 1;
+}
+
 async function main() {
   const opts = {
     messages: Number(args.messages ?? 20000), connections: Number(args.connections ?? 4), inflight: Number(args.inflight ?? 8),
     size: Number(args.size ?? 4096), idle: Number(args.idle ?? 200), seconds: Number(args.seconds ?? 60),
+    parallel: Number(args.parallel ?? 50),
   };
-  const impls = String(args.impls ?? 'ours,ws,ws-t0,ws-w12').split(',');
   const payloads = Array.from({ length: 64 }, (_, i) => jsonMessage(opts.size, i + 1));
+  if (args.scaling) return scaling(opts, payloads);
+  const impls = String(args.impls ?? 'ours,ws,ws-t0,ws-w12').split(',');
   console.log(`permessage-deflate echo, ${opts.size} B JSON text (64 different messages), ${opts.messages} messages over ${opts.connections} connections, ${opts.inflight} in flight each; client: ws ${process.version}`);
   const rows = [];
   for (const impl of impls) rows.push(await measure(impl, opts, payloads));

@@ -5,6 +5,7 @@
 //
 //   node bench/fanout.mjs [--subscribers 1000,10000] [--sizes 64,4096] [--deliveries 400000]
 //                         [--impls ws,bun,wasmsocket,wasmsocket-workers2,wasmsocket-redis2]
+//                         [--node-flags="--cpu-prof --cpu-prof-dir=DIR"]   (wasmsocket servers only)
 //
 // The load is raw sockets in this process: the handshake, then received frames are counted from
 // their headers (every delivery is one frame). `wasmsocket-deflate` is one wasmsocket process
@@ -35,7 +36,9 @@ const TICK = os.constants?.CLK_TCK ?? 100;
 
 /** The servers of one implementation: [{ command, args }] each printing "listening PORT". */
 function serversOf(impl, redisUrl) {
-  const wasmsocket = (...extra) => ({ command: process.execPath, args: [here('./fanout/wasmsocket.mjs'), ...extra] });
+  // --node-flags="--cpu-prof --cpu-prof-dir=DIR": node flags for the wasmsocket servers only.
+  const flags = args['node-flags'] ? String(args['node-flags']).split(' ') : [];
+  const wasmsocket = (...extra) => ({ command: process.execPath, args: [...flags, here('./fanout/wasmsocket.mjs'), ...extra] });
   switch (impl) {
     case 'ws': return [{ command: process.execPath, args: [here('./fanout/ws.mjs')] }];
     case 'bun': return [{ command: BUN, args: [here('./fanout/bun.mjs')] }];
@@ -186,7 +189,8 @@ async function measure(impl, subscribers, size) {
     const cpu = servers.reduce((sum, s, i) => sum + treeCpu(s.child.pid) - cpuBefore[i], 0);
     const deliveries = messages * subscribers;
     let compressions = null;
-    if (impl === 'wasmsocket-deflate') {
+    if (impl === 'wasmsocket-deflate' || (args['node-flags'] && impl.startsWith('wasmsocket'))) {
+      // SIGTERM: the server prints its stats and exits (and writes its --cpu-prof profile).
       servers[0].child.kill('SIGTERM');
       await new Promise((resolve) => servers[0].child.once('exit', resolve));
       const stats = JSON.parse(servers[0].child.lines.find((l) => l.startsWith('stats ')).slice(6));

@@ -4,7 +4,7 @@
 import { WebSocketProtocol, State } from './protocol.mjs';
 import { ConnectingRequest, ConnectionResponse, headerMap } from './types.mjs';
 import { clientEntries } from './extensions/negotiation.mjs';
-import { PerMessageDeflateResponseAccept, deflateTerms, isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
+import { compressionTerms, isPmceResponseAccept, parseResponse } from './extensions/pmce.mjs';
 
 export class WebSocketClientProtocol extends WebSocketProtocol {
   /** The server accepted: `response` is a ConnectionResponse. */
@@ -63,7 +63,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
         .filter(([, v]) => v !== null && v !== undefined)
         .map(([k, v]) => [k, String(v)]);
       this.wire.setExtensions(clientEntries(this.options));
-      this._deflateTerms = deflateTerms(this.options);
+      this._compressionTerms = compressionTerms(this.options);
       this.wire.connect({
         host: r.host,
         port: r.port ?? 0,
@@ -128,7 +128,7 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
         // Nothing has been sent yet: the core checks the accept against the response it
         // negotiated and rebuilds our compressor as the accept says.
         this.wire.acceptResponse(name, answer.coreAccept());
-        if (answer instanceof PerMessageDeflateResponseAccept) this._deflateTerms = deflateTerms(this.options, answer);
+        this._compressionTerms = compressionTerms(this.options, answer);
       } catch (error) {
         return `perMessageCompressionAccept: ${error.message}`;
       }

@@ -102,9 +102,12 @@ class Factory {
     if (maxBufferedAmount !== 0 && maxBufferedAmount < sendHighWaterMark) {
       throw new RangeError(`invalid protocol options: maxBufferedAmount (${maxBufferedAmount}) must be 0 or at least sendHighWaterMark (${sendHighWaterMark})`);
     }
+    // A new object, never a mutation: connections and coreConfig's cache hold the old one.
+    const next = { ...this.protocolOptions };
     for (const [name, value] of Object.entries(options)) {
-      this.protocolOptions[name] = Array.isArray(value) ? [...value] : value;
+      next[name] = Array.isArray(value) ? [...value] : value;
     }
+    this.protocolOptions = { ...next };
   }
 
   resetProtocolOptions() {

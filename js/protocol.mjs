@@ -11,7 +11,7 @@
 
 import { Wire, Status, Opcode } from './wire.mjs';
 import { coreConfig } from './options.mjs';
-import { inUse, PerMessageDeflate } from './extensions/pmce.mjs';
+import { inUse } from './extensions/pmce.mjs';
 import { ProtocolBase, State, toBytes } from './protocol-base.mjs';
 import { CoreTrappedError } from './trap.mjs';
 import { TransportDetails } from './types.mjs';
@@ -52,18 +52,14 @@ export class WebSocketProtocol extends ProtocolBase {
   get extensionsInUse() {
     if (this.state === State.CONNECTING) return [];
     if (this.#extensionsInUse === null) {
-      this.#extensionsInUse = this.wire.extensions().map((e) => inUse(this.role === 'server', e));
-      // The deflate terms (memLevel, maxMessageSize) this side set up are not in the header.
-      const terms = this._deflateTerms;
-      for (const e of terms ? this.#extensionsInUse : []) {
-        if (e instanceof PerMessageDeflate) Object.assign(e, { memLevel: terms.memLevel || e.memLevel, maxMessageSize: terms.maxMessageSize ?? null });
-      }
+      // The compression terms this side set up (memLevel, maxMessageSize) are not in the header.
+      this.#extensionsInUse = this.wire.extensions().map((e) => inUse(this.role === 'server', e, this._compressionTerms));
     }
     return this.#extensionsInUse;
   }
   #extensionsInUse = null;
-  /** Set by the role's handshake: the deflate terms of its accept (js/extensions/pmce.mjs deflateTerms). */
-  _deflateTerms = null;
+  /** Set by the role's handshake: the compression terms of its accept (js/extensions/pmce.mjs compressionTerms). */
+  _compressionTerms = null;
 
   #queue = [];
   #queueAt = 0;
@@ -108,7 +104,7 @@ export class WebSocketProtocol extends ProtocolBase {
     this.role = role;
     this.peer = transport.peer;
     this.options = { ...factory.protocolOptions };
-    this.wire = new Wire(role, coreConfig(this.options), { alloc: factory.alloc });
+    this.wire = new Wire(role, coreConfig(factory.protocolOptions), { alloc: factory.alloc });
     factory._connections.add(this);
     transport.setNoDelay(this.options.tcpNoDelay);
     this._startTimer('open', this.options.openHandshakeTimeout, 'opening handshake timeout');

@@ -6,7 +6,7 @@ import { Status } from './wire.mjs';
 import { ConnectionAccept, ConnectionDeny, ConnectionRequest, headerMap } from './types.mjs';
 import { originAllowed } from './options.mjs';
 import { serverEntries } from './extensions/negotiation.mjs';
-import { deflateTerms } from './extensions/pmce.mjs';
+import { compressionTerms } from './extensions/pmce.mjs';
 import { VERSION } from './version.mjs';
 
 export class WebSocketServerProtocol extends WebSocketProtocol {
@@ -81,7 +81,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     try {
       const chosen = {};
       this.wire.setExtensions(serverEntries(this.options, this.request.extensions, chosen));
-      this._deflateTerms = deflateTerms(this.options, chosen.accept);
+      this._compressionTerms = compressionTerms(this.options, chosen.accept);
       pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
     } catch (error) {
       return this.#refuse(error);

@@ -152,11 +152,17 @@ export interface ProtocolOptionSpec {
   readonly check: (value: unknown) => boolean;
   /** What a valid value is, for error messages. */
   readonly expect: string;
-  /** The wasm core's `Config` field the option feeds, if any. */
+  /** The wasm core's `Config` field the option feeds, if any (otherwise the JS layer uses it). */
   readonly core?: string;
+  /** One line on what it does (the README's option table is made from these). */
+  readonly doc: string;
+  /** Client options the browser client applies: how. */
+  readonly inBrowser?: string;
+  /** Client options the browser client refuses: why. */
+  readonly notInBrowser?: string;
 }
 
-/** The option table behind `setProtocolOptions` (names, roles, defaults, checks). */
+/** The option table behind `setProtocolOptions` (names, roles, defaults, checks, the browser's subset). */
 export declare const PROTOCOL_OPTIONS: { readonly [Name in ProtocolOptionName]: ProtocolOptionSpec };
 
 // ---------------------------------------------------------------------------------------------
@@ -1031,12 +1037,25 @@ export interface PerMessageDeflateOptions {
   threshold?: number;
 }
 
+/** `ServerPerMessageDeflateFactory`'s settings: a server's `clientMaxWindowBits` is a window or null, never `true`. */
+export interface ServerPerMessageDeflateOptions extends PerMessageDeflateOptions {
+  clientMaxWindowBits?: number | null;
+  /**
+   * python-websockets' `require_client_max_window_bits`: decline offers without
+   * `client_max_window_bits` (the connection then goes on without permessage-deflate, or with
+   * the next factory's extension), so every client compresses with at most `clientMaxWindowBits`,
+   * which must be a number when this is true. Default false: such an offer is accepted and the
+   * client keeps its window (up to 15).
+   */
+  requireClientMaxWindowBits?: boolean;
+}
+
 /** The built-in permessage-deflate, server side (runs in the core). */
 export declare class ServerPerMessageDeflateFactory extends ServerExtensionFactory {
-  constructor(options?: PerMessageDeflateOptions & { clientMaxWindowBits?: number | null });
+  constructor(options?: ServerPerMessageDeflateOptions);
   /** The core's answer to an offer (to wrap or delegate, as in python-websockets): return the pair from your factory. */
   processRequestParams(params: ExtensionParam[], accepted?: Extension[]): [ExtensionParam[], BuiltinExtension];
-  readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
+  readonly settings: Readonly<Required<Omit<ServerPerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
 }
 
 /** The built-in permessage-deflate, client side (runs in the core). */
@@ -1046,7 +1065,11 @@ export declare class ClientPerMessageDeflateFactory extends ClientExtensionFacto
   readonly settings: Readonly<Required<Omit<PerMessageDeflateOptions, 'compressSettings'>> & { level: number; memLevel: number }>;
 }
 
-/** permessage-bzip2 settings (autobahn's extension; levels 1-9). */
+/**
+ * permessage-bzip2 settings (autobahn's extension; levels are integers 1-9). The core checks
+ * them: a bad value, an unknown name (snake_case names name the camelCase one) or a client given
+ * `clientMaxCompressLevel` throws a `RangeError` naming the option.
+ */
 export interface PerMessageBzip2Options {
   /** The level we compress with, lowered to any cap the peer sets. Default 9. */
   level?: number;
@@ -1152,9 +1175,13 @@ export declare class PerMessageBzip2Offer extends PerMessageCompressOffer {
   getExtensionString(): string;
 }
 
+/** `maxMessageSize` (not in autobahn's bzip2 classes; as the deflate accept's): at most this many bytes decompressed per message on this connection (1009 beyond); null: none. */
 export declare class PerMessageBzip2OfferAccept extends PerMessageCompressOfferAccept {
-  constructor(offer: PerMessageBzip2Offer, requestMaxCompressLevel?: number, compressLevel?: number | null);
+  constructor(offer: PerMessageBzip2Offer, requestMaxCompressLevel?: number, compressLevel?: number | null, maxMessageSize?: number | null);
   offer: PerMessageBzip2Offer;
+  requestMaxCompressLevel: number;
+  compressLevel: number | null;
+  maxMessageSize: number | null;
   getExtensionString(): string;
 }
 
@@ -1165,19 +1192,24 @@ export declare class PerMessageBzip2Response extends PerMessageCompressResponse 
   serverMaxCompressLevel: number;
 }
 
-/** Client: `compressLevel` (1-9, at most the server's cap) is the level it compresses with. */
+/** Client: `compressLevel` (1-9, at most the server's cap) is the level it compresses with; `maxMessageSize` as the OfferAccept's, for what it decompresses. */
 export declare class PerMessageBzip2ResponseAccept extends PerMessageCompressResponseAccept {
-  constructor(response: PerMessageBzip2Response, compressLevel?: number | null);
+  constructor(response: PerMessageBzip2Response, compressLevel?: number | null, maxMessageSize?: number | null);
   response: PerMessageBzip2Response;
+  compressLevel: number | null;
+  maxMessageSize: number | null;
 }
 
+/** A negotiated permessage-bzip2, as `extensionsInUse` lists it. */
 export declare class PerMessageBzip2 extends PerMessageCompress {
   static readonly EXTENSION_NAME: 'permessage-bzip2';
-  constructor(isServer: boolean, serverMaxCompressLevel: number, clientMaxCompressLevel: number);
+  constructor(isServer: boolean, serverMaxCompressLevel: number, clientMaxCompressLevel: number, maxMessageSize?: number | null);
   /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent level is 9. */
   static fromResponseParams(isServer: boolean, params: PmceParams): PerMessageBzip2;
   readonly name: 'permessage-bzip2';
   isServer: boolean;
   serverMaxCompressLevel: number;
   clientMaxCompressLevel: number;
+  /** The extension's decompressed-size limit per message, or null. */
+  maxMessageSize: number | null;
 }

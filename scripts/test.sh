@@ -93,6 +93,9 @@ section "docs: every code block of README.md and pkg-template/README.md (scripts
 # echo server, each run bounded to 10 s); shell blocks' scripts checked; the few that cannot run
 # are marked in the README with their reason. Prints one line per block.
 node scripts/check-docs.mjs
+# The option tables: README.md's and the package README's generated from js/options.mjs, the
+# .d.ts option interfaces and src/config.rs's Config checked against it (names and defaults).
+node scripts/check-options.mjs
 
 section "deno test"
 # Deno's Unix socket permissions name the exact path: one socket in a fresh temp dir, passed in

@@ -1,5 +1,7 @@
 //! Per-connection options. Names follow autobahn's `setProtocolOptions`, so the JS layer can
 //! pass its options object straight through (serde, camelCase). Unknown names are rejected.
+//! The fields and their defaults are checked against the option table, js/options.mjs (an
+//! option's `core`, or CORE_FIELDS), by scripts/check-options.mjs: a new field goes there too.
 
 use serde::{Deserialize, Serialize};
 

@@ -15,11 +15,9 @@ use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 use wasmsocket::Role;
 
-/// A byte string whose length comes first (front-to-back decoding keeps seeds easy to write).
-fn blob<'a>(u: &mut Unstructured<'a>, max: usize) -> Result<&'a [u8]> {
-    let len = u.int_in_range(0..=max)?.min(u.len());
-    u.bytes(len)
-}
+#[path = "shared/raw_message.rs"]
+mod raw_message;
+use raw_message::{blob, raw_message};
 
 fn cap(u: &mut Unstructured) -> Result<Option<u8>> {
     Ok(if u.arbitrary()? { Some(u.int_in_range(1..=9)?) } else { None })
@@ -86,18 +84,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 }
             }
         } else {
-            let n = u.int_in_range(1..=4)?;
-            for i in 0..n {
-                let opcode = match (i, u.int_in_range(0..=9)?) {
-                    (_, 0) => Opcode::Ping,
-                    (_, 1) => Opcode::Close,
-                    (0, _) => first_op,
-                    _ => Opcode::Continuation,
-                };
-                let rsv = if u.arbitrary()? { RSV1 } else { 0 };
-                let data = blob(u, 65535)?;
-                frames.push(Frame { fin: i == n - 1, rsv, opcode, data: data.to_vec() });
-            }
+            frames = raw_message(u, first_op)?;
         }
         let mut out = Vec::new();
         let mut failed = None;

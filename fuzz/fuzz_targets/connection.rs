@@ -75,6 +75,9 @@ fn deflate_config(u: &mut Unstructured) -> Result<DeflateConfig> {
         level: u.int_in_range(0..=10)?,
         mem_level: u.int_in_range(1..=9)?,
         min_size: u.int_in_range(0..=4)?,
+        // Declining an offer is the negotiation's business (src/extensions/deflate/params.rs
+        // tests); kept off so the committed seeds read as before.
+        require_client_max_window_bits: false,
     })
 }
 
@@ -554,7 +557,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                         max_message_size: None,
                     }
                 } else {
-                    SendTune::Bzip2 { level: u.int_in_range(1..=9)? }
+                    SendTune::Bzip2 { level: u.int_in_range(1..=9)?, max_message_size: None }
                 };
                 let name = if matches!(tune, SendTune::Deflate { .. }) { "permessage-deflate" } else { "permessage-bzip2" };
                 let _ = h.a.tune_extension(name, &tune);

@@ -4,32 +4,13 @@
 
 import { OPTIONS, checkOptions, defaultOptions } from '../options.mjs';
 
-/** The client options that apply in the browser (all emulated in JS, see js/browser/protocol.mjs). */
-export const BROWSER_OPTIONS = Object.freeze(['version', 'openHandshakeTimeout', 'closeHandshakeTimeout', 'sendHighWaterMark']);
+const clientOptions = Object.entries(OPTIONS).filter(([, spec]) => spec.role.includes('c'));
 
-const WIRE = 'the browser frames, masks, validates and limits messages itself';
-const WHY_NOT = {
-  utf8validateIncoming: WIRE,
-  maskClientFrames: WIRE,
-  acceptMaskedServerFrames: WIRE,
-  applyMask: WIRE,
-  maxFramePayloadSize: WIRE,
-  maxMessagePayloadSize: WIRE,
-  autoFragmentSize: WIRE,
-  failByDrop: WIRE,
-  echoCloseCodeReason: 'the browser answers a server\'s close itself',
-  serverConnectionDropTimeout: 'the browser manages the TCP connection',
-  tcpNoDelay: 'the browser manages the TCP connection',
-  perMessageCompressionOffers: 'the browser negotiates permessage-deflate itself',
-  extensions: 'the browser negotiates extensions itself',
-  compression: 'the browser negotiates permessage-deflate itself',
-  perMessageCompressionAccept: 'the browser negotiates permessage-deflate itself',
-  autoPingInterval: 'a page cannot send pings (the browser answers the server\'s)',
-  autoPingTimeout: 'a page cannot send pings (the browser answers the server\'s)',
-  autoPingSize: 'a page cannot send pings (the browser answers the server\'s)',
-  pauseOnBackpressure: 'a page cannot stop the browser reading from its socket',
-  maxBufferedAmount: 'the browser buffers without a cap; watch sendMessage\'s result and onDrain (sendHighWaterMark)',
-};
+/** The client options that apply in the browser (all emulated in JS, see js/browser/protocol.mjs): the table's `inBrowser`. */
+export const BROWSER_OPTIONS = Object.freeze(clientOptions.filter(([, spec]) => spec.inBrowser).map(([name]) => name));
+
+/** Why each other client option is refused: the table's `notInBrowser`. */
+const WHY_NOT = Object.fromEntries(clientOptions.filter(([, spec]) => spec.notInBrowser).map(([name, spec]) => [name, spec.notInBrowser]));
 
 /** The browser client's defaults: the Node client's, for the options that apply. */
 export function browserDefaults() {

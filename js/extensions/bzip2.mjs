@@ -1,26 +1,26 @@
 // permessage-bzip2 (autobahn's second compression extension). Like deflate, it runs inside
-// the Rust core (src/extensions/bzip2/); these factories only carry the settings there. Each message is
-// one independent bzip2 stream: good ratio on large messages, costly on small ones (a level-9
-// compressor needs about 7.5 MB while a message is sent), so it is never on by default.
+// the Rust core (src/extensions/bzip2/); these factories only carry the settings there. Each
+// message is one independent bzip2 stream: good ratio on large messages, costly on small ones
+// (a level-9 compressor needs about 7.5 MB while a message is sent), so it is never on by
+// default. The core checks the options (src/extensions/bzip2/params.rs, through
+// src/wasm/extensions/factory_options.rs).
 
 import { ClientExtensionFactory, ServerExtensionFactory } from './base.mjs';
-import { processRequest, processResponse, requestParams } from './native.mjs';
+import { coreCall, processRequest, processResponse, requestParams } from './native.mjs';
+import { CoreTrappedError } from '../trap.mjs';
 
 export const BZIP2 = 'permessage-bzip2';
 
-const isLevel = (v) => Number.isInteger(v) && v >= 1 && v <= 9;
-
-function check(options, role) {
-  const { level = 9, serverMaxCompressLevel = null, clientMaxCompressLevel = null, acceptClientMaxCompressLevel = true, smallDecompress = false, ...unknown } = options;
-  const problems = Object.keys(unknown).map((name) => `unknown option ${name}`);
-  if (!isLevel(level)) problems.push('level must be 1-9');
-  if (!(serverMaxCompressLevel === null || isLevel(serverMaxCompressLevel))) problems.push('serverMaxCompressLevel must be 1-9 or null');
-  if (!(clientMaxCompressLevel === null || isLevel(clientMaxCompressLevel))) problems.push('clientMaxCompressLevel must be 1-9 or null');
-  if (role === 'client' && clientMaxCompressLevel !== null) problems.push('clientMaxCompressLevel is a server setting');
-  if (typeof acceptClientMaxCompressLevel !== 'boolean') problems.push('acceptClientMaxCompressLevel must be a boolean');
-  if (typeof smallDecompress !== 'boolean') problems.push('smallDecompress must be a boolean');
-  if (problems.length) throw new RangeError(`invalid permessage-bzip2 options: ${problems.join('; ')}`);
-  return { level, serverMaxCompressLevel, clientMaxCompressLevel, acceptClientMaxCompressLevel, smallDecompress };
+/** The core's check of the options (src/extensions/bzip2/params.rs rules); RangeError naming the offending one. */
+function settings(role, options) {
+  let checked;
+  try {
+    checked = coreCall('bzip2Options', { role, options });
+  } catch (error) {
+    if (error instanceof CoreTrappedError) throw error;
+    throw new RangeError(`invalid permessage-bzip2 options: ${error.message}`);
+  }
+  return Object.freeze(checked);
 }
 
 function spec(s) {
@@ -37,12 +37,13 @@ function spec(s) {
 /**
  * Server side: `level` (1-9) we compress with, capped by `serverMaxCompressLevel` and by the
  * client's request; `clientMaxCompressLevel` caps a client that offered to accept a cap;
- * `smallDecompress` halves decompression memory at half the speed.
+ * `smallDecompress` halves decompression memory at half the speed. Unknown options throw, naming
+ * them, and python's snake_case names throw naming the camelCase one.
  */
 export class ServerPerMessageBzip2Factory extends ServerExtensionFactory {
   constructor(options = {}) {
     super();
-    this.settings = Object.freeze(check(options, 'server'));
+    this.settings = settings('server', options);
   }
 
   get name() {
@@ -67,7 +68,7 @@ export class ServerPerMessageBzip2Factory extends ServerExtensionFactory {
 export class ClientPerMessageBzip2Factory extends ClientExtensionFactory {
   constructor(options = {}) {
     super();
-    this.settings = Object.freeze(check(options, 'client'));
+    this.settings = settings('client', options);
   }
 
   get name() {

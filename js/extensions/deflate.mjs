@@ -1,7 +1,7 @@
 // permessage-deflate (RFC 7692) as python-websockets configures it. The compression itself
 // runs inside the Rust core (src/extensions/deflate/), which also checks the options (once, in
-// src/wasm/extensions/deflate_options.rs) and negotiates. In a handshake the core negotiates directly; called
-// from JavaScript (to wrap or delegate, as in python-websockets) `processRequestParams`,
+// src/wasm/extensions/factory_options.rs) and negotiates. In a handshake the core negotiates
+// directly; called from JavaScript (to wrap or delegate, as in python-websockets) `processRequestParams`,
 // `getRequestParams` and `processResponseParams` ask the core and give back a
 // BuiltinExtension that a JS factory returns to use it.
 
@@ -35,6 +35,7 @@ function spec(s) {
     level: s.level,
     memLevel: s.memLevel,
     threshold: s.threshold,
+    requireClientMaxWindowBits: s.requireClientMaxWindowBits ?? false,
   };
 }
 
@@ -43,8 +44,12 @@ function spec(s) {
  * connection; `serverMaxWindowBits`/`clientMaxWindowBits` (8-15) cap the windows;
  * `compressSettings` as zlib's compressobj takes them: `level` (-1-9), `memLevel` (1-9: bounds
  * the history a connection keeps for context takeover), `strategy` 0 (Z_DEFAULT_STRATEGY) and
- * `method` 8; messages shorter than `threshold` bytes go uncompressed. Unknown options throw,
- * and python's snake_case names throw naming the camelCase one.
+ * `method` 8; messages shorter than `threshold` bytes go uncompressed.
+ * `requireClientMaxWindowBits` (python-websockets' `require_client_max_window_bits`, needs a
+ * `clientMaxWindowBits` value): decline offers without `client_max_window_bits`, so every client
+ * compresses with at most that window (by default such an offer is accepted, the client keeping
+ * its window of up to 15). Unknown options throw, and python's snake_case names throw naming
+ * the camelCase one.
  */
 export class ServerPerMessageDeflateFactory extends ServerExtensionFactory {
   constructor(options = {}) {

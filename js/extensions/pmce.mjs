@@ -215,11 +215,16 @@ export class PerMessageBzip2Offer extends PerMessageCompressOffer {
   }
 }
 
+/**
+ * Server: how to accept a bzip2 offer. `maxMessageSize` as the deflate OfferAccept's (autobahn's
+ * bzip2 accepts have none): at most this many bytes decompressed per message on this
+ * connection (1009 beyond), besides the protocol option `maxMessageSize`; null: no extension limit.
+ */
 export class PerMessageBzip2OfferAccept extends PerMessageCompressOfferAccept {
-  constructor(offer, requestMaxCompressLevel = 0, compressLevel = null) {
+  constructor(offer, requestMaxCompressLevel = 0, compressLevel = null, maxMessageSize = null) {
     super();
     if (!(offer instanceof PerMessageBzip2Offer)) throw new TypeError('offer must be a PerMessageBzip2Offer');
-    Object.assign(this, { offer, requestMaxCompressLevel, compressLevel });
+    Object.assign(this, { offer, requestMaxCompressLevel, compressLevel, maxMessageSize });
     check(BZIP2, 'offerAccept', offer, this.coreAccept());
   }
 
@@ -231,7 +236,8 @@ export class PerMessageBzip2OfferAccept extends PerMessageCompressOfferAccept {
   }
 
   coreAccept() {
-    return { requestMaxCompressLevel: this.requestMaxCompressLevel, compressLevel: this.compressLevel };
+    const { requestMaxCompressLevel, compressLevel, maxMessageSize } = this;
+    return { requestMaxCompressLevel, compressLevel, maxMessageSize };
   }
 }
 
@@ -247,35 +253,41 @@ export class PerMessageBzip2Response extends PerMessageCompressResponse {
   }
 }
 
-/** Client: `compressLevel` (1-9, at most the server's cap) is the level we compress with. */
+/**
+ * Client: `compressLevel` (1-9, at most the server's cap) is the level we compress with;
+ * `maxMessageSize` as the OfferAccept's, for what we decompress.
+ */
 export class PerMessageBzip2ResponseAccept extends PerMessageCompressResponseAccept {
-  constructor(response, compressLevel = null) {
+  constructor(response, compressLevel = null, maxMessageSize = null) {
     super();
     if (!(response instanceof PerMessageBzip2Response)) throw new TypeError('response must be a PerMessageBzip2Response');
-    Object.assign(this, { response, compressLevel });
+    Object.assign(this, { response, compressLevel, maxMessageSize });
     check(BZIP2, 'responseAccept', response, this.coreAccept());
   }
 
   coreAccept() {
-    return { compressLevel: this.compressLevel };
+    const { compressLevel, maxMessageSize } = this;
+    return { compressLevel, maxMessageSize };
   }
 }
 
+/** A negotiated permessage-bzip2, as `protocol.extensionsInUse` lists it; `maxMessageSize` as PerMessageDeflate's. */
 export class PerMessageBzip2 extends PerMessageCompress {
   static EXTENSION_NAME = BZIP2;
 
-  constructor(isServer, serverMaxCompressLevel, clientMaxCompressLevel) {
+  constructor(isServer, serverMaxCompressLevel, clientMaxCompressLevel, maxMessageSize = null) {
     super();
-    Object.assign(this, { isServer, serverMaxCompressLevel, clientMaxCompressLevel });
+    Object.assign(this, { isServer, serverMaxCompressLevel, clientMaxCompressLevel, maxMessageSize });
   }
 
   get name() {
     return BZIP2;
   }
 
-  static fromResponseParams(isServer, params) {
+  /** `terms`: `{maxMessageSize}` this side was set up with. */
+  static fromResponseParams(isServer, params, { maxMessageSize = null } = {}) {
     const r = PerMessageBzip2Response.parse(params);
-    return new PerMessageBzip2(isServer, r.serverMaxCompressLevel || 9, r.clientMaxCompressLevel || 9);
+    return new PerMessageBzip2(isServer, r.serverMaxCompressLevel || 9, r.clientMaxCompressLevel || 9, maxMessageSize);
   }
 }
 
@@ -316,23 +328,33 @@ export function parseResponse(name, params) {
   return RESPONSES[name]?.parse(params) ?? null;
 }
 
-/** Autobahn's `websocket_extensions_in_use` entry for a negotiated extension (`terms`: see PerMessageDeflate.fromResponseParams). */
-export function inUse(isServer, { name, params }, terms = undefined) {
+/**
+ * Autobahn's `websocket_extensions_in_use` entry for a negotiated extension; `terms`: those of
+ * compressionTerms, by extension name.
+ */
+export function inUse(isServer, { name, params }, terms = null) {
   const Kind = IN_USE[name];
-  return Kind ? Kind.fromResponseParams(isServer, params, terms) : { name, params };
+  return Kind ? Kind.fromResponseParams(isServer, params, terms?.[name]) : { name, params };
 }
 
 /**
- * The deflate terms (memLevel, maxMessageSize) a connection set itself up with: from an
+ * The terms a connection set its compression up with that the header does not show, by
+ * extension name: deflate's memLevel and maxMessageSize, bzip2's maxMessageSize. From an
  * accept (autobahn's), else from a deflate factory among `extensions` (python-websockets'),
  * else the defaults.
  */
-export function deflateTerms(options, accept = null) {
-  if (accept instanceof PerMessageDeflateOfferAccept || accept instanceof PerMessageDeflateResponseAccept) {
-    return { memLevel: accept.memLevel, maxMessageSize: accept.maxMessageSize };
-  }
+export function compressionTerms(options, accept = null) {
   const factory = options.extensions.find((f) => f.name === DEFLATE && f.settings?.memLevel);
-  return { memLevel: factory?.settings.memLevel ?? null, maxMessageSize: null };
+  const terms = {
+    [DEFLATE]: { memLevel: factory?.settings.memLevel ?? null, maxMessageSize: null },
+    [BZIP2]: { maxMessageSize: null },
+  };
+  if (accept instanceof PerMessageDeflateOfferAccept || accept instanceof PerMessageDeflateResponseAccept) {
+    terms[DEFLATE] = { memLevel: accept.memLevel, maxMessageSize: accept.maxMessageSize };
+  } else if (accept instanceof PerMessageBzip2OfferAccept || accept instanceof PerMessageBzip2ResponseAccept) {
+    terms[BZIP2] = { maxMessageSize: accept.maxMessageSize };
+  }
+  return terms;
 }
 
 export const isPmceAccept = (v) => v instanceof PerMessageDeflateOfferAccept || v instanceof PerMessageBzip2OfferAccept;

@@ -111,7 +111,7 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
         if self.sending.is_some() {
             return Err(NegotiationError("cannot tune compression within a message".into()));
         }
-        if let SendTune::Deflate { max_message_size: Some(limit), .. } = *tune {
+        if let Some(limit) = tune.max_message_size() {
             self.max_message_size = Some(limit);
         }
         self.codec.tune(tune)

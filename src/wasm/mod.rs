@@ -33,6 +33,8 @@
 //! costs one of those for the first connection of its kind, then `sendPrepared` (1) for each
 //! further one, which writes the frames already built.
 
+#[cfg(target_arch = "wasm32")]
+mod allocator;
 mod args;
 mod batch;
 #[cfg(target_arch = "wasm32")]

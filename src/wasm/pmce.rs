@@ -13,7 +13,11 @@ use crate::extensions::{ExtensionParam, NegotiationError};
 use super::records::to_js;
 
 fn read<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+    // A serde error shows as a JS Error's toString(): "Error: ...".
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        let e = e.to_string();
+        JsError::new(&format!("invalid {what}: {}", e.strip_prefix("Error: ").unwrap_or(&e)))
+    })
 }
 
 fn negotiation(e: NegotiationError) -> JsError {

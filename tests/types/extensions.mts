@@ -118,3 +118,23 @@ const accept = new DAccept(new DOffer(), false, 0, null, null, 8, 1 << 20);
 const limit: number | null = accept.maxMessageSize;
 const msg: Message = new InMsg(new Uint8Array(1));
 void baseOk; void limit; void msg;
+
+// requireClientMaxWindowBits (server only), the bzip2 factories, bzip2's maxMessageSize.
+import {
+  ServerPerMessageDeflateFactory as SDeflate, ClientPerMessageDeflateFactory as CDeflate, ServerPerMessageBzip2Factory as SBzip2,
+  PerMessageBzip2Offer as BOffer, PerMessageBzip2OfferAccept as BAccept, PerMessageBzip2Response as BResponse,
+  PerMessageBzip2ResponseAccept as BResponseAccept, PerMessageBzip2 as BInUse, type ServerPerMessageDeflateOptions,
+} from 'wasmsocket';
+
+const requiring: ServerPerMessageDeflateOptions = { clientMaxWindowBits: 10, requireClientMaxWindowBits: true };
+const required: boolean = new SDeflate(requiring).settings.requireClientMaxWindowBits;
+// @ts-expect-error a client factory has no requireClientMaxWindowBits
+new CDeflate({ requireClientMaxWindowBits: true });
+// @ts-expect-error a server's clientMaxWindowBits is a window or null
+new SDeflate({ clientMaxWindowBits: true, requireClientMaxWindowBits: true });
+const bzLevel: number = new SBzip2({ level: 5, smallDecompress: true }).settings.level;
+const bzAccept = new BAccept(new BOffer(), 0, null, 1 << 20);
+const bzLimit: number | null = bzAccept.maxMessageSize;
+const bzResponseLimit: number | null = new BResponseAccept(new BResponse(0, 0), 5, 4096).maxMessageSize;
+const bzInUse: number | null = new BInUse(true, 9, 9, 1000).maxMessageSize;
+void required; void bzLevel; void bzLimit; void bzResponseLimit; void bzInUse;

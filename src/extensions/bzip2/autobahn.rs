@@ -2,12 +2,13 @@
 //! what `PerMessageBzip2Offer.parse` / `PerMessageBzip2Response.parse` read and the rules of
 //! `PerMessageBzip2OfferAccept` / `PerMessageBzip2ResponseAccept`, kept here once for the JS
 //! classes and the negotiation. Levels are 1–9 (0 in an offer or response: not given).
+//! Both accepts also take `maxMessageSize`, as autobahn's deflate accepts do (autobahn's bzip2
+//! ones have none): at most this many bytes decompressed per message on that connection.
 
 use serde::{Deserialize, Serialize};
 
-use crate::extensions::compression_params::SendTune;
-use crate::extensions::NegotiationError;
-use crate::extensions::ExtensionParam;
+use crate::extensions::compression_params::{self, SendTune};
+use crate::extensions::{ExtensionParam, NegotiationError};
 
 use super::params::{parse, valid_level, Agreement};
 use super::MAX_LEVEL;
@@ -56,6 +57,9 @@ pub struct OfferAccept {
     pub request_max_compress_level: u8,
     /// Overrides our level; at most the client's request.
     pub compress_level: Option<u8>,
+    /// At most this many bytes decompressed per message (1009 beyond); None: the connection's limit only.
+    #[serde(deserialize_with = "compression_params::max_message_size")]
+    pub max_message_size: Option<u64>,
 }
 
 impl OfferAccept {
@@ -119,6 +123,9 @@ impl Response {
 pub struct ResponseAccept {
     /// Overrides our level; at most the server's cap.
     pub compress_level: Option<u8>,
+    /// As [`OfferAccept::max_message_size`], for what the client receives.
+    #[serde(deserialize_with = "compression_params::max_message_size")]
+    pub max_message_size: Option<u64>,
 }
 
 impl ResponseAccept {
@@ -138,6 +145,6 @@ impl ResponseAccept {
             0 => MAX_LEVEL,
             l => l,
         };
-        Ok(SendTune::Bzip2 { level: self.compress_level.unwrap_or(cap) })
+        Ok(SendTune::Bzip2 { level: self.compress_level.unwrap_or(cap), max_message_size: self.max_message_size })
     }
 }

@@ -71,7 +71,7 @@ impl MessageCodec for Bzip2Codec {
 
     /// Only the client tunes; never above the cap the server set.
     fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
-        let SendTune::Bzip2 { level } = *tune else {
+        let SendTune::Bzip2 { level, .. } = *tune else {
             return Err(NegotiationError("not a permessage-bzip2 setting".into()));
         };
         self.compressor = Compressor::new(level.min(self.agreement.max_level(Role::Client)));

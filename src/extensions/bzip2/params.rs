@@ -67,6 +67,31 @@ pub(super) fn valid_level(level: u8) -> bool {
     (1..=MAX_LEVEL).contains(&level)
 }
 
+// The rules of the settings, written once: [`Bzip2Config::validate`] applies them to a config
+// and the JS factories (`ServerPerMessageBzip2Factory`, src/wasm/extensions.rs) to their raw
+// options. `key` is the setting as the caller spells it (a field name here, the camelCase
+// option in JS), and every error names it.
+
+/// A level setting: an integer 1–9. A JS number arrives as it was given (`f64`).
+pub fn level_setting(key: &str, value: f64) -> Result<u8, NegotiationError> {
+    if value.fract() == 0.0 && (1.0..=f64::from(MAX_LEVEL)).contains(&value) {
+        Ok(value as u8)
+    } else {
+        Err(NegotiationError(format!("{key} must be an integer 1-9, got {value}")))
+    }
+}
+
+/// The cap put on a client's level (`client_max_compress_level=N` in a response): only a
+/// server sets it; a client lets the server cap it or not (`accept_client_max_compress_level`).
+pub fn client_cap_setting(key: &str, role: Role, value: f64) -> Result<u8, NegotiationError> {
+    match role {
+        Role::Server => level_setting(key, value),
+        Role::Client => {
+            Err(NegotiationError(format!("{key} is a server setting (a client's level is capped by the server)")))
+        }
+    }
+}
+
 /// The negotiated caps, as both sides now understand them (`None`: uncapped, i.e. 9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Agreement {
@@ -165,15 +190,15 @@ impl CompressionParams for Bzip2Config {
     }
 
     fn validate(&self) -> Result<(), NegotiationError> {
-        let bad = |what: &str| Err(NegotiationError(format!("invalid bzip2 config: {what} out of 1..=9")));
-        if !valid_level(self.level) {
-            return bad("level");
-        }
-        if self.server_max_compress_level.is_some_and(|l| !valid_level(l)) {
-            return bad("server_max_compress_level");
-        }
-        if self.client_max_compress_level.is_some_and(|l| !valid_level(l)) {
-            return bad("client_max_compress_level");
+        let invalid = |e: NegotiationError| NegotiationError(format!("invalid bzip2 config: {}", e.0));
+        level_setting("level", self.level.into()).map_err(invalid)?;
+        for (key, cap) in [
+            (SERVER_MAX_COMPRESS_LEVEL, self.server_max_compress_level),
+            (CLIENT_MAX_COMPRESS_LEVEL, self.client_max_compress_level),
+        ] {
+            if let Some(l) = cap {
+                level_setting(key, l.into()).map_err(invalid)?;
+            }
         }
         Ok(())
     }
@@ -217,5 +242,31 @@ impl CompressionParams for Bzip2Config {
             return err("client_max_compress_level in the response was not offered");
         }
         Ok(Agreement { server_max_compress_level, client_max_compress_level: r.client_max_compress_level })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_name_the_offending_key() {
+        assert_eq!(level_setting("level", 9.0), Ok(9));
+        for bad in [0.0, 10.0, 1.5, -1.0, f64::NAN] {
+            let e = level_setting("serverMaxCompressLevel", bad).unwrap_err().0;
+            assert!(e.starts_with("serverMaxCompressLevel must be an integer 1-9, got "), "{e}");
+        }
+        assert_eq!(client_cap_setting("clientMaxCompressLevel", Role::Server, 2.0), Ok(2));
+        let e = client_cap_setting("clientMaxCompressLevel", Role::Client, 2.0).unwrap_err().0;
+        assert!(e.starts_with("clientMaxCompressLevel is a server setting"), "{e}");
+    }
+
+    #[test]
+    fn validate_names_the_field() {
+        let e = Bzip2Config { server_max_compress_level: Some(0), ..Bzip2Config::server() }.validate().unwrap_err().0;
+        assert_eq!(e, "invalid bzip2 config: server_max_compress_level must be an integer 1-9, got 0");
+        let e = Bzip2Config { level: 10, ..Bzip2Config::client() }.validate().unwrap_err().0;
+        assert_eq!(e, "invalid bzip2 config: level must be an integer 1-9, got 10");
+        assert!(Bzip2Config { client_max_compress_level: Some(9), ..Bzip2Config::server() }.validate().is_ok());
     }
 }

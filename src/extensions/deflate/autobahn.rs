@@ -6,9 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::extensions::compression_params::SendTune;
-use crate::extensions::NegotiationError;
-use crate::extensions::ExtensionParam;
+use crate::extensions::compression_params::{self, SendTune};
+use crate::extensions::{ExtensionParam, NegotiationError};
 
 use super::params::{parse, Agreement, ClientBits};
 
@@ -85,6 +84,7 @@ pub struct OfferAccept {
     pub window_bits: Option<u8>,
     pub mem_level: Option<u8>,
     /// autobahn's `max_message_size`: at most this many bytes decompressed per message.
+    #[serde(deserialize_with = "compression_params::max_message_size")]
     pub max_message_size: Option<u64>,
 }
 
@@ -184,6 +184,7 @@ pub struct ResponseAccept {
     pub window_bits: Option<u8>,
     pub mem_level: Option<u8>,
     /// autobahn's `max_message_size`: at most this many bytes decompressed per message.
+    #[serde(deserialize_with = "compression_params::max_message_size")]
     pub max_message_size: Option<u64>,
 }
 

@@ -45,6 +45,11 @@ pub struct DeflateConfig {
     pub mem_level: u8,
     /// Data messages whose first frame is shorter than this are sent uncompressed.
     pub min_size: usize,
+    /// Server only (python-websockets' `require_client_max_window_bits`): decline an offer
+    /// without `client_max_window_bits`, so that every client compresses with at most the
+    /// window `client_max_window_bits` (which must then be a value) sets; by default such an
+    /// offer is accepted and the client keeps its window of up to 15. Ignored by a client.
+    pub require_client_max_window_bits: bool,
 }
 
 impl Default for DeflateConfig {
@@ -59,6 +64,7 @@ impl Default for DeflateConfig {
             level: 6,
             mem_level: 8,
             min_size: 0,
+            require_client_max_window_bits: false,
         }
     }
 }
@@ -78,6 +84,22 @@ impl DeflateConfig {
     pub fn client() -> Self {
         DeflateConfig::default()
     }
+}
+
+/// python-websockets' rule for `require_client_max_window_bits`: requiring the parameter in
+/// offers needs a window to set there, a `client_max_window_bits` value. `key` and `bits_key`
+/// name the two settings as the caller spells them ([`DeflateConfig::validate`]: the field
+/// names; the JS factory, src/wasm/extensions.rs: its camelCase options).
+pub fn require_client_bits_setting(
+    key: &str,
+    bits_key: &str,
+    require: bool,
+    client_bits: Option<ClientBits>,
+) -> Result<(), NegotiationError> {
+    if require && !matches!(client_bits, Some(ClientBits::Value(_))) {
+        return Err(NegotiationError(format!("{key} needs {bits_key} set to a window (8-15) to require")));
+    }
+    Ok(())
 }
 
 /// The negotiated parameters, as both sides now understand them.
@@ -202,7 +224,13 @@ impl CompressionParams for DeflateConfig {
         if !(1..=9).contains(&self.mem_level) {
             return bad("mem_level out of 1..=9");
         }
-        Ok(())
+        require_client_bits_setting(
+            "require_client_max_window_bits",
+            CLIENT_MAX_WINDOW_BITS,
+            self.require_client_max_window_bits,
+            self.client_max_window_bits,
+        )
+        .map_err(|e| NegotiationError(format!("invalid deflate config: {}", e.0)))
     }
 
     fn negotiate(&self, params: &[ExtensionParam]) -> Result<(Vec<ExtensionParam>, Agreement), NegotiationError> {
@@ -223,6 +251,10 @@ impl CompressionParams for DeflateConfig {
             _ => None,
         };
         let client_max_window_bits = match (offer.client_max_window_bits, ours) {
+            // python-websockets: a server that requires the parameter declines the offer.
+            (None, Some(_)) if self.require_client_max_window_bits => {
+                return Err(NegotiationError(format!("required {CLIENT_MAX_WINDOW_BITS}")))
+            }
             (None, _) => None,
             (Some(ClientBits::Any), b) => b,
             (Some(ClientBits::Value(a)), Some(b)) => Some(a.min(b)),
@@ -287,5 +319,60 @@ impl CompressionParams for DeflateConfig {
             server_max_window_bits,
             client_max_window_bits,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(list: &[(&str, Option<&str>)]) -> Vec<ExtensionParam> {
+        list.iter().map(|(n, v)| (n.to_string(), v.map(str::to_string))).collect()
+    }
+
+    fn requiring(bits: u8) -> DeflateConfig {
+        DeflateConfig {
+            client_max_window_bits: Some(ClientBits::Value(bits)),
+            require_client_max_window_bits: true,
+            ..DeflateConfig::server()
+        }
+    }
+
+    #[test]
+    fn require_client_max_window_bits_declines_offers_without_it() {
+        let server = requiring(10);
+        server.validate().unwrap();
+        let e = server.negotiate(&p(&[])).unwrap_err();
+        assert_eq!(e.0, "required client_max_window_bits");
+        let e = server.negotiate(&p(&[("server_max_window_bits", Some("12"))])).unwrap_err();
+        assert_eq!(e.0, "required client_max_window_bits");
+        // With the parameter the offer is accepted and the client's window capped as usual.
+        let (response, agreement) = server.negotiate(&p(&[("client_max_window_bits", None)])).unwrap();
+        assert_eq!(response, p(&[("client_max_window_bits", Some("10"))]));
+        assert_eq!(agreement.client_max_window_bits, Some(10));
+        let (response, _) = server.negotiate(&p(&[("client_max_window_bits", Some("9"))])).unwrap();
+        assert_eq!(response, p(&[("client_max_window_bits", Some("9"))]));
+        let (response, _) = server.negotiate(&p(&[("client_max_window_bits", Some("15"))])).unwrap();
+        assert_eq!(response, p(&[("client_max_window_bits", Some("10"))]));
+        // Without the option, an offer without the parameter is accepted (the client keeps 15).
+        let lenient = DeflateConfig { require_client_max_window_bits: false, ..requiring(10) };
+        let (response, agreement) = lenient.negotiate(&p(&[])).unwrap();
+        assert_eq!((response, agreement.client_max_window_bits), (p(&[]), None));
+    }
+
+    #[test]
+    fn require_client_max_window_bits_needs_a_window() {
+        for bits in [None, Some(ClientBits::Any)] {
+            let config = DeflateConfig { client_max_window_bits: bits, ..requiring(10) };
+            let e = config.validate().unwrap_err().0;
+            assert_eq!(
+                e,
+                "invalid deflate config: require_client_max_window_bits needs client_max_window_bits set to a window (8-15) to require"
+            );
+        }
+        let e =
+            require_client_bits_setting("requireClientMaxWindowBits", "clientMaxWindowBits", true, None).unwrap_err();
+        assert!(e.0.starts_with("requireClientMaxWindowBits needs clientMaxWindowBits"), "{}", e.0);
+        assert!(require_client_bits_setting("a", "b", false, None).is_ok());
     }
 }

@@ -13,7 +13,8 @@ use js_sys::{Array, Object, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::deflate_options::deflate_options;
+use super::factory_options::{bzip2_options, deflate_options};
+use crate::config::Role;
 use super::{client_factories, from_js, get, server_factories};
 use crate::error::ProtocolError;
 use crate::extensions::{Extension, ExtensionParam, NegotiationError};
@@ -92,8 +93,9 @@ fn declined(e: NegotiationError) -> JsValue {
 }
 
 /// `op`: `deflateOptions` (`{role, options}`: python-websockets' factory options, checked;
-/// returns the settings), `processRequest` (`{spec, params, accepted}`), `requestParams`
-/// (`{spec}`), `processResponse` (`{spec, params, accepted}`), `release` (`{handle}`).
+/// returns the settings), `bzip2Options` (the same for the bzip2 factories), `processRequest`
+/// (`{spec, params, accepted}`), `requestParams` (`{spec}`), `processResponse`
+/// (`{spec, params, accepted}`), `release` (`{handle}`).
 /// Negotiation answers `{response, params, handle}` or `{declined: why}`.
 #[wasm_bindgen(js_name = extensionCall)]
 pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
@@ -101,6 +103,11 @@ pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
         "deflateOptions" => {
             let role = get(&args, "role").as_string().unwrap_or_default();
             deflate_options(role == "client", &get(&args, "options")).map_err(|e| JsError::new(&e))
+        }
+        "bzip2Options" => {
+            let role =
+                if get(&args, "role").as_string().as_deref() == Some("client") { Role::Client } else { Role::Server };
+            bzip2_options(role, &get(&args, "options")).map_err(|e| JsError::new(&e))
         }
         "processRequest" => {
             let factories = server_factories(&Array::of1(&get(&args, "spec")))?;

@@ -22,9 +22,10 @@
 //!
 //! Here: the specs of the built-in extensions and the factories made from them; `js.rs`: the
 //! extensions written in JS; `handles.rs`: the built-in factories called from JS
-//! (`extensionCall`); `deflate_options.rs`: python-websockets' deflate options read.
+//! (`extensionCall`); `factory_options.rs`: the factories' options as python-websockets and
+//! autobahn spell them, read and checked.
 
-mod deflate_options;
+mod factory_options;
 mod handles;
 mod js;
 
@@ -63,6 +64,8 @@ pub(super) struct DeflateSpec {
     client_max_window_bits: Option<ClientBitsSpec>,
     level: Option<u8>,
     threshold: Option<usize>,
+    /// Server: python-websockets' `require_client_max_window_bits`.
+    require_client_max_window_bits: Option<bool>,
 }
 
 impl DeflateSpec {
@@ -87,6 +90,8 @@ impl DeflateSpec {
         c.level = self.level.unwrap_or(c.level);
         c.min_size = self.threshold.unwrap_or(c.min_size);
         c.mem_level = self.mem_level.unwrap_or(c.mem_level);
+        c.require_client_max_window_bits =
+            self.require_client_max_window_bits.unwrap_or(c.require_client_max_window_bits);
         Ok(c)
     }
 }
@@ -203,11 +208,16 @@ pub fn server_factories(specs: &Array) -> Result<Vec<Box<dyn ServerExtensionFact
                 let offer = bzip2::autobahn::Offer::parse(&p.offer).map_err(|e| invalid(e.0))?;
                 p.accept.check(&offer).map_err(|e| invalid(e.0))?;
                 let ((level, agreement), response) = (p.accept.agreement(&offer), p.accept.response(&offer));
+                let max_message_size = p.accept.max_message_size;
                 out.push(Box::new(PinnedServerFactory {
                     name: bzip2::NAME.to_owned(),
                     offer: p.offer,
                     response,
-                    make: move || -> Box<dyn Extension> { Box::new(PerMessageBzip2::new(Role::Server, agreement, level, false)) },
+                    make: move || -> Box<dyn Extension> {
+                        let mut e = PerMessageBzip2::new(Role::Server, agreement, level, false);
+                        e.set_max_message_size(max_message_size);
+                        Box::new(e)
+                    },
                 }));
             }
             "js" => out.push(Box::new(JsServerFactory::new(adapter_of(&spec)?)?)),
@@ -236,4 +246,3 @@ pub fn client_factories(specs: &Array) -> Result<Vec<Box<dyn ClientExtensionFact
     }
     Ok(out)
 }
-

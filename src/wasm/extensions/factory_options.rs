@@ -1,21 +1,27 @@
-//! python-websockets' permessage-deflate factory options (`deflateOptions` of
-//! `extensionCall`), checked by name and value, as the settings the core's factories take.
+//! The built-in factories' options as python-websockets and autobahn spell them (camelCase
+//! here), for `extensionCall`'s `deflateOptions` and `bzip2Options`: unknown names throw, the
+//! values are checked by the core's rules, and what comes back is the settings each factory
+//! keeps.
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::{get, ClientBitsSpec, DeflateSpec};
 use crate::config::Role;
-use crate::extensions::deflate::{self, ClientPerMessageDeflateFactory, ServerPerMessageDeflateFactory};
+use crate::extensions::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+use crate::extensions::deflate::{self, ClientBits, ClientPerMessageDeflateFactory, ServerPerMessageDeflateFactory};
 
-const DEFLATE_OPTIONS: [&str; 6] = [
+const DEFLATE_OPTIONS: [&str; 7] = [
     "serverNoContextTakeover",
     "clientNoContextTakeover",
     "serverMaxWindowBits",
     "clientMaxWindowBits",
     "compressSettings",
     "threshold",
+    "requireClientMaxWindowBits",
 ];
+/// Only `ServerPerMessageDeflateFactory` takes these (as in python-websockets).
+const DEFLATE_SERVER_OPTIONS: [&str; 1] = ["requireClientMaxWindowBits"];
 const COMPRESS_SETTINGS: [&str; 6] = ["level", "memLevel", "strategy", "method", "wbits", "zdict"];
 
 fn camel(snake: &str) -> String {
@@ -71,7 +77,12 @@ fn value<T: serde::de::DeserializeOwned>(object: &JsValue, key: &str, expect: &s
 /// options in camelCase, checked; `compressSettings` as zlib's `compressobj` takes them.
 /// Returns the settings the factory keeps (its core spec without `kind`).
 pub(super) fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue, String> {
-    keys(options, &DEFLATE_OPTIONS, "option")?;
+    let known: Vec<&str> =
+        DEFLATE_OPTIONS.into_iter().filter(|k| !client || !DEFLATE_SERVER_OPTIONS.contains(k)).collect();
+    let given = keys(options, &DEFLATE_OPTIONS, "option")?;
+    if let Some(server_only) = given.iter().find(|k| !known.contains(&k.as_str())) {
+        return Err(format!("{server_only} is an option of ServerPerMessageDeflateFactory only"));
+    }
     let bits = |key: &str| -> Result<Option<u8>, String> {
         match value::<u8>(options, key, "8-15 or null")? {
             Some(b) if !(8..=15).contains(&b) => Err(format!("{key} must be 8-15 or null, got {b}")),
@@ -92,6 +103,19 @@ pub(super) fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue
         _ => bits("clientMaxWindowBits").map_err(|e| if client { e.replace("or null", ", true or null") } else { e })?.map(ClientBitsSpec::Value),
     };
     let threshold = value::<usize>(options, "threshold", "a byte count")?.unwrap_or(0);
+    let require_client_max_window_bits = flag("requireClientMaxWindowBits")?;
+    // Its rule, in the core's params, naming the options as they are spelled here.
+    let bits_given = match client_max_window_bits {
+        Some(ClientBitsSpec::Value(b)) => Some(ClientBits::Value(b)),
+        _ => None,
+    };
+    deflate::params::require_client_bits_setting(
+        "requireClientMaxWindowBits",
+        "clientMaxWindowBits",
+        require_client_max_window_bits,
+        bits_given,
+    )
+    .map_err(|e| e.0)?;
     let settings = get(options, "compressSettings");
     let mut level = 6u8;
     let mut mem_level = 8u8;
@@ -141,6 +165,7 @@ pub(super) fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue
         client_max_window_bits,
         level: Some(level),
         threshold: Some(threshold),
+        require_client_max_window_bits: Some(require_client_max_window_bits),
     };
     let config = spec.config(if client { Role::Client } else { Role::Server }).map_err(|_| "invalid settings".to_owned())?;
     let checked = if client { ClientPerMessageDeflateFactory::new(config).map(|_| ()) } else { ServerPerMessageDeflateFactory::new(config).map(|_| ()) };
@@ -160,5 +185,50 @@ pub(super) fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue
     set("level", level.into());
     set("memLevel", mem_level.into());
     set("threshold", JsValue::from(threshold as f64));
+    if !client {
+        set("requireClientMaxWindowBits", require_client_max_window_bits.into());
+    }
+    Ok(out.into())
+}
+
+const BZIP2_OPTIONS: [&str; 5] =
+    ["level", "serverMaxCompressLevel", "clientMaxCompressLevel", "acceptClientMaxCompressLevel", "smallDecompress"];
+
+/// The bzip2 factories' options (`ServerPerMessageBzip2Factory` / `ClientPerMessageBzip2Factory`),
+/// camelCase: unknown keys throw as deflate's do; the values' rules are the core's
+/// ([`crate::extensions::bzip2::params`]), which name the option. Returns the settings the factory keeps.
+pub(super) fn bzip2_options(role: Role, options: &JsValue) -> Result<JsValue, String> {
+    use crate::extensions::bzip2::params::{client_cap_setting, level_setting};
+    keys(options, &BZIP2_OPTIONS, "option")?;
+    let number = |key: &str| value::<f64>(options, key, "a number or null");
+    let flag = |key: &str| value::<bool>(options, key, "a boolean");
+    let defaults = Bzip2Config::default();
+    let mut c = defaults.clone();
+    if let Some(l) = number("level")? {
+        c.level = level_setting("level", l).map_err(|e| e.0)?;
+    }
+    if let Some(l) = number("serverMaxCompressLevel")? {
+        c.server_max_compress_level = Some(level_setting("serverMaxCompressLevel", l).map_err(|e| e.0)?);
+    }
+    if let Some(l) = number("clientMaxCompressLevel")? {
+        c.client_max_compress_level = Some(client_cap_setting("clientMaxCompressLevel", role, l).map_err(|e| e.0)?);
+    }
+    c.accept_client_max_compress_level =
+        flag("acceptClientMaxCompressLevel")?.unwrap_or(defaults.accept_client_max_compress_level);
+    c.small_decompress = flag("smallDecompress")?.unwrap_or(defaults.small_decompress);
+    let checked = match role {
+        Role::Server => ServerPerMessageBzip2Factory::new(c.clone()).map(drop),
+        Role::Client => ClientPerMessageBzip2Factory::new(c.clone()).map(drop),
+    };
+    checked.map_err(|e| e.0)?;
+    let out = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&out, &k.into(), &v);
+    };
+    set("level", c.level.into());
+    set("serverMaxCompressLevel", c.server_max_compress_level.map_or(JsValue::NULL, JsValue::from));
+    set("clientMaxCompressLevel", c.client_max_compress_level.map_or(JsValue::NULL, JsValue::from));
+    set("acceptClientMaxCompressLevel", c.accept_client_max_compress_level.into());
+    set("smallDecompress", c.small_decompress.into());
     Ok(out.into())
 }
