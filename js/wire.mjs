@@ -183,7 +183,7 @@ export class Wire {
 
   // ----- handshake -----
 
-  /** The extension factories to negotiate with (`src/wasm/extensions.rs`). */
+  /** The extension factories to negotiate with (`src/wasm/extensions/mod.rs`). */
   setExtensions(specs) {
     this.#live();
     try {
@@ -394,8 +394,11 @@ export class Wire {
     return null;
   }
 
+  /** Both close frames and our failure; a failure's `errorCode` names its kind (`WS_ERR_*`, README "Errors"). */
   closeInfo() {
-    if (coreTrapped !== null) return { wasClean: false, sent: null, received: null, failure: { code: TRAP_CLOSE_CODE, reason: TRAP_REASON } };
+    if (coreTrapped !== null) {
+      return { wasClean: false, sent: null, received: null, failure: { code: TRAP_CLOSE_CODE, reason: TRAP_REASON, errorCode: 'WS_ERR_CORE_TRAPPED' } };
+    }
     try {
       return this.core.closeInfo();
     } catch (error) {

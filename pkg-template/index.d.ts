@@ -842,13 +842,43 @@ export interface WireResponse {
   extensions: ExtensionOffer[];
 }
 
+/**
+ * Why the core failed a connection (`Wire.closeInfo().failure.errorCode`), one name per kind;
+ * the close code sent goes with it (README.md, "Errors").
+ */
+export type FailureErrorCode =
+  | 'WS_ERR_PROTOCOL' // 1002
+  | 'WS_ERR_INVALID_UTF8' // 1007
+  | 'WS_ERR_INVALID_EXTENSION_DATA' // 1007
+  | 'WS_ERR_POLICY_VIOLATION' // 1008
+  | 'WS_ERR_MESSAGE_TOO_BIG' // 1009
+  | 'WS_ERR_EXTENSION' // 1011
+  | 'WS_ERR_INTERNAL' // 1011
+  | 'WS_ERR_OTHER' // the code the I/O layer chose
+  | 'WS_ERR_CORE_TRAPPED'; // 1011, after a trap
+
+/**
+ * Why an opening handshake failed (the `code` of `rejected` and `handshake-failed` events),
+ * and of the `Error`s `Wire.accept`, `reject`, `respondHttp` and `connect` throw.
+ */
+export type HandshakeErrorCode =
+  | 'WS_ERR_HANDSHAKE_STATE'
+  | 'WS_ERR_HANDSHAKE_INVALID_VALUE'
+  | 'WS_ERR_HANDSHAKE_SUBPROTOCOL'
+  | 'WS_ERR_HANDSHAKE_REFUSED'
+  | 'WS_ERR_HANDSHAKE_INVALID_RESPONSE'
+  | 'WS_ERR_HANDSHAKE_EXTENSION'
+  | 'WS_ERR_HANDSHAKE_TOO_LARGE'
+  | 'WS_ERR_HANDSHAKE_CLOSED'
+  | 'WS_ERR_HANDSHAKE_INVALID_REQUEST';
+
 /** A decoded core event. Payloads are what the `Wire`'s `alloc` made. */
 export type WireEvent<Payload extends Uint8Array = Uint8Array> =
   | { type: 'text' | 'binary' | 'ping' | 'pong'; data: Payload }
   | { type: 'frame'; fin: boolean; rsv: number; opcode: number; data: Payload }
   | { type: 'close'; code: number; reason: string }
   | { type: 'request' | 'http-request'; request: WireRequest }
-  | { type: 'rejected' | 'handshake-failed'; error: { status?: number | null; message?: string; reason?: string; headers?: [name: string, value: string][] } }
+  | { type: 'rejected' | 'handshake-failed'; error: { status?: number | null; message?: string; reason?: string; headers?: [name: string, value: string][]; code: HandshakeErrorCode } }
   | { type: 'open'; response: WireResponse };
 
 /** What a server's `Wire.accept` takes. */
@@ -909,7 +939,8 @@ export declare class Wire<Payload extends Uint8Array = Uint8Array> {
   fail(code: number, reason: string): void;
   /** `[wasClean, code, reason]`: the peer's close when clean, our failure when failed, else `null`. */
   closeStatus(): [boolean, number, string] | null;
-  closeInfo(): { wasClean: boolean; sent?: { code: number; reason: string } | null; received?: { code: number; reason: string } | null; failure?: { code: number; reason: string } | null };
+  /** Both close frames, and our failure: its close code, its reason, and its kind (`errorCode`). */
+  closeInfo(): { wasClean: boolean; sent?: { code: number; reason: string } | null; received?: { code: number; reason: string } | null; failure?: { code: number; reason: string; errorCode: FailureErrorCode } | null };
   subprotocol(): string | null;
   extensions(): ExtensionOffer[];
 }

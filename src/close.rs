@@ -46,7 +46,7 @@ pub fn parse_close_payload(data: &[u8]) -> Result<Option<(u16, String)>, Protoco
             }
             match core::str::from_utf8(reason) {
                 Ok(text) => Ok(Some((code, text.to_owned()))),
-                Err(_) => Err(ProtocolError::invalid_data("close reason is not valid UTF-8")),
+                Err(_) => Err(ProtocolError::invalid_utf8("close reason is not valid UTF-8")),
             }
         }
     }
@@ -92,11 +92,11 @@ mod tests {
     #[test]
     fn payload_rules() {
         assert_eq!(parse_close_payload(&[]), Ok(None));
-        assert_eq!(parse_close_payload(&[0x03]).unwrap_err().code, 1002);
+        assert_eq!(parse_close_payload(&[0x03]).unwrap_err().close_code(), 1002);
         assert_eq!(parse_close_payload(&[0x03, 0xE8]), Ok(Some((1000, String::new()))));
-        assert_eq!(parse_close_payload(&[0x03, 0xED]).unwrap_err().code, 1002); // 1005
+        assert_eq!(parse_close_payload(&[0x03, 0xED]).unwrap_err().close_code(), 1002); // 1005
         assert_eq!(parse_close_payload(b"\x0b\xb8ok"), Ok(Some((3000, "ok".into()))));
-        assert_eq!(parse_close_payload(b"\x03\xe8\xff").unwrap_err().code, 1007);
+        assert_eq!(parse_close_payload(b"\x03\xe8\xff").unwrap_err().close_code(), 1007);
     }
 
     #[test]

@@ -26,25 +26,16 @@
     )
 )]
 
-pub mod bounded_output;
-pub mod bzip2;
 pub mod close;
-pub mod compression_factory;
-pub mod compression_params;
 pub mod config;
 pub mod connection;
-pub mod deflate;
 pub mod error;
-pub mod extension;
+pub mod extensions;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
-mod message;
-pub mod per_message;
 pub mod utf8;
 pub mod wasm;
-#[cfg(target_arch = "wasm32")]
-pub mod browser;
 
 pub use config::{Config, Role};
 pub use connection::{Connection, Event, State};

@@ -10,11 +10,11 @@ mod common;
 use common::fragmented::assert_stopped_at_limit;
 use common::counting_alloc::{live, peak_during, Counting};
 use common::*;
-use wasmsocket::bzip2::memory::{compressor_bytes, decompressor_bytes};
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::bzip2::memory::{compressor_bytes, decompressor_bytes};
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::Connection;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 #[global_allocator]
@@ -39,7 +39,7 @@ fn bomb_stops_at_the_budget_with_1009() {
         let frame = Frame { fin: true, rsv: RSV1, opcode: Opcode::Binary, data: bomb.clone() };
         let (result, peak) = peak_during(|| ext.decode(frame, Some(limit)));
         let err = result.unwrap_err();
-        assert_eq!(err.code, 1009, "{err:?}");
+        assert_eq!(err.close_code(), 1009, "{err:?}");
         println!("bomb: {} MiB budget, peak extra allocation {peak} bytes", limit >> 20);
         assert!(peak <= limit as isize + 1 + DECODER_SLACK, "peak {peak}");
         assert_eq!(ext.held_bytes(), 0, "the failed stream is freed");

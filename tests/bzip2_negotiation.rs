@@ -4,9 +4,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use wasmsocket::bzip2::{Agreement, Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
-use wasmsocket::deflate::ServerPerMessageDeflateFactory;
-use wasmsocket::extension::{negotiate_client, negotiate_server, ClientExtensionFactory, ServerExtensionFactory};
+use wasmsocket::extensions::bzip2::{Agreement, Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+use wasmsocket::extensions::deflate::ServerPerMessageDeflateFactory;
+use wasmsocket::extensions::{negotiate_client, negotiate_server, ClientExtensionFactory, ServerExtensionFactory};
 use wasmsocket::handshake::{ExtensionOffer, ExtensionParam};
 
 fn p(list: &[(&str, Option<&str>)]) -> Vec<ExtensionParam> {

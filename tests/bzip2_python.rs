@@ -12,9 +12,9 @@ use std::process::Command;
 use common::json_like::json_users;
 use common::python::{missing, python_with, run_python, tmpdir};
 use common::Rng;
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::Role;
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 /// For every `N.in`: mode "decompress" writes `bz2.decompress(N.in)` to `N.out`; mode
@@ -245,7 +245,7 @@ fn autobahn(lines: &[String]) -> Option<Vec<String>> {
 
 #[test]
 fn autobahn_negotiates_with_us_both_ways() {
-    use wasmsocket::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+    use wasmsocket::extensions::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
     use wasmsocket::handshake::{format_extensions, parse_extensions, ExtensionOffer};
     let header = |params: Vec<(String, Option<String>)>| {
         format_extensions(&[ExtensionOffer { name: "permessage-bzip2".into(), params }])

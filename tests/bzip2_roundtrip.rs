@@ -11,10 +11,10 @@ use common::compressed_exchange::ping_between_compressed_fragments;
 use common::fragmented::assert_fragmented_round_trip;
 use common::json_like::json_tags;
 use common::*;
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::Connection;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 fn pair(level: u8) -> (PerMessageBzip2, PerMessageBzip2) {
@@ -179,8 +179,8 @@ fn a_stream_above_the_agreed_level_is_refused_before_it_allocates() {
     assert_eq!(last.data[3], b'3');
     server.decode(f, None).unwrap();
     let err = server.decode(last, None).unwrap_err();
-    assert_eq!(err.code, 1007, "{err:?}");
-    assert!(err.reason.contains("level"), "{err:?}");
+    assert_eq!(err.close_code(), 1007, "{err:?}");
+    assert!(err.reason().contains("level"), "{err:?}");
     assert_eq!(server.held_bytes(), 0);
     // A capped client sends within its cap, and a message right after the failure is fine.
     let mut capped = PerMessageBzip2::new(Role::Client, a, 9, false);
@@ -242,7 +242,7 @@ fn mutated_streams_fail_cleanly_or_decode() {
             let f =
                 Frame { fin: j + 1 == chunks.len(), rsv: if j == 0 { RSV1 } else { 0 }, opcode: op, data: c.clone() };
             if let Err(e) = ext.decode(f, Some(100_000)) {
-                assert!(e.code == 1007 || e.code == 1009, "{e:?}");
+                assert!(e.close_code() == 1007 || e.close_code() == 1009, "{e:?}");
                 failures += 1;
                 break;
             }

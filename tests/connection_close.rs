@@ -302,7 +302,7 @@ fn failure_after_our_close_sends_no_second_close() {
         conn.send_close(Some(1000), "").unwrap();
         conn.clear_output();
         feed(&mut conn, &peer_frame(role, true, 0x3, b""));
-        assert_eq!(conn.failure().map(|f| f.code), Some(1002));
+        assert_eq!(conn.failure().map(|f| f.close_code()), Some(1002));
         assert!(conn.output().is_empty(), "one close frame at most");
         assert!(!conn.was_clean());
         assert_eq!(conn.should_close_transport(), role == Role::Server);
@@ -314,7 +314,7 @@ fn fail_by_drop_sends_nothing_and_closes() {
     for role in ROLES {
         let mut conn = conn_with(role, |c| c.fail_by_drop = true);
         feed(&mut conn, &peer_frame(role, true, 0x3, b""));
-        assert_eq!(conn.failure().map(|f| f.code), Some(1002));
+        assert_eq!(conn.failure().map(|f| f.close_code()), Some(1002));
         assert!(conn.output().is_empty());
         assert!(conn.should_close_transport(), "{role:?}");
         assert_eq!(conn.close_sent(), None);
@@ -330,7 +330,7 @@ fn application_fail() {
         assert_eq!(out_frames(&mut conn), vec![]);
         // A second failure changes nothing.
         conn.fail(wasmsocket::ProtocolError::protocol("again"));
-        assert_eq!(conn.failure().map(|f| f.code), Some(1011));
+        assert_eq!(conn.failure().map(|f| f.close_code()), Some(1011));
         assert!(conn.output().is_empty());
     }
 }

@@ -81,7 +81,7 @@ fn endless_empty_continuations_end_in_1009_at_the_limit() {
     let (events, peak) = peak_during(|| wire.chunks(1024).flat_map(|chunk| feed(&mut conn, chunk)).collect::<Vec<_>>());
     assert!(events.is_empty(), "{events:?}");
     assert_eq!(close_code(&conn.take_output()), Some(1009));
-    assert_eq!(conn.failure().map(|f| f.code), Some(1009));
+    assert_eq!(conn.failure().map(|f| f.close_code()), Some(1009));
     assert!(peak < 4096, "empty frames allocated {peak} bytes");
 }
 
@@ -116,5 +116,5 @@ fn at_most_the_limit_of_empty_fragments_the_final_one_aside() {
         wire.extend(cframe(false, 0x0, b""));
     }
     assert!(feed(&mut conn, &wire).is_empty());
-    assert_eq!(conn.failure().map(|f| f.code), Some(1009));
+    assert_eq!(conn.failure().map(|f| f.close_code()), Some(1009));
 }

@@ -3,7 +3,7 @@
 //! out first (the order Autobahn's strict cases expect).
 
 use wasmsocket::connection::Event;
-use wasmsocket::extension::ExtensionChain;
+use wasmsocket::extensions::ExtensionChain;
 use wasmsocket::frame::write_header;
 use wasmsocket::mask::apply_mask;
 use wasmsocket::{Config, Connection, Role};
@@ -62,7 +62,7 @@ fn failure_behind_a_message_waits_for_resume_and_replies_go_first() {
     assert_eq!(echo, [&[0x81, 5][..], b"hello"].concat());
 
     conn.resume();
-    assert_eq!(conn.failure().map(|f| f.code), Some(1002));
+    assert_eq!(conn.failure().map(|f| f.close_code()), Some(1002));
     let out = conn.take_output();
     assert_eq!(close_frames_in(&out), 1);
     assert_eq!(&out[2..4], &1002u16.to_be_bytes());
@@ -106,7 +106,7 @@ fn input_after_a_held_close_is_kept_until_resume() {
 fn without_events_before_it_nothing_is_held() {
     let mut conn = server(true);
     conn.receive_data(&client_frame(true, 0b001, 0x1, b"x"));
-    assert_eq!(conn.failure().map(|f| f.code), Some(1002));
+    assert_eq!(conn.failure().map(|f| f.close_code()), Some(1002));
     assert!(!conn.has_held());
 }
 
@@ -116,7 +116,7 @@ fn off_by_default_the_failure_is_immediate() {
     let mut input = client_frame(true, 0, 0x1, b"hello");
     input.extend(client_frame(true, 0b010, 0x1, b"bad"));
     conn.receive_data(&input);
-    assert_eq!(conn.failure().map(|f| f.code), Some(1002));
+    assert_eq!(conn.failure().map(|f| f.close_code()), Some(1002));
     assert!(!conn.has_held());
 }
 
@@ -128,6 +128,6 @@ fn eof_applies_what_was_held() {
     conn.receive_data(&input);
     let _ = conn.take_events();
     conn.receive_eof();
-    assert_eq!(conn.failure().map(|f| f.code), Some(1002));
+    assert_eq!(conn.failure().map(|f| f.close_code()), Some(1002));
     assert!(!conn.has_held());
 }

@@ -10,11 +10,11 @@ mod common;
 use common::deflate_agreement::agreement;
 use common::json_like::json_tags;
 use common::*;
-use wasmsocket::bzip2::{self, PerMessageBzip2};
+use wasmsocket::extensions::bzip2::{self, PerMessageBzip2};
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, SendError};
-use wasmsocket::deflate::PerMessageDeflate;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::deflate::PerMessageDeflate;
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Opcode, RSV1};
 
 fn with(role: Role, extensions: Vec<Box<dyn Extension>>) -> Connection {

@@ -13,9 +13,9 @@ use common::json_feed::JsonFeed;
 use common::Rng;
 use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush};
 use wasmsocket::config::Role;
-use wasmsocket::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES, INFLATE_BYTES};
-use wasmsocket::deflate::{Agreement, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES, INFLATE_BYTES};
+use wasmsocket::extensions::deflate::{Agreement, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 #[global_allocator]
@@ -46,7 +46,7 @@ fn bomb_of_one_gib_stops_at_the_budget_with_1009() {
     let frame = Frame { fin: true, rsv: RSV1, opcode: Opcode::Binary, data: bomb };
     let (result, peak) = peak_during(|| ext.decode(frame, Some(limit)));
     let err = result.unwrap_err();
-    assert_eq!(err.code, 1009, "{err:?}");
+    assert_eq!(err.close_code(), 1009, "{err:?}");
     println!("bomb: {} MiB budget, peak extra allocation {peak} bytes", limit >> 20);
     // The frame itself was allocated before; during decoding: output ≤ limit + 1, plus a
     // fresh inflate state after the failure (dropped then re-created lazily: not counted).

@@ -4,10 +4,10 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use wasmsocket::deflate::{
+use wasmsocket::extensions::deflate::{
     Agreement, ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory,
 };
-use wasmsocket::extension::{negotiate_server, ClientExtensionFactory, ServerExtensionFactory};
+use wasmsocket::extensions::{negotiate_server, ClientExtensionFactory, ServerExtensionFactory};
 use wasmsocket::handshake::{ExtensionOffer, ExtensionParam};
 
 fn p(list: &[(&str, Option<&str>)]) -> Vec<ExtensionParam> {

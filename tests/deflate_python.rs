@@ -12,9 +12,9 @@ use common::json_like::json_users;
 use common::python::{python_with, run_python, tmpdir};
 use common::Rng;
 use wasmsocket::config::Role;
-use wasmsocket::deflate::compress::SCRATCH_SLOTS;
-use wasmsocket::deflate::PerMessageDeflate;
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::deflate::compress::SCRATCH_SLOTS;
+use wasmsocket::extensions::deflate::PerMessageDeflate;
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 /// Reads cases from a directory: `N.meta` = "bits takeover mode count", `N.M.in` = message

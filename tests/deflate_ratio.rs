@@ -11,7 +11,7 @@
 //! table with CPU per message (native release build, no timed assertions).
 //!
 //! Measured on this machine (200 messages of ≤ 4096 bytes, 818 KB in total):
-//! see the table in `src/deflate/memory.rs`.
+//! see the table in `src/extensions/deflate/memory.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -23,9 +23,9 @@ use std::time::Instant;
 use common::deflate_agreement::agreement;
 use common::json_feed::JsonFeed;
 use wasmsocket::config::Role;
-use wasmsocket::deflate::memory::config_state_bytes;
-use wasmsocket::deflate::{Agreement, DeflateConfig, PerMessageDeflate};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::deflate::memory::config_state_bytes;
+use wasmsocket::extensions::deflate::{Agreement, DeflateConfig, PerMessageDeflate};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode};
 
 const MESSAGES: usize = 200;
@@ -165,7 +165,7 @@ fn cpu_ns() -> u64 {
 }
 
 fn server_agreement(config: &DeflateConfig) -> Agreement {
-    let (_, agreement) = wasmsocket::deflate::ServerPerMessageDeflateFactory::new(config.clone())
+    let (_, agreement) = wasmsocket::extensions::deflate::ServerPerMessageDeflateFactory::new(config.clone())
         .unwrap()
         .negotiate(&[("client_max_window_bits".into(), None)])
         .unwrap();

@@ -15,8 +15,8 @@ use common::json_like::json_tags;
 use common::*;
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::Connection;
-use wasmsocket::deflate::{Agreement, PerMessageDeflate};
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::deflate::{Agreement, PerMessageDeflate};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 fn pair(a: Agreement) -> (PerMessageDeflate, PerMessageDeflate) {
@@ -101,7 +101,7 @@ fn no_distance_reaches_past_the_negotiated_window() {
                             other.encode(Frame::new(Opcode::Text, b"{\"other\":true}".repeat(30))).unwrap();
                         }
                     }
-                    wire.extend(wasmsocket::deflate::TAIL);
+                    wire.extend(wasmsocket::extensions::deflate::TAIL);
                     let ctx = format!("bits {bits} takeover {takeover} mem_level {mem_level} message {m}");
                     deflate_scan::scan(&mut scan, &wire).unwrap_or_else(|e| panic!("{ctx}: {e}"));
                     assert!(scan.output[start..] == data[..], "{ctx}");

@@ -13,7 +13,7 @@ use common::*;
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, SendError};
 use wasmsocket::error::ProtocolError;
-use wasmsocket::extension::{
+use wasmsocket::extensions::{
     client_offers, negotiate_client, negotiate_server, ClientExtensionFactory, Extension, ExtensionChain,
     NegotiationError, ServerExtensionFactory,
 };
@@ -362,11 +362,11 @@ fn an_extension_error_fails_the_connection_with_its_code() {
         for code in [1002u16, 1007, 1009, 1010, 1011] {
             let log = new_log();
             let mut probe = Probe::new(&log, 1);
-            probe.fail_decode = Some(ProtocolError::new(code, "bad compressed data"));
+            probe.fail_decode = Some(ProtocolError::from_close_code(code, "bad compressed data"));
             let mut conn = with_chain(role, Config::default(), vec![Box::new(probe)]);
             let events = feed(&mut conn, &peer_frame(role, true, BINARY, b"x"));
             assert_eq!(events, vec![]);
-            assert_eq!(conn.failure(), Some(&ProtocolError::new(code, "bad compressed data")));
+            assert_eq!(conn.failure(), Some(&ProtocolError::from_close_code(code, "bad compressed data")));
             let out = decode_frames(conn.output());
             assert_eq!(out.last().and_then(|w| w.close()), Some((code, "bad compressed data".to_string())));
             assert_failed(&mut conn, code, &format!("{role:?} {code}"));

@@ -9,9 +9,9 @@
 
 use std::path::PathBuf;
 
-use wasmsocket::bzip2::{self, PerMessageBzip2};
-use wasmsocket::deflate::{Agreement, PerMessageDeflate};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::bzip2::{self, PerMessageBzip2};
+use wasmsocket::extensions::deflate::{Agreement, PerMessageDeflate};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 use wasmsocket::handshake::accept_key::accept_key;
 use wasmsocket::Role;

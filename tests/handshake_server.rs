@@ -343,7 +343,7 @@ Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\nSet-
     ];
     for (what, protocol, extensions, headers, message) in rows {
         let err = accept_response(KEY, protocol, extensions, &headers).expect_err(what);
-        assert!(err.contains(message), "{what}: {err}");
+        assert!(err.to_string().contains(message), "{what}: {err}");
     }
 }
 

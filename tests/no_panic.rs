@@ -17,7 +17,7 @@ use wasmsocket::close::is_valid_wire_code;
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, SendError, State};
 use wasmsocket::error::ProtocolError;
-use wasmsocket::extension::{Extension, ExtensionChain};
+use wasmsocket::extensions::{Extension, ExtensionChain};
 use wasmsocket::frame::{Frame, RSV1};
 
 /// Owns RSV1: flips the bytes of frames carrying it; fails (1007) on a decoded 0xEE first byte;
@@ -50,7 +50,7 @@ impl Extension for Flip {
             }
         }
         if frame.data.first() == Some(&0xEE) {
-            return Err(ProtocolError::invalid_data("0xEE"));
+            return Err(ProtocolError::invalid_extension_data("0xEE"));
         }
         Ok(frame)
     }
@@ -113,7 +113,7 @@ fn check_state(conn: &Connection, ctx: &str) {
         }
     }
     if let Some(f) = conn.failure() {
-        assert!(f.code >= 1000, "{ctx}: {f:?}");
+        assert!(f.close_code() >= 1000, "{ctx}: {f:?}");
     }
 }
 

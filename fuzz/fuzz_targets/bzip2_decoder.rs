@@ -1,16 +1,17 @@
 //! permessage-bzip2's decoder under a message-size budget, as `Connection` drives it
-//! (src/bzip2, src/per_message.rs). The input is a small program: negotiated parameters, a
-//! message limit, then messages that are either raw frames (arbitrary payloads, RSV1 or not,
-//! any fragmentation) or plain text compressed by the sending side's own encoder and cut into
-//! fragments. Asserts: a decoded frame never exceeds what is left of the budget, a message
-//! never exceeds the limit, every error is 1002/1007/1009 (1009 only under a limit), and a
-//! message the encoder produced decodes to exactly its plain text (1009 iff it is too big).
+//! (src/extensions/bzip2, src/extensions/per_message.rs). The input is a small program:
+//! negotiated parameters, a message limit, then messages that are either raw frames (arbitrary
+//! payloads, RSV1 or not, any fragmentation) or plain text compressed by the sending side's own
+//! encoder and cut into fragments. Asserts: a decoded frame never exceeds what is left of the
+//! budget, a message never exceeds the limit, every error is 1002/1007/1009 (1009 only under a
+//! limit), and a message the encoder produced decodes to exactly its plain text (1009 iff it is
+//! too big).
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use wasmsocket::bzip2::{Agreement, PerMessageBzip2};
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::bzip2::{Agreement, PerMessageBzip2};
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 use wasmsocket::Role;
 
@@ -115,8 +116,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     }
                 }
                 Err(e) => {
-                    assert!(matches!(e.code, 1002 | 1007 | 1009), "error code {}: {}", e.code, e.reason);
-                    assert!(e.code != 1009 || budget.is_some(), "1009 without a limit");
+                    assert!(matches!(e.close_code(), 1002 | 1007 | 1009), "error code {}: {}", e.close_code(), e.reason());
+                    assert!(e.close_code() != 1009 || budget.is_some(), "1009 without a limit");
                     failed = Some(e);
                     break;
                 }
@@ -132,7 +133,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     assert!(!too_big, "a {}-byte message passed the limit {max}", plain.len());
                     assert!(out == plain, "round trip differs ({} vs {} bytes)", out.len(), plain.len());
                 }
-                Some(e) => assert!(too_big && e.code == 1009, "encoded message failed: {e}"),
+                Some(e) => assert!(too_big && e.close_code() == 1009, "encoded message failed: {e}"),
             }
         }
         // The connection fails on any error: nothing is decoded after one.

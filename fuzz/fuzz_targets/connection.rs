@@ -24,12 +24,12 @@ use std::collections::VecDeque;
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use wasmsocket::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+use wasmsocket::extensions::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
 use wasmsocket::close::is_valid_wire_code;
-use wasmsocket::compression_params::SendTune;
+use wasmsocket::extensions::compression_params::SendTune;
 use wasmsocket::connection::Accept;
-use wasmsocket::deflate::{ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory};
-use wasmsocket::extension::{ClientExtensionFactory, ServerExtensionFactory};
+use wasmsocket::extensions::deflate::{ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory};
+use wasmsocket::extensions::{ClientExtensionFactory, ServerExtensionFactory};
 use wasmsocket::frame::Opcode;
 use wasmsocket::handshake::client::ClientRequest;
 use wasmsocket::{Config, Connection, Event, ProtocolError, Role, State};
@@ -75,8 +75,8 @@ fn deflate_config(u: &mut Unstructured) -> Result<DeflateConfig> {
         level: u.int_in_range(0..=10)?,
         mem_level: u.int_in_range(1..=9)?,
         min_size: u.int_in_range(0..=4)?,
-        // Declining an offer is the negotiation's business (src/deflate/params.rs tests); kept
-        // off so the committed seeds read as before.
+        // Declining an offer is the negotiation's business (src/extensions/deflate/params.rs
+        // tests); kept off so the committed seeds read as before.
         require_client_max_window_bits: false,
     })
 }
@@ -292,9 +292,9 @@ impl Harness {
             assert!(out.is_empty() && extra_wire.is_empty(), "{} bytes written in state {before:?}", out.len());
         }
         if let Some(err) = self.a.failure() {
-            assert!(is_valid_wire_code(err.code), "failure code {}", err.code);
+            assert!(is_valid_wire_code(err.close_code()), "failure code {}", err.close_code());
             if !self.tainted && !self.a_failed_by_call {
-                assert!(matches!(err.code, 1007 | 1009), "A failed on B's valid traffic: {err}");
+                assert!(matches!(err.close_code(), 1007 | 1009), "A failed on B's valid traffic: {err}");
             }
         }
         if let Some(c) = self.a.close_sent() {
@@ -568,7 +568,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     let err = match u.int_in_range(0..=2)? {
                         0 => ProtocolError::internal("fuzz"),
                         1 => ProtocolError::protocol("fuzz"),
-                        _ => ProtocolError::new(1001, "going away"),
+                        _ => ProtocolError::from_close_code(1001, "going away"),
                     };
                     h.a_failed_by_call = true;
                     h.a.fail(err);

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wasmsocket::connection::SendError;
-use wasmsocket::extension::ExtensionChain;
+use wasmsocket::extensions::ExtensionChain;
 use wasmsocket::{Config, Connection, Role, State};
 
 fn config(bits: u8) -> Config {

@@ -1,4 +1,4 @@
-// The browser client's transport: a BrowserSocket (src/browser.rs, the browser's WebSocket
+// The browser client's transport: a BrowserSocket (src/wasm/browser.rs, the browser's WebSocket
 // through web-sys) whose events this object receives and turns into protocol calls, with
 // payloads as the Node client gives them (Uint8Array; text as its UTF-8 bytes).
 

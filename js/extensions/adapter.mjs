@@ -1,5 +1,5 @@
 // Turns the extension factories of one connection into the entries the core's
-// `setExtensions` takes (src/wasm/extensions.rs): a built-in factory describes itself
+// `setExtensions` takes (src/wasm/extensions/mod.rs): a built-in factory describes itself
 // (`coreSpec()`); a JavaScript one is wrapped in an adapter the core calls during the
 // handshake and, for its extension, on every frame.
 

@@ -1,8 +1,9 @@
 // permessage-bzip2 (autobahn's second compression extension). Like deflate, it runs inside
-// the Rust core (src/bzip2/); these factories only carry the settings there. Each message is
-// one independent bzip2 stream: good ratio on large messages, costly on small ones (a level-9
-// compressor needs about 7.5 MB while a message is sent), so it is never on by default. The
-// core checks the options (src/bzip2/params.rs, through src/wasm/extensions.rs).
+// the Rust core (src/extensions/bzip2/); these factories only carry the settings there. Each
+// message is one independent bzip2 stream: good ratio on large messages, costly on small ones
+// (a level-9 compressor needs about 7.5 MB while a message is sent), so it is never on by
+// default. The core checks the options (src/extensions/bzip2/params.rs, through
+// src/wasm/extensions/factory_options.rs).
 
 import { ClientExtensionFactory, ServerExtensionFactory } from './base.mjs';
 import { coreCall, processRequest, processResponse, requestParams } from './native.mjs';
@@ -10,7 +11,7 @@ import { CoreTrappedError } from '../trap.mjs';
 
 export const BZIP2 = 'permessage-bzip2';
 
-/** The core's check of the options (src/bzip2/params.rs rules); RangeError naming the offending one. */
+/** The core's check of the options (src/extensions/bzip2/params.rs rules); RangeError naming the offending one. */
 function settings(role, options) {
   let checked;
   try {

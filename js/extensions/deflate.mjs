@@ -1,7 +1,7 @@
 // permessage-deflate (RFC 7692) as python-websockets configures it. The compression itself
-// runs inside the Rust core (src/deflate/), which also checks the options (once, in
-// src/wasm/extensions.rs) and negotiates. In a handshake the core negotiates directly; called
-// from JavaScript (to wrap or delegate, as in python-websockets) `processRequestParams`,
+// runs inside the Rust core (src/extensions/deflate/), which also checks the options (once, in
+// src/wasm/extensions/factory_options.rs) and negotiates. In a handshake the core negotiates
+// directly; called from JavaScript (to wrap or delegate, as in python-websockets) `processRequestParams`,
 // `getRequestParams` and `processResponseParams` ask the core and give back a
 // BuiltinExtension that a JS factory returns to use it.
 

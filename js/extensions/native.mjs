@@ -1,6 +1,6 @@
 // The built-in factories' negotiation, callable from JavaScript as in python-websockets (to wrap
 // or delegate): the core negotiates exactly as in a handshake (`extensionCall`,
-// src/wasm/extensions.rs) and keeps the extension it made; the `BuiltinExtension` standing for it
+// src/wasm/extensions/handles.rs) and keeps the extension it made; the `BuiltinExtension` standing for it
 // hands it back to the core when a JS factory returns it for a connection.
 
 import { extensionCall } from '../../wasm/wasmsocket.js';

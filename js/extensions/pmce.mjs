@@ -9,7 +9,7 @@
 // When either option is set it takes the place of `compression`'s default deflate.
 //
 // The rules (what parse reads, which accepts autobahn refuses) live in the core
-// (src/deflate/autobahn.rs, src/bzip2/autobahn.rs); these classes hold the values and throw
+// (src/extensions/deflate/autobahn.rs, src/extensions/bzip2/autobahn.rs); these classes hold the values and throw
 // the core's error: NegotiationError from parse, RangeError from a constructor.
 
 import { corePmceCheck as pmceCheck, corePmceParse as pmceParse } from '../wire.mjs';

@@ -3,6 +3,7 @@
 //! it answers our key and picks only what we offered.
 
 use super::accept_key::accept_key;
+use super::error::{invalid, HandshakeError};
 use super::server::WEBSOCKET_VERSION;
 use super::syntax::{check_header, check_header_value, header_values, is_token, list_contains, push_header, trim_ows};
 use super::{format_extensions, parse_extensions, ExtensionOffer};
@@ -36,18 +37,9 @@ pub struct Response {
     pub extensions: Vec<ExtensionOffer>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ResponseError {
-    /// The server's status when it was not 101 (the server refused); `None` when the
-    /// response was malformed or a 101 failed validation.
-    pub status: Option<u16>,
-    pub message: String,
-}
-
-impl ResponseError {
-    fn invalid(message: impl Into<String>) -> Self {
-        ResponseError { status: None, message: message.into() }
-    }
+/// A response that does not answer our request.
+fn bad_response(message: impl Into<String>) -> HandshakeError {
+    HandshakeError::InvalidResponse(message.into())
 }
 
 /// The `Sec-WebSocket-Key` for 16 random bytes (RFC 6455 §4.1 item 7). The caller supplies
@@ -57,7 +49,7 @@ pub fn generate_key(random: [u8; 16]) -> String {
 }
 
 /// The request head, ending with the blank line.
-pub fn build_request(req: &ClientRequest, key: &str) -> Result<Vec<u8>, String> {
+pub fn build_request(req: &ClientRequest, key: &str) -> Result<Vec<u8>, HandshakeError> {
     check_word("host", &req.host)?;
     let resource = if req.resource.is_empty() { "/" } else { req.resource.as_str() };
     check_word("resource", resource)?;
@@ -75,17 +67,20 @@ pub fn build_request(req: &ClientRequest, key: &str) -> Result<Vec<u8>, String> 
     }
     if !req.protocols.is_empty() {
         if let Some(bad) = req.protocols.iter().find(|p| !is_token(p)) {
-            return Err(format!("invalid subprotocol {bad:?}: not an HTTP token"));
+            return Err(invalid(format!("invalid subprotocol {bad:?}: not an HTTP token")));
         }
         push_header(&mut out, "Sec-WebSocket-Protocol", &req.protocols.join(", "));
     }
     if !req.extensions.is_empty() {
         for offer in &req.extensions {
             if !is_token(&offer.name) {
-                return Err(format!("invalid extension name {:?}: not an HTTP token", offer.name));
+                return Err(invalid(format!("invalid extension name {:?}: not an HTTP token", offer.name)));
             }
             if let Some((bad, _)) = offer.params.iter().find(|(name, _)| !is_token(name)) {
-                return Err(format!("invalid parameter name {bad:?} in extension {}: not an HTTP token", offer.name));
+                return Err(invalid(format!(
+                    "invalid parameter name {bad:?} in extension {}: not an HTTP token",
+                    offer.name
+                )));
             }
         }
         let value = format_extensions(&req.extensions);
@@ -112,28 +107,25 @@ pub fn parse_response(
     offered_protocols: &[String],
     offered_extensions: &[String],
     max_headers: usize,
-) -> Result<Response, ResponseError> {
+) -> Result<Response, HandshakeError> {
     // Each header line takes at least 3 bytes, so a huge limit cannot cause a huge allocation.
     let mut slots = vec![httparse::EMPTY_HEADER; max_headers.min(head.len() / 2 + 1)];
     let mut parsed = httparse::Response::new(&mut slots);
     match parsed.parse(head) {
         Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ResponseError::invalid("incomplete HTTP response head")),
+        Ok(httparse::Status::Partial) => return Err(bad_response("incomplete HTTP response head")),
         Err(httparse::Error::TooManyHeaders) => {
-            return Err(ResponseError::invalid(format!("too many header fields (at most {max_headers} allowed)")))
+            return Err(bad_response(format!("too many header fields (at most {max_headers} allowed)")))
         }
-        Err(e) => return Err(ResponseError::invalid(format!("malformed HTTP response: {e}"))),
+        Err(e) => return Err(bad_response(format!("malformed HTTP response: {e}"))),
     }
     let status = parsed.code.unwrap_or_default();
     if status != 101 {
-        return Err(ResponseError {
-            status: Some(status),
-            message: format!("server rejected WebSocket connection: HTTP {status}"),
-        });
+        return Err(HandshakeError::Refused { status });
     }
     let minor_version = parsed.version.unwrap_or_default();
     if minor_version != 1 {
-        return Err(ResponseError::invalid(format!(
+        return Err(bad_response(format!(
             "unsupported HTTP version HTTP/1.{minor_version} in response (expected HTTP/1.1)"
         )));
     }
@@ -144,10 +136,10 @@ pub fn parse_response(
     for (name, token) in [("Upgrade", "websocket"), ("Connection", "upgrade")] {
         let values = get(name);
         if values.is_empty() {
-            return Err(ResponseError::invalid(format!("missing {name} header")));
+            return Err(bad_response(format!("missing {name} header")));
         }
         if !list_contains(&values, token) {
-            return Err(ResponseError::invalid(format!(
+            return Err(bad_response(format!(
                 "{name} header does not contain \"{token}\": {:?}",
                 values.join(", ")
             )));
@@ -156,22 +148,22 @@ pub fn parse_response(
 
     let expected = accept_key(key);
     match get("Sec-WebSocket-Accept")[..] {
-        [] => return Err(ResponseError::invalid("missing Sec-WebSocket-Accept header")),
+        [] => return Err(bad_response("missing Sec-WebSocket-Accept header")),
         [accept] if accept == expected => {}
         [accept] => {
-            return Err(ResponseError::invalid(format!(
+            return Err(bad_response(format!(
                 "invalid Sec-WebSocket-Accept {accept:?} (expected {expected:?})"
             )))
         }
-        _ => return Err(ResponseError::invalid("more than one Sec-WebSocket-Accept header")),
+        _ => return Err(bad_response("more than one Sec-WebSocket-Accept header")),
     }
 
-    let protocol = check_protocol(&get("Sec-WebSocket-Protocol"), offered_protocols).map_err(ResponseError::invalid)?;
+    let protocol = check_protocol(&get("Sec-WebSocket-Protocol"), offered_protocols).map_err(bad_response)?;
 
     let extensions = parse_extensions(&get("Sec-WebSocket-Extensions"))
-        .map_err(|msg| ResponseError::invalid(format!("invalid Sec-WebSocket-Extensions header: {msg}")))?;
+        .map_err(|msg| bad_response(format!("invalid Sec-WebSocket-Extensions header: {msg}")))?;
     if let Some(extra) = extensions.iter().find(|e| !offered_extensions.contains(&e.name)) {
-        return Err(ResponseError::invalid(format!(
+        return Err(bad_response(format!(
             "server accepted extension {:?}, which was not offered",
             extra.name
         )));
@@ -213,12 +205,12 @@ fn host_header(host: &str, port: u16, secure: bool) -> String {
 
 /// Host and resource go into the request line or `Host`: no whitespace or control bytes,
 /// which would split the line or the head.
-fn check_word(what: &str, text: &str) -> Result<(), String> {
+fn check_word(what: &str, text: &str) -> Result<(), HandshakeError> {
     if text.is_empty() {
-        return Err(format!("empty {what}"));
+        return Err(invalid(format!("empty {what}")));
     }
     match text.bytes().find(|b| *b <= b' ' || *b == 0x7F) {
-        Some(bad) => Err(format!("invalid {what} {text:?}: contains byte 0x{bad:02x}")),
+        Some(bad) => Err(invalid(format!("invalid {what} {text:?}: contains byte 0x{bad:02x}"))),
         None => Ok(()),
     }
 }

@@ -9,27 +9,7 @@
 //! server picks from (RFC 7692 §5).
 
 use super::syntax::{is_ows, is_tchar, is_token};
-use serde::{Deserialize, Serialize};
-
-/// One `name[=value]` parameter; `None` for a parameter without a value.
-pub type ExtensionParam = (String, Option<String>);
-
-/// One extension offer/response: `permessage-deflate; client_max_window_bits=10`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtensionOffer {
-    pub name: String,
-    pub params: Vec<ExtensionParam>,
-}
-
-impl ExtensionOffer {
-    /// `ExtensionOffer::new("permessage-deflate", &[("client_max_window_bits", None)])`
-    pub fn new(name: &str, params: &[(&str, Option<&str>)]) -> ExtensionOffer {
-        ExtensionOffer {
-            name: name.to_owned(),
-            params: params.iter().map(|(n, v)| ((*n).to_owned(), v.map(str::to_owned))).collect(),
-        }
-    }
-}
+use crate::extensions::{ExtensionOffer, ExtensionParam};
 
 /// Parses the values of every `Sec-WebSocket-Extensions` header line, in order.
 /// No lines gives an empty list; lines present but holding no extension are an error.

@@ -1,6 +1,7 @@
 //! Plain HTTP/1.1 responses: handshake refusals and pages the JS layer serves to non-WebSocket
 //! requests. Every header is validated, so user code cannot inject headers or a second response.
 
+use super::error::{invalid, HandshakeError};
 use super::syntax::{check_header, push_header};
 use serde::Serialize;
 
@@ -68,9 +69,9 @@ pub fn reason_phrase(status: u16) -> &'static str {
 }
 
 /// The status line `HTTP/1.1 <status> <reason>\r\n`; the status must have three digits.
-pub(crate) fn status_line(status: u16) -> Result<Vec<u8>, String> {
+pub(crate) fn status_line(status: u16) -> Result<Vec<u8>, HandshakeError> {
     if !(100..=999).contains(&status) {
-        return Err(format!("invalid HTTP status {status}: not a three-digit code"));
+        return Err(invalid(format!("invalid HTTP status {status}: not a three-digit code")));
     }
     Ok(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).into_bytes())
 }
@@ -78,7 +79,7 @@ pub(crate) fn status_line(status: u16) -> Result<Vec<u8>, String> {
 /// A complete HTTP/1.1 response with `Content-Length` and `Connection: close`.
 /// Either is left out if the caller supplied it; header names must be tokens and values
 /// must not contain CR, LF or NUL.
-pub fn http_response(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Vec<u8>, String> {
+pub fn http_response(status: u16, headers: &[(String, String)], body: &[u8]) -> Result<Vec<u8>, HandshakeError> {
     let mut out = status_line(status)?;
     for (name, value) in headers {
         check_header(name, value)?;
@@ -137,7 +138,7 @@ mod tests {
         assert!(http_response(200, &[h("X", "a\r\nSet-Cookie: x")], b"").is_err());
         assert!(http_response(200, &[h("X\r\nY", "a")], b"").is_err());
         assert!(http_response(200, &[h("X:Y", "a")], b"").is_err());
-        assert!(http_response(99, &[], b"").unwrap_err().contains("invalid HTTP status 99"));
+        assert!(http_response(99, &[], b"").unwrap_err().to_string().contains("invalid HTTP status 99"));
         assert!(http_response(1000, &[], b"").is_err());
     }
 

@@ -5,6 +5,7 @@
 //! `is_upgrade: false` so the JS layer can serve an ordinary page on the same port.
 
 use super::accept_key::accept_key;
+use super::error::{invalid, HandshakeError};
 use super::http_response::status_line;
 use super::syntax::{check_header, check_header_value, header_values, is_token, list_contains, push_header, trim_ows};
 use super::{parse_extensions, ExtensionOffer, HttpError};
@@ -141,7 +142,7 @@ pub fn accept_response(
     subprotocol: Option<&str>,
     extensions: Option<&str>,
     extra_headers: &[(String, String)],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, HandshakeError> {
     let mut out = status_line(101)?;
     push_header(&mut out, "Upgrade", "websocket");
     push_header(&mut out, "Connection", "Upgrade");
@@ -149,7 +150,7 @@ pub fn accept_response(
     if let Some(protocol) = subprotocol.filter(|p| !p.is_empty()) {
         // A comma or space would make the client see several subprotocols or none.
         if !is_token(protocol) {
-            return Err(format!("invalid subprotocol {protocol:?}: not an HTTP token"));
+            return Err(invalid(format!("invalid subprotocol {protocol:?}: not an HTTP token")));
         }
         push_header(&mut out, "Sec-WebSocket-Protocol", protocol);
     }

@@ -2,6 +2,8 @@
 //! Everything that goes on the wire from user code passes through here, so a CR or LF can
 //! never smuggle a header or a second response into the stream.
 
+use super::error::{invalid, HandshakeError};
+
 /// `tchar` (RFC 7230 §3.2.6): visible ASCII except the delimiters `"(),/:;<=>?@[\]{}`.
 pub(crate) fn is_tchar(b: u8) -> bool {
     matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
@@ -23,17 +25,17 @@ pub(crate) fn trim_ows(text: &str) -> &str {
 }
 
 /// A header field we write: the name must be a token, the value must not break the line.
-pub(crate) fn check_header(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), HandshakeError> {
     if !is_token(name) {
-        return Err(format!("invalid header name {name:?}: not an HTTP token"));
+        return Err(invalid(format!("invalid header name {name:?}: not an HTTP token")));
     }
     check_header_value(name, value)
 }
 
 /// CR and LF would end the field (header injection); NUL is rejected by most parsers.
-pub(crate) fn check_header_value(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_header_value(name: &str, value: &str) -> Result<(), HandshakeError> {
     match value.bytes().find(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
-        Some(bad) => Err(format!("invalid value for header {name}: contains byte 0x{bad:02x}")),
+        Some(bad) => Err(invalid(format!("invalid value for header {name}: contains byte 0x{bad:02x}"))),
         None => Ok(()),
     }
 }
@@ -78,10 +80,10 @@ mod tests {
     #[test]
     fn header_checks() {
         assert!(check_header("X-Ok", "any value \t with tabs").is_ok());
-        assert!(check_header("Bad Name", "v").unwrap_err().contains("invalid header name"));
+        assert!(check_header("Bad Name", "v").unwrap_err().to_string().contains("invalid header name"));
         assert!(check_header("", "v").is_err());
         for bad in ["a\rb", "a\nb", "a\0b"] {
-            assert!(check_header("X", bad).unwrap_err().contains("contains byte"), "{bad:?}");
+            assert!(check_header("X", bad).unwrap_err().to_string().contains("contains byte"), "{bad:?}");
         }
     }
 

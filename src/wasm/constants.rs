@@ -127,7 +127,7 @@ pub fn record(event: &Event) -> [u32; 4] {
         Event::HttpRequest(_) => (kind::HTTP_REQUEST, 0, &[]),
         Event::Rejected(e) => (kind::REJECTED, e.status as u32, &[]),
         Event::Open(_) => (kind::OPEN, 0, &[]),
-        Event::HandshakeFailed(e) => (kind::HANDSHAKE_FAILED, e.status.unwrap_or(0) as u32, &[]),
+        Event::HandshakeFailed(e) => (kind::HANDSHAKE_FAILED, e.status().unwrap_or(0) as u32, &[]),
     };
     [kind, flags, data.as_ptr() as u32, data.len() as u32]
 }

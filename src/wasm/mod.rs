@@ -9,7 +9,8 @@
 //! Bulk bytes never cross as `Vec<u8>` return values (each would allocate a fresh JS
 //! ArrayBuffer); they stay in wasm memory that JS reads and writes through typed-array views
 //! on `wasmMemory().buffer`. Options and handshake objects, which are rare, cross with
-//! serde-wasm-bindgen. Errors cross as JS `Error`s with a stable `code` (`WS_ERR_*`).
+//! serde-wasm-bindgen (`args.rs` in, `records.rs` out). Errors cross as JS `Error`s with a
+//! stable `code` (`WS_ERR_*`, one per kind: `error_codes.rs`).
 //!
 //! Copies per message:
 //! - Receive, 3 copies: (1) JS copies the socket chunk into the connection's input buffer
@@ -34,20 +35,26 @@
 
 #[cfg(all(target_arch = "wasm32", feature = "stepped-allocator"))]
 mod allocator;
+mod args;
 mod batch;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 pub mod constants;
+mod error_codes;
 mod extensions;
 mod pmce;
+mod records;
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::config::{Config, Role};
-use crate::connection::{Accept, Connection, Event, SendError};
+use crate::config::Role;
+use crate::connection::{Accept, Connection, SendError};
 use crate::error::ProtocolError;
-use crate::extension::ExtensionChain;
+use crate::extensions::ExtensionChain;
 use crate::frame::Opcode;
 use crate::handshake::client::ClientRequest;
+use args::{data_opcode, handshake_error, parse_config, parse_headers, parse_role, parse_seed, send_error, usage_error};
+use records::{to_js, CloseInfo};
 
 #[wasm_bindgen(js_name = Connection)]
 pub struct WasmConnection {
@@ -79,19 +86,6 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// The object behind the current batch's `index`-th event (request, response, error, close).
-#[wasm_bindgen(js_name = eventDetail)]
-pub fn event_detail(index: usize) -> JsValue {
-    batch::with_event(index, |event| match event {
-        Some(Event::Request(r) | Event::HttpRequest(r)) => to_js(r),
-        Some(Event::Rejected(e)) => to_js(e),
-        Some(Event::Open(r)) => to_js(r),
-        Some(Event::HandshakeFailed(e)) => to_js(e),
-        Some(Event::Close(c)) => to_js(c),
-        _ => JsValue::UNDEFINED,
-    })
-}
-
 /// Test builds only (feature `test-trap`, never in the published package): panics, which aborts
 /// the wasm instance (a `WebAssembly.RuntimeError` in JS), to test the trap policy of
 /// js/trap.mjs end to end. The same build also panics in `sendPing` when the payload is
@@ -117,88 +111,6 @@ pub fn staging_space(len: usize) -> usize {
         staging.resize(len, 0);
         staging.as_mut_ptr() as usize
     })
-}
-
-/// A JS `Error` whose `code` JS code can test (`WS_ERR_*`) and whose message is for people.
-pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    // Setting a property on a fresh Error cannot fail.
-    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
-    error.into()
-}
-
-fn usage_error(message: &str) -> JsValue {
-    js_error("WS_ERR_INVALID_ARGUMENT", message)
-}
-
-fn parse_role(role: &str) -> Result<Role, JsValue> {
-    match role {
-        "server" => Ok(Role::Server),
-        "client" => Ok(Role::Client),
-        other => Err(usage_error(&format!("role must be \"server\" or \"client\", not {other:?}"))),
-    }
-}
-
-fn parse_config(options: JsValue) -> Result<Config, JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(Config::default());
-    }
-    serde_wasm_bindgen::from_value(options).map_err(|e| usage_error(&format!("invalid options: {e}")))
-}
-
-fn parse_seed(seed: &[u8]) -> Result<[u8; 32], JsValue> {
-    seed.try_into().map_err(|_| usage_error("seed must be 32 random bytes"))
-}
-
-fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn data_opcode(opcode: u8) -> Result<Opcode, JsValue> {
-    match Opcode::from_u8(opcode) {
-        Some(op) if !op.is_control() => Ok(op),
-        _ => Err(usage_error(&format!("{opcode} is not a data opcode"))),
-    }
-}
-
-fn parse_headers(headers: JsValue) -> Result<Vec<(String, String)>, JsValue> {
-    if headers.is_undefined() || headers.is_null() {
-        return Ok(Vec::new());
-    }
-    serde_wasm_bindgen::from_value(headers).map_err(|e| usage_error(&format!("headers must be [[name, value]]: {e}")))
-}
-
-fn send_error(err: SendError) -> JsValue {
-    let code = match &err {
-        SendError::NotOpen(_) => "WS_ERR_NOT_OPEN",
-        SendError::FragmentSequence(_) => "WS_ERR_FRAGMENT_SEQUENCE",
-        SendError::ControlTooLong(_) => "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH",
-        SendError::InvalidCloseCode(_) => "WS_ERR_INVALID_CLOSE_CODE",
-        SendError::ReasonWithoutCode | SendError::ReasonTooLong(_) => "WS_ERR_INVALID_CLOSE_REASON",
-        SendError::NeedsTransform => "WS_ERR_NEEDS_TRANSFORM",
-        SendError::Extension(_) => "WS_ERR_EXTENSION",
-    };
-    js_error(code, &err.to_string())
-}
-
-fn handshake_error(message: String) -> JsValue {
-    js_error("WS_ERR_HANDSHAKE", &message)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CloseInfo<'a> {
-    was_clean: bool,
-    sent: Option<&'a crate::connection::CloseFrame>,
-    received: Option<&'a crate::connection::CloseFrame>,
-    failure: Option<FailureInfo<'a>>,
-}
-
-#[derive(Serialize)]
-struct FailureInfo<'a> {
-    code: u16,
-    reason: &'a str,
 }
 
 #[wasm_bindgen(js_class = Connection)]
@@ -269,7 +181,7 @@ impl WasmConnection {
 
     // ----- handshake -----
 
-    /// The extension factories to negotiate with, in order (see `extensions.rs` for the
+    /// The extension factories to negotiate with, in order (see `extensions/mod.rs` for the
     /// entries). Call before `accept` (server) or `connect` (client).
     #[wasm_bindgen(js_name = setExtensions)]
     pub fn set_extensions(&mut self, specs: js_sys::Array) -> Result<(), JsValue> {
@@ -394,7 +306,7 @@ impl WasmConnection {
 
     /// Fails the connection from the I/O layer (e.g. 1011 after an internal error).
     pub fn fail(&mut self, code: u16, reason: &str) -> u32 {
-        self.call_ok(|conn| conn.fail(ProtocolError::new(code, reason)))
+        self.call_ok(|conn| conn.fail(ProtocolError::from_close_code(code, reason)))
     }
 
     // ----- what JS asks once per connection -----
@@ -404,15 +316,10 @@ impl WasmConnection {
         constants::status_bits(&self.conn)
     }
 
-    /// `{wasClean, sent?: {code, reason}, received?: {code, reason}, failure?: {code, reason}}`
+    /// `{wasClean, sent?: {code, reason}, received?: {code, reason}, failure?: {code, reason, errorCode}}`
     #[wasm_bindgen(js_name = closeInfo)]
     pub fn close_info(&self) -> JsValue {
-        to_js(&CloseInfo {
-            was_clean: self.conn.was_clean(),
-            sent: self.conn.close_sent(),
-            received: self.conn.close_received(),
-            failure: self.conn.failure().map(|f| FailureInfo { code: f.code, reason: &f.reason }),
-        })
+        to_js(&CloseInfo::of(&self.conn))
     }
 
     /// Close code received from the peer (1005 when its close had none), or 0.
@@ -429,12 +336,12 @@ impl WasmConnection {
     /// The close code we failed the connection with, or 0.
     #[wasm_bindgen(js_name = failureCode)]
     pub fn failure_code(&self) -> u16 {
-        self.conn.failure().map_or(0, |f| f.code)
+        self.conn.failure().map_or(0, ProtocolError::close_code)
     }
 
     #[wasm_bindgen(js_name = failureReason)]
     pub fn failure_reason(&self) -> String {
-        self.conn.failure().map(|f| f.reason.clone()).unwrap_or_default()
+        self.conn.failure().map(|f| f.reason().to_owned()).unwrap_or_default()
     }
 
     pub fn subprotocol(&self) -> Option<String> {
@@ -452,13 +359,13 @@ impl WasmConnection {
         };
         let read = |e: serde_wasm_bindgen::Error| fail(&format!("invalid accept: {e}"));
         let tune = match name {
-            crate::deflate::NAME => {
-                let accept: crate::deflate::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
-                crate::deflate::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
+            crate::extensions::deflate::NAME => {
+                let accept: crate::extensions::deflate::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
+                crate::extensions::deflate::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
             }
-            crate::bzip2::NAME => {
-                let accept: crate::bzip2::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
-                crate::bzip2::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
+            crate::extensions::bzip2::NAME => {
+                let accept: crate::extensions::bzip2::autobahn::ResponseAccept = serde_wasm_bindgen::from_value(accept).map_err(read)?;
+                crate::extensions::bzip2::autobahn::Response::parse(&params).and_then(|r| accept.tune(&r))
             }
             _ => return Err(fail(&format!("{name} has no ResponseAccept"))),
         };

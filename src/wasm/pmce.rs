@@ -1,16 +1,16 @@
 //! autobahn's PMCE classes (js/extensions/pmce.mjs) ask the core to read offers and responses
-//! and to check accepts ([`crate::deflate::autobahn`], [`crate::bzip2::autobahn`]), so their
-//! rules are written once. Errors are `NegotiationError`s (JS `Error`s with the core's message).
+//! and to check accepts ([`crate::extensions::deflate::autobahn`],
+//! [`crate::extensions::bzip2::autobahn`]), so their rules are written once. Errors are
+//! `NegotiationError`s (JS `Error`s with the core's message).
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-use crate::bzip2::autobahn as bz;
-use crate::deflate::autobahn as df;
-use crate::extension::NegotiationError;
-use crate::handshake::ExtensionParam;
+use crate::extensions::bzip2::autobahn as bz;
+use crate::extensions::deflate::autobahn as df;
+use crate::extensions::{ExtensionParam, NegotiationError};
 
-use super::to_js;
+use super::records::to_js;
 
 fn read<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
     // A serde error shows as a JS Error's toString(): "Error: ...".
@@ -30,11 +30,11 @@ fn negotiation(e: NegotiationError) -> JsError {
 pub fn pmce_parse(name: &str, what: &str, params: JsValue) -> Result<JsValue, JsError> {
     let params: Vec<ExtensionParam> = read(params, "parameters")?;
     let fields = match (name, what) {
-        (crate::deflate::NAME, "offer") => to_js(&df::Offer::parse(&params).map_err(negotiation)?),
-        (crate::deflate::NAME, "response") => to_js(&df::Response::parse(&params).map_err(negotiation)?),
-        (crate::deflate::NAME, "negotiated") => to_js(&df::Response::negotiated(&params).map_err(negotiation)?),
-        (crate::bzip2::NAME, "offer") => to_js(&bz::Offer::parse(&params).map_err(negotiation)?),
-        (crate::bzip2::NAME, "response" | "negotiated") => to_js(&bz::Response::parse(&params).map_err(negotiation)?),
+        (crate::extensions::deflate::NAME, "offer") => to_js(&df::Offer::parse(&params).map_err(negotiation)?),
+        (crate::extensions::deflate::NAME, "response") => to_js(&df::Response::parse(&params).map_err(negotiation)?),
+        (crate::extensions::deflate::NAME, "negotiated") => to_js(&df::Response::negotiated(&params).map_err(negotiation)?),
+        (crate::extensions::bzip2::NAME, "offer") => to_js(&bz::Offer::parse(&params).map_err(negotiation)?),
+        (crate::extensions::bzip2::NAME, "response" | "negotiated") => to_js(&bz::Response::parse(&params).map_err(negotiation)?),
         _ => return Err(JsError::new(&format!("no {what} parser for {name}"))),
     };
     Ok(fields)
@@ -45,12 +45,12 @@ pub fn pmce_parse(name: &str, what: &str, params: JsValue) -> Result<JsValue, Js
 #[wasm_bindgen(js_name = pmceCheck)]
 pub fn pmce_check(name: &str, what: &str, base: JsValue, accept: JsValue) -> Result<(), JsError> {
     let checked = match (name, what) {
-        (crate::deflate::NAME, "offer") => read::<df::Offer>(base, "offer")?.check(),
-        (crate::deflate::NAME, "offerAccept") => read::<df::OfferAccept>(accept, "accept")?.check(&read(base, "offer")?),
-        (crate::deflate::NAME, "responseAccept") => read::<df::ResponseAccept>(accept, "accept")?.check(&read(base, "response")?),
-        (crate::bzip2::NAME, "offer") => read::<bz::Offer>(base, "offer")?.check(),
-        (crate::bzip2::NAME, "offerAccept") => read::<bz::OfferAccept>(accept, "accept")?.check(&read(base, "offer")?),
-        (crate::bzip2::NAME, "responseAccept") => read::<bz::ResponseAccept>(accept, "accept")?.check(&read(base, "response")?),
+        (crate::extensions::deflate::NAME, "offer") => read::<df::Offer>(base, "offer")?.check(),
+        (crate::extensions::deflate::NAME, "offerAccept") => read::<df::OfferAccept>(accept, "accept")?.check(&read(base, "offer")?),
+        (crate::extensions::deflate::NAME, "responseAccept") => read::<df::ResponseAccept>(accept, "accept")?.check(&read(base, "response")?),
+        (crate::extensions::bzip2::NAME, "offer") => read::<bz::Offer>(base, "offer")?.check(),
+        (crate::extensions::bzip2::NAME, "offerAccept") => read::<bz::OfferAccept>(accept, "accept")?.check(&read(base, "offer")?),
+        (crate::extensions::bzip2::NAME, "responseAccept") => read::<bz::ResponseAccept>(accept, "accept")?.check(&read(base, "response")?),
         _ => return Err(JsError::new(&format!("no {what} check for {name}"))),
     };
     checked.map_err(negotiation)

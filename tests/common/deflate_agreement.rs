@@ -1,6 +1,6 @@
 //! The deflate agreement the window tests use: one window for both directions.
 
-use wasmsocket::deflate::Agreement;
+use wasmsocket::extensions::deflate::Agreement;
 
 /// Both sides at window `bits`, with or without context takeover.
 pub fn agreement(bits: u8, takeover: bool) -> Agreement {

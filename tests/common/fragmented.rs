@@ -1,7 +1,7 @@
 //! A message through a compression extension as several frames: what both extensions' tests
 //! check the same way (RSV1 on the first frame only, the budget across frames).
 
-use wasmsocket::extension::Extension;
+use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
 
 /// The frames of one message cut into `parts`: `opcode` and `rsv` on the first, continuations
@@ -42,7 +42,7 @@ pub fn assert_stopped_at_limit(ext: &mut dyn Extension, chunks: &[&[u8]], limit:
         match ext.decode(f, Some(limit - produced)) {
             Ok(out) => produced += out.data.len() as u64,
             Err(e) => {
-                failed = Some(e.code);
+                failed = Some(e.close_code());
                 break;
             }
         }

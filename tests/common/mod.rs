@@ -15,7 +15,7 @@ pub mod python;
 
 use wasmsocket::config::{Config, Role};
 use wasmsocket::connection::{Connection, Event, State};
-use wasmsocket::extension::ExtensionChain;
+use wasmsocket::extensions::ExtensionChain;
 use wasmsocket::frame::{self, HeaderParse};
 use wasmsocket::mask;
 
@@ -165,7 +165,7 @@ pub fn out_frames(conn: &mut Connection) -> Vec<Wire> {
 /// transport, and later input is ignored.
 pub fn assert_failed(conn: &mut Connection, code: u16, ctx: &str) {
     let failure = conn.failure().unwrap_or_else(|| panic!("{ctx}: connection did not fail"));
-    assert_eq!(failure.code, code, "{ctx}: failure {failure:?}");
+    assert_eq!(failure.close_code(), code, "{ctx}: failure {failure:?}");
     assert_eq!(conn.state(), State::Closing, "{ctx}");
     let frames = out_frames(conn);
     let last = frames.last().unwrap_or_else(|| panic!("{ctx}: no close frame sent"));

@@ -71,7 +71,7 @@ test('default: a server negotiates permessage-deflate (no window caps) and its f
   const defer = cleanup(t);
   const srv = defer.server(await startServer(echo));
   const { peer, response } = await rawOffer(defer, srv.port, 'permessage-deflate; client_max_window_bits');
-  // The server sends with window 15 and takeover in ≤ 64 KiB (src/deflate/history.rs) and caps no window.
+  // The server sends with window 15 and takeover in ≤ 64 KiB (src/extensions/deflate/history.rs) and caps no window.
   assert.equal(response['sec-websocket-extensions'], 'permessage-deflate');
   const deflate = deflater(15);
   const inflate = inflater();
@@ -401,7 +401,7 @@ test('wasm memory per connection with the default compression stays under 64 KiB
   for (let i = 0; i < N; i++) await open();
   const perConnection = (wasmMemory().buffer.byteLength - before) / N;
   t.diagnostic(`wasm memory per idle connection after one compressed message each way: ${Math.round(perConnection)} bytes`);
-  // The deflate state is ≤ 64 KiB (src/deflate/memory.rs); the rest is the connection's
+  // The deflate state is ≤ 64 KiB (src/extensions/deflate/memory.rs); the rest is the connection's
   // input/output buffers, kept small between messages.
   assert.ok(perConnection <= 96 * 1024, `${perConnection} bytes per connection`);
   assert.equal(srv.factory._connections.size, N + 10);

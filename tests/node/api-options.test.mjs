@@ -14,6 +14,9 @@ import { startServer, startClient, cleanup, wsOpen, next, sleep, closeArgs, with
 import { rawClient, rawServer, closePayload } from './support/raw.mjs';
 
 const MiB = 1024 * 1024;
+
+/** The core's record of why it failed the connection `recorder`'s first onClose was for. */
+const failureOf = (recorder) => recorder.all('onClose')[0].protocol.wire.closeInfo().failure;
 const echo = { onMessage(payload, isBinary) { this.sendMessage(payload, isBinary); } };
 
 const SERVER_DEFAULTS = {
@@ -218,7 +221,7 @@ test('maxFramePayloadSize: a frame above it fails with 1009 at the header; one a
   await big.gone();
 });
 
-test('maxMessagePayloadSize: a fragmented message above it fails with 1009 (server and client)', async (t) => {
+test('maxMessagePayloadSize: a fragmented message above it fails with 1009, WS_ERR_MESSAGE_TOO_BIG (server and client)', async (t) => {
   const defer = cleanup(t);
   const srv = defer.server(await startServer(echo, { options: { maxMessagePayloadSize: 100 } }));
   const peer = defer.raw(await rawClient(srv.port));
@@ -228,6 +231,7 @@ test('maxMessagePayloadSize: a fragmented message above it fails with 1009 (serv
   assert.deepEqual([close.code, close.reason], [1009, 'message of 101+ bytes exceeds the limit of 100']);
   await srv.recorder.wait('onClose');
   assert.deepEqual(closeArgs(srv.recorder), [false, 1009, 'message of 101+ bytes exceeds the limit of 100']);
+  assert.deepEqual(failureOf(srv.recorder), { code: 1009, reason: 'message of 101+ bytes exceeds the limit of 100', errorCode: 'WS_ERR_MESSAGE_TOO_BIG' });
   // client role, against ws
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await next(wss, 'listening');
@@ -240,6 +244,7 @@ test('maxMessagePayloadSize: a fragmented message above it fails with 1009 (serv
   assert.equal(await closed, 1009);
   await client.recorder.wait('onClose');
   assert.deepEqual(closeArgs(client.recorder), [false, 1009, 'message of 11+ bytes exceeds the limit of 10']);
+  assert.equal(failureOf(client.recorder).errorCode, 'WS_ERR_MESSAGE_TOO_BIG');
 });
 
 test('maxFramePayloadSize / maxMessagePayloadSize 0 = unlimited', async (t) => {
@@ -373,6 +378,7 @@ test('failByDrop: a protocol error drops TCP without a close frame (server; defa
   await srv.recorder.wait('onClose');
   const [wasClean, code] = closeArgs(srv.recorder);
   assert.deepEqual([wasClean, code], [false, 1002]);
+  assert.deepEqual(failureOf(srv.recorder), { code: 1002, reason: 'reserved opcode 0x3', errorCode: 'WS_ERR_PROTOCOL' });
 });
 
 test('failByDrop: the client drops TCP at once, without a close frame', async (t) => {
@@ -388,6 +394,7 @@ test('failByDrop: the client drops TCP at once, without a close frame', async (t
   await client.recorder.wait('onClose');
   const [wasClean, code] = closeArgs(client.recorder);
   assert.deepEqual([wasClean, code], [false, 1007]);
+  assert.deepEqual(failureOf(client.recorder), { code: 1007, reason: 'text message is not valid UTF-8', errorCode: 'WS_ERR_INVALID_UTF8' });
 });
 
 test('utf8validateIncoming=false: invalid UTF-8 text is delivered as its bytes', async (t) => {

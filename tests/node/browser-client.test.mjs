@@ -1,4 +1,4 @@
-// The browser client (pkg/browser.mjs: js/browser/ over src/browser.rs, the browser's own
+// The browser client (pkg/browser.mjs: js/browser/ over src/wasm/browser.rs, the browser's own
 // WebSocket through web-sys) in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; nothing is downloaded), against our Node server on 127.0.0.1. A page
 // served with pkg/ over node:http imports the package's browser entry and runs one client

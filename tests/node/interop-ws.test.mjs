@@ -60,6 +60,22 @@ test('echoCloseCodeReason replies with the peer code and reason', async () => {
   }
 });
 
+test('our client refused by a ws server: handshake-failed with the status and WS_ERR_HANDSHAKE_REFUSED', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, done) => done(false, 403) });
+  await once(wss, 'listening');
+  try {
+    const client = connectClient(wss.address().port);
+    const failed = await within(client.next((e) => e.type === 'open' || e.type === 'handshake-failed'), 10_000, 'handshake');
+    assert.deepEqual(failed, {
+      type: 'handshake-failed',
+      error: { status: 403, message: 'server rejected WebSocket connection: HTTP 403', code: 'WS_ERR_HANDSHAKE_REFUSED' },
+    });
+    assert.equal(client.wire.closeInfo().failure ?? null, null, 'a handshake failure is not a failed connection');
+  } finally {
+    wss.close();
+  }
+});
+
 test('our client talks to a ws server: subprotocol, echo of every size, clean close', async () => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, handleProtocols: (p) => [...p][1] });
   await once(wss, 'listening');

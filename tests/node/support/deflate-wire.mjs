@@ -51,7 +51,7 @@ export function messages({ ourBits, big = false }) {
     { name: '20 KiB json', isBinary: false, bytes: Buffer.from(jsonText(20 * 1024, 4)) },
     { name: '100 KiB json', isBinary: false, bytes: Buffer.from(jsonText(100 * 1024, 5)) },
   ];
-  // Our compressor keeps |history| + |chunk| within 2^bits (src/deflate/compress.rs): a repeat
+  // Our compressor keeps |history| + |chunk| within 2^bits (src/extensions/deflate/compress.rs): a repeat
   // within half the window is always found, one beyond the window never.
   const inside = (1 << ourBits) / 2 - 16;
   const beyond = (1 << ourBits) + 64;
@@ -69,7 +69,7 @@ export function messages({ ourBits, big = false }) {
 /**
  * Whether a sender takes context over between messages (the second of two identical 200-byte
  * messages is then tiny), or null where that cannot show. Peers (zlib) do unless told not to;
- * so do we, keeping |history| + |chunk| within the window (src/deflate/compress.rs), which at
+ * so do we, keeping |history| + |chunk| within the window (src/extensions/deflate/compress.rs), which at
  * 8 bits leaves too little history for a 200-byte repeat.
  */
 export const takesOver = (noContextTakeover, bits, ours) => {

@@ -1,11 +1,11 @@
 //! The receiving side: streaming raw inflate, bounded by the message budget
-//! ([`crate::bounded_output`]).
+//! ([`crate::extensions::bounded_output`]).
 //! miniz inflates with a 32 KiB window, which covers every negotiated window (8–15).
 
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-use crate::bounded_output::BoundedOutput;
+use crate::extensions::bounded_output::BoundedOutput;
 use crate::error::ProtocolError;
 
 use super::TAIL;
@@ -62,13 +62,13 @@ impl Decompressor {
                     return Ok(());
                 }
                 Ok(_) | Err(MZError::Buf) => {}
-                Err(_) => return Err(ProtocolError::invalid_data("invalid compressed data")),
+                Err(_) => return Err(ProtocolError::invalid_extension_data("invalid compressed data")),
             }
             if input.is_empty() && out.has_room() {
                 return Ok(());
             }
             if !progress && out.has_room() {
-                return Err(ProtocolError::invalid_data("invalid compressed data"));
+                return Err(ProtocolError::invalid_extension_data("invalid compressed data"));
             }
         }
     }

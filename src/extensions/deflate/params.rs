@@ -1,11 +1,11 @@
 //! permessage-deflate parameters (RFC 7692 §7): the configuration, strict parsing of offers and
 //! responses, and how both roles negotiate them (for the shared factories of
-//! [`crate::compression_factory`]). The rules follow python-websockets, which follows the RFC.
+//! [`crate::extensions::compression_factory`]). The rules follow python-websockets, which follows the RFC.
 
-use crate::compression_params::{distinct, CompressionParams};
+use crate::extensions::compression_params::{distinct, CompressionParams};
 use crate::config::Role;
-use crate::extension::{Extension, NegotiationError};
-use crate::handshake::ExtensionParam;
+use crate::extensions::{Extension, NegotiationError};
+use crate::extensions::ExtensionParam;
 
 use super::extension::PerMessageDeflate;
 use super::NAME;

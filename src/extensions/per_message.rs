@@ -3,9 +3,9 @@
 //! frames follow that choice, control frames are never compressed, and RSV1 on a continuation
 //! or control frame fails the connection with 1002. Each extension supplies only its codec.
 
-use crate::compression_params::SendTune;
+use crate::extensions::compression_params::SendTune;
 use crate::error::ProtocolError;
-use crate::extension::{Extension, NegotiationError};
+use crate::extensions::{Extension, NegotiationError};
 use crate::frame::{Frame, Opcode, RSV1};
 
 /// How one extension transforms the data of one frame of a compressed message.
@@ -18,7 +18,7 @@ pub trait MessageCodec {
     fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError>;
     /// What the compressed bytes of a message depend on besides the message, when nothing
     /// carries over between messages (see [`Extension::shared_output_key`]).
-    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+    fn params(&self) -> Vec<crate::extensions::ExtensionParam> {
         Vec::new()
     }
     fn independent_output_key(&self) -> Option<String> {
@@ -117,7 +117,7 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
         self.codec.tune(tune)
     }
 
-    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+    fn params(&self) -> Vec<crate::extensions::ExtensionParam> {
         self.codec.params()
     }
 

@@ -6,9 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compression_params::{self, SendTune};
-use crate::extension::NegotiationError;
-use crate::handshake::ExtensionParam;
+use crate::extensions::compression_params::{self, SendTune};
+use crate::extensions::{ExtensionParam, NegotiationError};
 
 use super::params::{parse, Agreement, ClientBits};
 

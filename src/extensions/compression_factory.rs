@@ -3,11 +3,11 @@
 //! offer may do), a response the client cannot read fails the handshake, and neither role
 //! accepts the extension where something else already owns RSV1.
 
-use crate::compression_params::CompressionParams;
+use crate::extensions::compression_params::CompressionParams;
 use crate::config::Role;
-use crate::extension::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
+use crate::extensions::{ClientExtensionFactory, Extension, NegotiationError, ServerExtensionFactory};
 use crate::frame::RSV1;
-use crate::handshake::ExtensionParam;
+use crate::extensions::ExtensionParam;
 
 /// Server side: accepts the first acceptable offer (the chain tries them in the client's order).
 pub struct ServerFactory<P> {

@@ -1,15 +1,15 @@
 //! permessage-bzip2 parameters (Autobahn's `compress_bzip2.py`): the configuration, strict
 //! parsing of offers and responses, and how both roles negotiate them (for the shared factories
-//! of [`crate::compression_factory`]). A response the client did not ask for fails the handshake.
+//! of [`crate::extensions::compression_factory`]). A response the client did not ask for fails the handshake.
 //!
 //! A level is bzip2's block size in units of 100 kB (1–9). It barely changes the ratio of
 //! WebSocket-sized messages but sets the memory of both ends: the compressor needs about
 //! 8 bytes per block byte, the decompressor 4 (2.5 in small mode), see [`super::memory`].
 
-use crate::compression_params::{distinct, CompressionParams};
+use crate::extensions::compression_params::{distinct, CompressionParams};
 use crate::config::Role;
-use crate::extension::{Extension, NegotiationError};
-use crate::handshake::ExtensionParam;
+use crate::extensions::{Extension, NegotiationError};
+use crate::extensions::ExtensionParam;
 
 use super::extension::PerMessageBzip2;
 use super::{MAX_LEVEL, NAME};

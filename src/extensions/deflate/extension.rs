@@ -1,11 +1,11 @@
 //! The negotiated permessage-deflate extension: compresses outgoing data messages and
-//! inflates incoming ones, under RSV1 as RFC 7692 §6 says ([`crate::per_message`]).
+//! inflates incoming ones, under RSV1 as RFC 7692 §6 says ([`crate::extensions::per_message`]).
 
-use crate::compression_params::SendTune;
+use crate::extensions::compression_params::SendTune;
 use crate::config::Role;
 use crate::error::ProtocolError;
-use crate::extension::NegotiationError;
-use crate::per_message::{MessageCodec, PerMessageCompression};
+use crate::extensions::NegotiationError;
+use crate::extensions::per_message::{MessageCodec, PerMessageCompression};
 
 use super::compress::Compressor;
 use super::decompress::Decompressor;
@@ -75,7 +75,7 @@ impl MessageCodec for DeflateCodec {
         self.decompressor.decompress(data, fin, budget)
     }
 
-    fn params(&self) -> Vec<crate::handshake::ExtensionParam> {
+    fn params(&self) -> Vec<crate::extensions::ExtensionParam> {
         super::params::response_params(&self.agreement)
     }
 

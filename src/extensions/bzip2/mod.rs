@@ -1,7 +1,7 @@
 //! Autobahn's permessage-bzip2 (`autobahn/websocket/compress_bzip2.py`) on the pure-Rust
 //! `bzip2` crate (libbz2-rs-sys backend): parameter negotiation for both roles ([`params`]),
 //! a per-message compressor ([`compress`]), a size-bounded per-message decompressor
-//! ([`decompress`]), the [`Extension`](crate::extension::Extension) that ties them to RSV1
+//! ([`decompress`]), the [`Extension`](crate::extensions::Extension) that ties them to RSV1
 //! ([`extension`]), and what all of it costs in memory ([`memory`]).
 //!
 //! On the wire: RSV1 on a data message's first frame marks it compressed, and its payload,
@@ -29,10 +29,10 @@ pub mod params;
 pub use extension::PerMessageBzip2;
 pub use params::{Agreement, Bzip2Config};
 
-/// Negotiates permessage-bzip2 as a server (see [`crate::compression_factory`]).
-pub type ServerPerMessageBzip2Factory = crate::compression_factory::ServerFactory<Bzip2Config>;
+/// Negotiates permessage-bzip2 as a server (see [`crate::extensions::compression_factory`]).
+pub type ServerPerMessageBzip2Factory = crate::extensions::compression_factory::ServerFactory<Bzip2Config>;
 /// Offers permessage-bzip2 as a client and checks the server's response.
-pub type ClientPerMessageBzip2Factory = crate::compression_factory::ClientFactory<Bzip2Config>;
+pub type ClientPerMessageBzip2Factory = crate::extensions::compression_factory::ClientFactory<Bzip2Config>;
 
 /// The registered extension name.
 pub const NAME: &str = "permessage-bzip2";

@@ -1,5 +1,5 @@
 //! The receiving side: one bzip2 stream per message, decompressed frame by frame and bounded
-//! by the message budget ([`crate::bounded_output`]).
+//! by the message budget ([`crate::extensions::bounded_output`]).
 //!
 //! bzip2 allocates its block buffer when it reads the stream header, sized by the header's
 //! level digit. That digit is checked against the level the peer agreed to before the
@@ -7,7 +7,7 @@
 
 use bzip2::{Decompress, Status};
 
-use crate::bounded_output::{too_big, BoundedOutput};
+use crate::extensions::bounded_output::{too_big, BoundedOutput};
 use crate::error::ProtocolError;
 
 /// Where the level digit sits in a stream: after the magic `BZh`.
@@ -42,7 +42,7 @@ impl Decompressor {
     pub fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
         let mut result = self.feed(data, budget);
         if fin && result.is_ok() && !self.ended {
-            result = Err(ProtocolError::invalid_data("truncated bzip2 stream"));
+            result = Err(ProtocolError::invalid_extension_data("truncated bzip2 stream"));
         }
         if result.is_err() || fin {
             // Every message is an independent stream: free its buffers now.
@@ -55,12 +55,12 @@ impl Decompressor {
     }
 
     fn feed(&mut self, mut input: &[u8], budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
-        let invalid = |_| ProtocolError::invalid_data("invalid bzip2 data");
+        let invalid = |_| ProtocolError::invalid_extension_data("invalid bzip2 data");
         if input.is_empty() {
             return Ok(Vec::new());
         }
         if self.ended {
-            return Err(ProtocolError::invalid_data("data after the end of the bzip2 stream"));
+            return Err(ProtocolError::invalid_extension_data("data after the end of the bzip2 stream"));
         }
         self.check_level(input)?;
         let mut out = BoundedOutput::new(budget, input.len());
@@ -78,7 +78,7 @@ impl Decompressor {
                 Status::StreamEnd => {
                     self.ended = true;
                     if !input.is_empty() {
-                        return Err(ProtocolError::invalid_data("data after the end of the bzip2 stream"));
+                        return Err(ProtocolError::invalid_extension_data("data after the end of the bzip2 stream"));
                     }
                     break;
                 }
@@ -89,7 +89,7 @@ impl Decompressor {
                 break;
             }
             if consumed + written == 0 && out.has_room() {
-                return Err(ProtocolError::invalid_data("invalid bzip2 data"));
+                return Err(ProtocolError::invalid_extension_data("invalid bzip2 data"));
             }
         }
         // The stream may end exactly on the byte past the budget, with no call to make room.
@@ -107,7 +107,7 @@ impl Decompressor {
         if (1..=9).contains(&level) {
             if level > self.max_level {
                 let reason = format!("bzip2 block size {level} above the negotiated level {}", self.max_level);
-                return Err(ProtocolError::invalid_data(reason));
+                return Err(ProtocolError::invalid_extension_data(reason));
             }
             self.level = Some(level);
         }

@@ -1,12 +1,12 @@
 //! The negotiated permessage-bzip2 extension: compresses every outgoing data message into one
 //! bzip2 stream and decompresses incoming ones, under the RSV1 rules it shares with
-//! permessage-deflate ([`crate::per_message`]).
+//! permessage-deflate ([`crate::extensions::per_message`]).
 
-use crate::compression_params::SendTune;
+use crate::extensions::compression_params::SendTune;
 use crate::config::Role;
 use crate::error::ProtocolError;
-use crate::extension::NegotiationError;
-use crate::per_message::{MessageCodec, PerMessageCompression};
+use crate::extensions::NegotiationError;
+use crate::extensions::per_message::{MessageCodec, PerMessageCompression};
 
 use super::compress::Compressor;
 use super::decompress::Decompressor;

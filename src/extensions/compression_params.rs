@@ -1,10 +1,11 @@
 //! What the parameters of a per-message compression extension (permessage-deflate,
-//! permessage-bzip2) supply to the shared factories ([`crate::compression_factory`]), and the
-//! strict reading both apply to offers and responses.
+//! permessage-bzip2) supply to the shared factories
+//! ([`crate::extensions::compression_factory`]), and the strict reading both apply to offers
+//! and responses.
 
 use crate::config::Role;
-use crate::extension::{Extension, NegotiationError};
-use crate::handshake::ExtensionParam;
+use crate::extensions::{Extension, NegotiationError};
+use crate::extensions::ExtensionParam;
 
 /// An extension's configuration, which knows how to negotiate it in either role.
 pub trait CompressionParams: Sized {

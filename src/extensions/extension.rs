@@ -4,7 +4,7 @@
 
 use crate::error::ProtocolError;
 use crate::frame::Frame;
-use crate::handshake::{ExtensionOffer, ExtensionParam};
+use super::{ExtensionOffer, ExtensionParam};
 
 /// One negotiated extension, owned by one connection.
 pub trait Extension {
@@ -42,7 +42,7 @@ pub trait Extension {
         Vec::new()
     }
 
-    fn tune_sending(&mut self, _tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
+    fn tune_sending(&mut self, _tune: &crate::extensions::compression_params::SendTune) -> Result<(), NegotiationError> {
         Err(NegotiationError(format!("{} cannot be tuned", self.name())))
     }
 }
@@ -113,7 +113,7 @@ impl ExtensionChain {
     }
 
     /// Tunes the extension named `name` ([`Extension::tune_sending`]).
-    pub fn tune_sending(&mut self, name: &str, tune: &crate::compression_params::SendTune) -> Result<(), NegotiationError> {
+    pub fn tune_sending(&mut self, name: &str, tune: &crate::extensions::compression_params::SendTune) -> Result<(), NegotiationError> {
         match self.extensions.iter_mut().find(|e| e.name() == name) {
             Some(ext) => ext.tune_sending(tune),
             None => Err(NegotiationError(format!("{name} was not negotiated"))),

@@ -1,6 +1,6 @@
 //! RFC 7692 permessage-deflate on `miniz_oxide`: parameter negotiation for both roles
 //! ([`params`]), a window-honouring compressor ([`compress`]), a size-bounded inflater
-//! ([`decompress`]), the [`Extension`](crate::extension::Extension) that ties them to RSV1
+//! ([`decompress`]), the [`Extension`](crate::extensions::Extension) that ties them to RSV1
 //! ([`extension`]), and what all of it costs in memory per connection ([`memory`]).
 
 pub mod autobahn;
@@ -14,10 +14,10 @@ pub mod params;
 pub use extension::PerMessageDeflate;
 pub use params::{Agreement, ClientBits, DeflateConfig};
 
-/// Negotiates permessage-deflate as a server (see [`crate::compression_factory`]).
-pub type ServerPerMessageDeflateFactory = crate::compression_factory::ServerFactory<DeflateConfig>;
+/// Negotiates permessage-deflate as a server (see [`crate::extensions::compression_factory`]).
+pub type ServerPerMessageDeflateFactory = crate::extensions::compression_factory::ServerFactory<DeflateConfig>;
 /// Offers permessage-deflate as a client and checks the server's response.
-pub type ClientPerMessageDeflateFactory = crate::compression_factory::ClientFactory<DeflateConfig>;
+pub type ClientPerMessageDeflateFactory = crate::extensions::compression_factory::ClientFactory<DeflateConfig>;
 
 /// The registered extension name.
 pub const NAME: &str = "permessage-deflate";
