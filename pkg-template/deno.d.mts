@@ -1,6 +1,7 @@
 // Types of the Deno entry (deno.mjs; the exports map's `deno` condition). Everything of the
 // runtime-agnostic API (index.d.ts: payloads are `Uint8Array`s) plus the Deno transports over
-// `Deno.Conn`: listenWS, connectWS, serveConn and DenoTransport.
+// `Deno.Conn`: listenWS, connectWS, serveConn and DenoTransport, and workers (Web Workers
+// sharing a port): isWorker, startWorkers, joinWorkers and WorkerBroker.
 //
 // Deno's own types (`Deno.Conn`, `Deno.Listener`) are global in Deno; nothing is imported.
 
@@ -50,6 +51,78 @@ export interface ListenOptions {
   tls?: { cert: Pem; key: Pem } | null;
   /** Listen on this Unix socket path instead (or give the factory a `ws://unix:/path` URL). */
   path?: string;
+  /**
+   * Let other listeners (other processes) bind the same port (`Deno.listen`'s `reusePort`,
+   * Linux spreads connections over them). An unstable Deno API: needs `--unstable-net`, else
+   * `listenWS` throws. Default `false`.
+   */
+  reusePort?: boolean;
+}
+
+/** `listenWS`'s options with `workers`. */
+export interface WorkersListenOptions extends ListenOptions {
+  /**
+   * Run this module in this many Web Workers sharing the port (`Deno.listen`'s `reusePort`;
+   * needs `--unstable-net`, and `--allow-read` for the module's files, which each worker loads
+   * again): in the main thread, `listenWS` starts them and resolves to a `WorkerSupervisor`;
+   * in each worker it listens and resolves to its `ListeningPort`. Publishing reaches the
+   * subscribers of every worker. Not with a Unix socket.
+   */
+  workers: number;
+}
+
+/** A worker thread: a Web Worker, with its thread's name (`'wasmsocket-worker-1'`, ...). */
+export type SupervisedWorker = Worker & { readonly name: string };
+
+/**
+ * The main thread's handle over its workers: it restarts one that ends (an uncaught error,
+ * `Deno.exit`, `self.close`, a trap of the wasm core; at most 5 times in 10 s, then that slot
+ * stays empty and it logs why) and on `close` asks each for a graceful shutdown, summing
+ * their counts.
+ */
+export interface WorkerSupervisor {
+  port: number | null;
+  host: string;
+  url: string;
+  workers(): SupervisedWorker[];
+  close(options?: core.ListenerCloseOptions): Promise<core.ListenerCloseResult>;
+  /**
+   * A worker ended outside `close`: `code` when it exited, `error` (the message) when it threw
+   * (`restarted`: a new one was started in its place).
+   */
+  onWorkerExit: ((worker: SupervisedWorker, code: number | null, error: string | null, restarted: boolean) => void) | null;
+}
+
+/** True in a worker that `listenWS`'s `workers` or `startWorkers` started (signals reach every thread: handle them where this is false). */
+export declare function isWorker(): boolean;
+
+/**
+ * For servers `listenWS` does not start (your own `Deno.listen({ port, reusePort: true })`
+ * with `serveConn`, on a fixed port): in the main thread, starts `count` workers running the
+ * main module again and resolves to the supervisor once each called `joinWorkers`; in a
+ * worker, resolves to `null`. Needs `--unstable-net`.
+ */
+export declare function startWorkers(count: number, options?: { onWorkerExit?: WorkerSupervisor['onWorkerExit'] }): Promise<WorkerSupervisor | null>;
+
+/**
+ * In a worker, once it listens: the factory joins the process's broker (unless it has one),
+ * the supervisor learns where it listens, and `handle.close` runs when the supervisor shuts down.
+ */
+export declare function joinWorkers(factory: core.WebSocketServerFactory, handle: {
+  port: number | null;
+  host: string;
+  url: string;
+  close(options?: core.ListenerCloseOptions): Promise<unknown>;
+}): void;
+
+/** The broker between the workers of one process (set by `listenWS` / `joinWorkers`). */
+export declare class WorkerBroker implements core.Broker {
+  constructor();
+  publish(topic: string, payload: Uint8Array, isBinary: boolean, doNotCompress: boolean): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  close(): void;
+  onMessage: core.Broker['onMessage'];
 }
 
 /** What `listenWS` resolves to. */
@@ -82,8 +155,10 @@ export interface ListeningPort {
  * Listens for WebSocket connections, serving each with a new `factory.protocol`. TCP by
  * default, TLS with `tls`, a Unix socket with `path` (or a `ws://unix:/path` URL).
  * Permissions: `--allow-net=HOST` (a Unix socket: `--allow-net=unix:PATH --allow-write=PATH`).
+ * With `workers` (`WorkersListenOptions`), also `--unstable-net` and `--allow-read`.
  */
 export declare function listenWS(factory: core.WebSocketServerFactory, options?: ListenOptions): Promise<ListeningPort>;
+export declare function listenWS(factory: core.WebSocketServerFactory, options: WorkersListenOptions): Promise<ListeningPort | WorkerSupervisor>;
 
 /** `connectWS`'s options. */
 export interface ConnectOptions {

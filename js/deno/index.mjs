@@ -3,3 +3,5 @@
 export * from '../index.mjs';
 export { listenWS, connectWS, serveConn } from './listen.mjs';
 export { DenoTransport } from './transport.mjs';
+export { isWorker, startWorkers, joinWorkers } from './workers.mjs';
+export { WorkerBroker } from './worker-broker.mjs';

@@ -7,6 +7,7 @@ import { listenerUrl } from '../url.mjs';
 import { withTimeout } from '../timeout.mjs';
 import { shutdown, shutdownCounts, closeOnce } from '../shutdown.mjs';
 import { coreTrapped, onCoreTrap, whenTrapped } from '../trap.mjs';
+import { isWorker, sharedPort, superviseWorkers, joinWorkers, requireReusePort } from './workers.mjs';
 
 /** Serves one accepted connection with a new protocol from `factory` (after a trap: closes it and throws CoreTrappedError). */
 export function serveConn(factory, conn, { isSecure = false, peer = null } = {}) {
@@ -27,10 +28,25 @@ function pem(value) {
 
 /**
  * Listens for WebSocket connections. `port`/`host` default to the factory's URL, `tls` takes
- * { cert, key } (PEM), `path` a Unix socket path (or use a ws://unix:/path URL). Resolves to
- * a handle: { listener, port, host, url, close({ timeout }) }.
+ * { cert, key } (PEM), `path` a Unix socket path (or use a ws://unix:/path URL), `reusePort`
+ * lets other processes listen on the same port (--unstable-net). Resolves to a handle:
+ * { listener, port, host, url, close({ timeout }) }.
+ *
+ * `workers: N` runs this module in N Web Workers sharing the port (js/deno/workers.mjs; needs
+ * --unstable-net): in the main thread this resolves to the supervisor's handle { port, host,
+ * url, workers(), close({ timeout }), onWorkerExit } and builds no protocols; in each worker
+ * it listens as usual and publishing reaches the subscribers of every worker.
  */
-export async function listenWS(factory, { port, host, tls = null, path } = {}) {
+export async function listenWS(factory, { workers = null, ...options } = {}) {
+  if (workers === null) return listen(factory, options);
+  if (options.path ?? unixPath(factory)) throw new TypeError('listenWS: workers share a TCP port, not a Unix socket');
+  if (!isWorker()) return superviseWorkers(workers, { port: options.port ?? factory.port });
+  const handle = await listen(factory, { ...options, port: await sharedPort(), reusePort: true });
+  joinWorkers(factory, handle);
+  return handle;
+}
+
+async function listen(factory, { port, host, tls = null, path, reusePort = false }) {
   const socketPath = path ?? unixPath(factory);
   const isSecure = Boolean(tls);
   let listener;
@@ -38,7 +54,9 @@ export async function listenWS(factory, { port, host, tls = null, path } = {}) {
     if (isSecure) throw new TypeError('listenWS: TLS over a Unix socket is not supported on Deno');
     listener = Deno.listen({ transport: 'unix', path: socketPath });
   } else {
-    const options = { hostname: host ?? factory.host, port: port ?? factory.port };
+    // reusePort only when asked: an unstable API, which without --unstable-net ends the process.
+    if (reusePort) requireReusePort('listeners with reusePort');
+    const options = { hostname: host ?? factory.host, port: port ?? factory.port, ...(reusePort ? { reusePort } : {}) };
     listener = isSecure ? Deno.listenTls({ ...options, cert: pem(tls.cert), key: pem(tls.key) }) : Deno.listen(options);
   }
   const state = { served: new Set(), handshaking: new Set(), closing: null, counts: shutdownCounts() };

@@ -12,9 +12,14 @@ import {
   WebSocketClientProtocol,
   WebSocketServerFactory,
   WebSocketServerProtocol,
+  type WorkerSupervisor,
+  WorkerBroker,
   connectWS,
+  isWorker,
+  joinWorkers,
   listenWS,
   serveConn,
+  startWorkers,
 } from '../../pkg/deno.mjs';
 
 function expectType<T>(_value: T): void {}
@@ -76,3 +81,23 @@ expectType<Promise<void>>(transport.closed);
 const { closedCleanly, dropped, closedUncleanly } = await listener.close({ timeout: 5 });
 expectType<[number, number, number]>([closedCleanly, dropped, closedUncleanly]);
 await listener.close();
+
+// Workers: the main thread gets the supervisor, a worker its own listener.
+const shared = await listenWS(server, { workers: 4, port: 9001, reusePort: false });
+if (!isWorker() && 'workers' in shared) {
+  const supervisor: WorkerSupervisor = shared;
+  expectType<string>(supervisor.workers()[0].name);
+  supervisor.onWorkerExit = (worker, code, error, restarted) => {
+    expectType<[string, number | null, string | null, boolean]>([worker.name, code, error, restarted]);
+  };
+  await supervisor.close({ timeout: 5 });
+}
+await listenWS(server, { reusePort: true });
+const own = await startWorkers(2, { onWorkerExit: null });
+if (own === null) {
+  const tcpShared = Deno.listen({ hostname: '127.0.0.1', port: 9002, reusePort: true });
+  joinWorkers(server, { port: 9002, host: '127.0.0.1', url: 'ws://127.0.0.1:9002/', close: async () => tcpShared.close() });
+}
+server.setBroker(new WorkerBroker());
+// @ts-expect-error workers is a number
+await listenWS(server, { workers: true });
