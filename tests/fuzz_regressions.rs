@@ -34,3 +34,26 @@ fn no_answer_to_a_request_after_eof() {
         }
     }
 }
+
+/// The same after `fail` (the I/O layer's, e.g. an opening-handshake timeout) on a server whose
+/// request was still waiting for the application's answer: `reject` and `respond_http` still
+/// queued an HTTP response on a failed connection (a gap noted after the fuzz finding above).
+#[test]
+fn no_answer_to_a_request_after_fail() {
+    for answer in 0..3 {
+        for request in [REQUEST, &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..]] {
+            let mut conn = Connection::new(Role::Server, Config::default(), [1; 32]);
+            conn.receive_data(request);
+            assert!(matches!(conn.take_events().as_slice(), [Event::Request(_) | Event::HttpRequest(_)]));
+            conn.fail(wasmsocket::ProtocolError::PolicyViolation("opening handshake timeout".into()));
+            let result = match answer {
+                0 => conn.respond_http(200, &[], b"page"),
+                1 => conn.reject(403, "no", &[]),
+                _ => conn.accept(&Accept::default()),
+            };
+            assert!(result.is_err(), "answer {answer} accepted after fail");
+            assert!(conn.take_output().is_empty(), "answer {answer} queued output after fail");
+            assert!(conn.should_close_transport());
+        }
+    }
+}

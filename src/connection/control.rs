@@ -95,6 +95,11 @@ impl Connection {
             self.write_close(Some(CloseFrame { code: err.close_code(), reason: err.reason().to_owned() }));
         }
         self.failure = Some(err);
+        if self.state == State::Connecting {
+            // Failed before opening: a pending request can no longer be answered (accept,
+            // reject and respond_http refuse), and a client's handshake ends here.
+            self.end_handshake();
+        }
         self.state = State::Closing;
         self.reader.stop();
         if self.role == Role::Server || self.config.fail_by_drop {

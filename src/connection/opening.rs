@@ -63,6 +63,14 @@ impl Connection {
     /// The handshake ended without opening: the response (if any) is queued, nothing more is
     /// read, and the transport closes once it is written.
     fn end_unopened(&mut self) {
+        self.end_handshake();
+        self.reader.discard();
+        self.close_transport = true;
+        self.state = State::Closed;
+    }
+
+    /// The handshake machine stops: nothing more is answered or awaited (no event).
+    pub(super) fn end_handshake(&mut self) {
         match &mut self.opening {
             Opening::Server(handshake) => handshake.abandon(),
             Opening::Client(handshake) => {
@@ -70,9 +78,6 @@ impl Connection {
             }
             Opening::Done => {}
         }
-        self.reader.discard();
-        self.close_transport = true;
-        self.state = State::Closed;
     }
 
     pub(super) fn open(&mut self, negotiated: Negotiated) {
