@@ -310,11 +310,15 @@ export class Wire {
       made.push(built);
       return made;
     }
-    try {
-      this.core.sendPrepared(isBinary ? Opcode.BINARY : Opcode.TEXT, (frames[0] >> 4) & 7);
-      this.#collect();
-    } catch (error) {
-      throw coreFailed(error);
+    // The core's status says whether a message may start now; only when it may not does the
+    // core get the call, which then throws the reason (not open, close sent, fragmented send).
+    if (!(this.status & Status.MESSAGE_START)) {
+      try {
+        this.core.sendPrepared(isBinary ? Opcode.BINARY : Opcode.TEXT, (frames[0] >> 4) & 7);
+        this.#collect();
+      } catch (error) {
+        throw coreFailed(error);
+      }
     }
     this.#out.push(frames);
     return this.takeChunks();

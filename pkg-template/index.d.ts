@@ -791,7 +791,7 @@ export type Opcode = (typeof Opcode)[keyof typeof Opcode];
  */
 export declare const Status: Readonly<{
   OUTPUT: 1; CLOSE_EXPECTED: 2; CLOSE_TRANSPORT: 4; CLOSE_SENT: 8; CLOSE_RECEIVED: 16;
-  FAILED: 32; WAS_CLEAN: 64; HELD: 128; EVENTS: 256; HEADER_ONLY: 512;
+  FAILED: 32; WAS_CLEAN: 64; HELD: 128; EVENTS: 256; HEADER_ONLY: 512; MESSAGE_START: 1024;
   STATE_SHIFT: 12; STATE_MASK: 3;
 }>;
 

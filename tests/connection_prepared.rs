@@ -94,3 +94,23 @@ fn send_prepared_follows_the_sending_rules() {
     conn.send_close(Some(1000), "").unwrap();
     assert!(matches!(conn.send_prepared(Opcode::Text, 0), Err(SendError::NotOpen(_))));
 }
+
+/// `can_start_message` (the MESSAGE_START status bit, which lets JS write shared frames without
+/// a `send_prepared` call) is true exactly when `send_prepared` would accept a new message.
+#[test]
+fn can_start_message_agrees_with_send_prepared() {
+    let mut conn = with(Role::Server, Vec::new());
+    assert!(conn.can_start_message());
+    conn.send_text(b"half", false).unwrap();
+    assert!(!conn.can_start_message(), "a fragmented message is half sent");
+    assert!(conn.send_prepared(Opcode::Text, 0).is_err());
+    conn.send_continuation(b" done", true).unwrap();
+    assert!(conn.can_start_message());
+    assert!(conn.send_prepared(Opcode::Text, 0).is_ok());
+    conn.send_close(Some(1000), "bye").unwrap();
+    assert!(!conn.can_start_message(), "a close was sent");
+    assert!(conn.send_prepared(Opcode::Text, 0).is_err());
+    let mut connecting = Connection::new(Role::Server, Config::default(), SEED);
+    assert!(!connecting.can_start_message(), "not open yet");
+    assert!(connecting.send_prepared(Opcode::Binary, 0).is_err());
+}

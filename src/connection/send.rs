@@ -121,6 +121,13 @@ impl Connection {
         Ok(())
     }
 
+    /// A new data message may be sent now: open, no close sent, no fragmented message half
+    /// sent. With it, writing a prepared message's shared frames needs no `send_prepared`
+    /// call (its other checks hold for every connection of the frames' shared output key).
+    pub fn can_start_message(&self) -> bool {
+        self.check_can_send().is_ok() && !self.writer.sending_fragmented()
+    }
+
     fn check_data_frame(&self, opcode: Opcode) -> Result<(), SendError> {
         self.check_can_send()?;
         self.writer.check_sequence(opcode)

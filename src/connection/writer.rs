@@ -66,6 +66,11 @@ impl Writer {
         }
     }
 
+    /// A fragmented message is half sent (only its continuations may follow).
+    pub fn sending_fragmented(&self) -> bool {
+        self.sending_fragmented
+    }
+
     /// Records a data frame sent (or accounted for): the message is finished with `fin`.
     pub fn sent_data(&mut self, fin: bool) {
         self.sending_fragmented = !fin;

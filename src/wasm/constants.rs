@@ -50,6 +50,9 @@ pub mod status {
     pub const EVENTS: u32 = 256;
     /// Data frames go out unmasked and untransformed: `sendHeaderOnly` applies.
     pub const HEADER_ONLY: u32 = 512;
+    /// A new data message may be sent now (`Connection::can_start_message`): a prepared
+    /// message's shared frames can be written without a `sendPrepared` call.
+    pub const MESSAGE_START: u32 = 1024;
     pub const STATE_SHIFT: u32 = 12;
     pub const STATE_MASK: u32 = 3;
     pub const ALL: &[(&str, u32)] = &[
@@ -63,6 +66,7 @@ pub mod status {
         ("HELD", HELD),
         ("EVENTS", EVENTS),
         ("HEADER_ONLY", HEADER_ONLY),
+        ("MESSAGE_START", MESSAGE_START),
         ("STATE_SHIFT", STATE_SHIFT),
         ("STATE_MASK", STATE_MASK),
     ];
@@ -103,6 +107,7 @@ pub fn status_bits(c: &Connection) -> u32 {
         (c.was_clean(), status::WAS_CLEAN),
         (c.has_held(), status::HELD),
         (c.can_send_header_only(), status::HEADER_ONLY),
+        (c.can_start_message(), status::MESSAGE_START),
     ];
     let state = match c.state() {
         State::Connecting => 0,

@@ -30,8 +30,8 @@
 //! Crossings per message (counted by `tests/node/wire-crossings.test.mjs`): receiving costs
 //! `inputSpace` + `commitInput` per socket chunk, whatever it holds; sending costs
 //! `sendHeaderOnly` (1) or `stagingSpace` + `sendMessage` (2); a prepared message (fan-out)
-//! costs one of those for the first connection of its kind, then `sendPrepared` (1) for each
-//! further one, which writes the frames already built.
+//! costs one of those for the first connection of its kind, then none for each further one
+//! while the status has `MESSAGE_START` (`sendPrepared`, a check, only when it has not).
 
 #[cfg(all(target_arch = "wasm32", feature = "stepped-allocator"))]
 mod allocator;
