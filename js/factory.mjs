@@ -95,6 +95,11 @@ class Factory {
     return allocPayload;
   }
 
+  /** autobahn's `isServer`. */
+  get isServer() {
+    return this.role === 'server';
+  }
+
   /** Changes protocol options; unknown names and bad values throw, changing nothing. */
   setProtocolOptions(options) {
     checkOptions(this.role, options);
@@ -164,6 +169,11 @@ export class WebSocketServerFactory extends Factory {
     const { protocols = [], server = PRODUCT, headers = {}, externalPort = null } =
       sessionArguments(rest, ['protocols', 'server', 'headers', 'externalPort']);
     this.setSessionParameters(url, protocols, server, headers, externalPort);
+  }
+
+  /** autobahn's getConnectionCount(): connections being served (opening or open). */
+  getConnectionCount() {
+    return this._connections.size;
   }
 
   setSessionParameters(url = null, protocols = [], server = PRODUCT, headers = {}, externalPort = null) {

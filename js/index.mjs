@@ -7,8 +7,9 @@ export { WebSocketServerProtocol } from './server-protocol.mjs';
 export { WebSocketClientProtocol } from './client-protocol.mjs';
 export {
   ConnectionRequest, ConnectingRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, Message, IncomingMessage, OutgoingMessage,
-  TransportDetails,
+  TransportDetails, Ping,
 } from './types.mjs';
+export { CloseCode } from './constants.mjs';
 export { createUrl, parseUrl } from './url.mjs';
 export { OPTIONS as PROTOCOL_OPTIONS } from './options.mjs';
 export { Wire, Kind, Opcode, Status } from './wire.mjs';

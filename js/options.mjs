@@ -140,6 +140,10 @@ export const OPTIONS = {
     role: 'sc', default: 4, check: (v) => Number.isInteger(v) && v >= 4 && v <= 125, expect: 'an integer from 4 to 125',
     doc: 'ping payload size, 4 to 125', notInBrowser: BROWSER_PINGS,
   },
+  autoPingRestartOnAnyTraffic: {
+    role: 'sc', default: true, check: isBool, expect: 'a boolean',
+    doc: 'a data message that arrives while a ping waits for its pong stands for the pong (autobahn\'s); off: only the pong does', notInBrowser: BROWSER_PINGS,
+  },
   allowedOrigins: {
     role: 's', default: ['*'], check: (v) => Array.isArray(v) && v.every((o) => typeof o === 'string'), expect: 'an array of origin patterns (* wildcards)',
     doc: 'origin patterns (`*` wildcards) allowed to connect, matched as autobahn against `scheme://host:port` (port 80/443 filled in; the port-less form matches too); others get 403',

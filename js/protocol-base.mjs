@@ -9,10 +9,9 @@
 import { OutgoingMessage } from './types.mjs';
 import { PreparedMessage } from './prepared.mjs';
 import { toBytes } from './bytes.mjs';
+import { State, PROTOCOL_CONSTANTS } from './constants.mjs';
 
-export { toBytes };
-
-export const State = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+export { toBytes, State };
 
 /** Thrown by send methods on a connection that is not open (autobahn's Disconnected). */
 export class Disconnected extends Error {
@@ -220,3 +219,6 @@ export class ProtocolBase {
     return undefined;
   }
 }
+
+// autobahn's class attributes (STATE_OPEN, CLOSE_STATUS_CODE_NORMAL, ...) on every protocol class.
+Object.assign(ProtocolBase, PROTOCOL_CONSTANTS);

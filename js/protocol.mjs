@@ -10,9 +10,9 @@
 // written has left).
 
 import { Wire, Status, Opcode } from './wire.mjs';
-import { coreConfig } from './options.mjs';
 import { inUse } from './extensions/pmce.mjs';
 import { ProtocolBase, State, toBytes } from './protocol-base.mjs';
+import { ProtocolExtras } from './protocol-extras.mjs';
 import { CoreTrappedError } from './trap.mjs';
 import { TransportDetails } from './types.mjs';
 
@@ -21,9 +21,10 @@ export { State, Disconnected, checkCloseArguments, toBytes } from './protocol-ba
 const EOF = Symbol('EOF');
 
 /** The events whose handlers answer the peer: what they send is held back by backpressure. */
-const ANSWERS_INPUT = new Set(['text', 'binary', 'ping', 'pong']);
+const ANSWERS_INPUT = new Set(['text', 'binary', 'frame', 'ping', 'pong']);
 
-export class WebSocketProtocol extends ProtocolBase {
+/** The frame API, isOpen/isClosed, the close frames and onAutoPong are in js/protocol-extras.mjs. */
+export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
   /** The default answers with a pong carrying the same payload. */
   onPing(payload) {
     if (this.state === State.OPEN) this.sendPong(payload);
@@ -87,6 +88,9 @@ export class WebSocketProtocol extends ProtocolBase {
    */
   #answeredInput = false;
   #autoPingPayload = null;
+  /** When the pending automatic ping went (ms since the epoch) and how many went before it. */
+  #autoPingSent = 0;
+  #autoPingSeq = 0;
   /** Which close timer is armed: null, 'closeHandshake' or 'serverDrop'. */
   #closeTimer = null;
   /** A timeout made the close unclean although both close frames went across. */
@@ -104,11 +108,13 @@ export class WebSocketProtocol extends ProtocolBase {
     this.role = role;
     this.peer = transport.peer;
     this.options = { ...factory.protocolOptions };
-    this.wire = new Wire(role, coreConfig(factory.protocolOptions), { alloc: factory.alloc });
+    this.wire = new Wire(role, this._coreConfig(factory.protocolOptions), { alloc: factory.alloc });
     factory._connections.add(this);
     transport.setNoDelay(this.options.tcpNoDelay);
     this._startTimer('open', this.options.openHandshakeTimeout, 'opening handshake timeout');
-    this._connecting(TransportDetails.fromTransport(transport, role === 'server', this.peer));
+    // autobahn's transport_details: what onConnecting received.
+    this.transportDetails = TransportDetails.fromTransport(transport, role === 'server', this.peer);
+    this._connecting(this.transportDetails);
   }
 
   /** Bytes arrived. */
@@ -307,19 +313,33 @@ export class WebSocketProtocol extends ProtocolBase {
     switch (event.type) {
       case 'text':
       case 'binary':
+        this.#dataReceived();
         return this._callback(() => this.onMessage(event.data, event.type === 'binary'));
+      case 'frame':
+        this.#dataReceived();
+        return this._frame(event);
       case 'ping':
         return this._callback(() => this.onPing(event.data));
       case 'pong':
         if (this.#autoPingPayload && equalBytes(event.data, this.#autoPingPayload)) {
           this.#autoPingPayload = null;
           this._stopTimer('autoPingTimeout');
+          const now = nowMs();
+          this._callback(() => this.onAutoPong(this.#autoPingSent, this.#autoPingSeq, now, now - this.#autoPingSent, event.data));
         }
         return this._callback(() => this.onPong(event.data));
       case 'close':
         return undefined;
       default:
         return this._handleHandshake(event);
+    }
+  }
+
+  /** autobahn's autoPingRestartOnAnyTraffic: a data message counts as the pending ping's answer. */
+  #dataReceived() {
+    if (this.#autoPingPayload && this.options.autoPingRestartOnAnyTraffic) {
+      this.#autoPingPayload = null;
+      this._stopTimer('autoPingTimeout');
     }
   }
 
@@ -343,6 +363,7 @@ export class WebSocketProtocol extends ProtocolBase {
     if (this.state !== State.CONNECTING) return;
     this._stopTimer('open');
     this.#opened = true;
+    this._markOpen();
     if (this.options.autoPingInterval > 0) this.#scheduleAutoPing();
     this._callback(() => this.onOpen());
   }
@@ -386,6 +407,8 @@ export class WebSocketProtocol extends ProtocolBase {
       if (this.state !== State.OPEN) return;
       const payload = globalThis.crypto.getRandomValues(new Uint8Array(this.options.autoPingSize));
       this.#autoPingPayload = payload;
+      this.#autoPingSent = nowMs();
+      this.#autoPingSeq++;
       this.wire.sendPing(payload);
       this._flush();
       if (this.options.autoPingTimeout > 0 && !this._hasTimer('autoPingTimeout')) {
@@ -395,9 +418,10 @@ export class WebSocketProtocol extends ProtocolBase {
     });
   }
 
-  /** Closes the transport at once, without a closing handshake. */
+  /** Closes the transport at once, without a closing handshake. (autobahn's `abort` boolean is taken too.) */
   dropConnection(reason = 'dropped by application') {
     if (this.#closed) return;
+    if (typeof reason !== 'string') reason = 'dropped by application';
     if (this.#notCleanReason === null) this.#notCleanReason = reason;
     this.#transportEnding = true;
     // As autobahn: closed from now on (nothing more is sent, a pending onConnect answer is void).
@@ -432,7 +456,7 @@ export class WebSocketProtocol extends ProtocolBase {
     } else {
       this.transport.write(this.wire.sendMessage(data, isBinary, doNotCompress));
     }
-    this.#checkBufferCap(wasAbove);
+    this._checkBufferCap(wasAbove);
   }
 
   /**
@@ -441,7 +465,7 @@ export class WebSocketProtocol extends ProtocolBase {
    * what it buffered (the peer is not reading; a close frame queued behind it would never arrive).
    * A send into a buffer below the mark always goes: one message may be large.
    */
-  #checkBufferCap(wasAbove) {
+  _checkBufferCap(wasAbove) {
     const cap = this.options.maxBufferedAmount;
     const unsent = this.bufferedAmount;
     if (!wasAbove || cap === 0 || unsent <= cap) return;
@@ -454,7 +478,7 @@ export class WebSocketProtocol extends ProtocolBase {
   _sendPrepared(prepared) {
     const wasAbove = this.bufferedAmount > this.options.sendHighWaterMark;
     this.transport.write(this.wire.sendPrepared(prepared));
-    this.#checkBufferCap(wasAbove);
+    this._checkBufferCap(wasAbove);
   }
 
   // ----- topics (factory.publish) -----
@@ -499,6 +523,9 @@ export class WebSocketProtocol extends ProtocolBase {
     this._flush();
   }
 }
+
+/** Milliseconds since the epoch, sub-millisecond where the runtime measures it. */
+const nowMs = () => (globalThis.performance ? performance.timeOrigin + performance.now() : Date.now());
 
 function equalBytes(a, b) {
   if (a.length !== b.length) return false;

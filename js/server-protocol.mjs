@@ -10,7 +10,10 @@ import { compressionTerms } from './extensions/pmce.mjs';
 import { VERSION } from './version.mjs';
 
 export class WebSocketServerProtocol extends WebSocketProtocol {
-  /** Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, or throw ConnectionDeny. */
+  /**
+   * Decide on the request: return null/undefined, a subprotocol, a ConnectionAccept, autobahn's
+   * tuple as `[subprotocol, headers]`, or throw ConnectionDeny.
+   */
   onConnect(request) {} // eslint-disable-line no-unused-vars
 
   _handleHandshake(event) {
@@ -71,8 +74,11 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     } else if (answer instanceof ConnectionAccept) {
       subprotocol = answer.subprotocol;
       extraHeaders = answer.headers ?? {};
+    } else if (Array.isArray(answer) && answer.length <= 2) {
+      subprotocol = answer[0] ?? null; // autobahn's (protocol, headers) tuple
+      extraHeaders = answer[1] ?? {};
     } else {
-      return this.#refuse(new TypeError('onConnect must return null, a subprotocol string or a ConnectionAccept'));
+      return this.#refuse(new TypeError('onConnect must return null, a subprotocol string, [subprotocol, headers] or a ConnectionAccept'));
     }
     const headers = [['Server', this.factory.server], ...Object.entries(this.factory.headers), ...Object.entries(extraHeaders)]
       .filter(([, v]) => v !== null && v !== undefined)

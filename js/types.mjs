@@ -150,6 +150,13 @@ export class OutgoingMessage extends Message {
   }
 }
 
+/** autobahn's types.Ping: a ping's payload (null: empty). */
+export class Ping {
+  constructor(payload = null) {
+    this.payload = payload;
+  }
+}
+
 /** Request/response headers as autobahn gives them: lower-case names, repeated ones joined with ", ". */
 export function headerMap(pairs) {
   const map = {};

@@ -22,6 +22,8 @@ export function unquote(text) {
  * a Unix socket: ws://unix:/path/to.sock, with a path inside it after ":" (ws://unix:/x.sock:/chat).
  */
 export function createUrl(hostname, port = null, isSecure = false, path = null, params = null) {
+  // autobahn's form for a Unix socket: hostname "unix", the socket's path as the port.
+  if (hostname === 'unix' && typeof port === 'string' && port.startsWith('/')) [hostname, port] = [`unix:${port}`, null];
   const scheme = isSecure ? 'wss' : 'ws';
   let netloc;
   const unix = hostname.startsWith('unix:');

@@ -42,6 +42,33 @@ export interface BrowserClientFactoryOptions {
  * no code: a page may not send 1011).
  */
 export declare class WebSocketClientProtocol {
+  // ----- autobahn's class attributes (as on Node; compare `state` with the names) -----
+
+  static readonly STATE_CONNECTING: 0;
+  static readonly STATE_OPEN: 1;
+  static readonly STATE_CLOSING: 2;
+  static readonly STATE_CLOSED: 3;
+  static readonly MESSAGE_TYPE_TEXT: 1;
+  static readonly MESSAGE_TYPE_BINARY: 2;
+  static readonly CLOSE_STATUS_CODE_NORMAL: 1000;
+  static readonly CLOSE_STATUS_CODE_GOING_AWAY: 1001;
+  static readonly CLOSE_STATUS_CODE_PROTOCOL_ERROR: 1002;
+  static readonly CLOSE_STATUS_CODE_UNSUPPORTED_DATA: 1003;
+  static readonly CLOSE_STATUS_CODE_RESERVED1: 1004;
+  static readonly CLOSE_STATUS_CODE_NULL: 1005;
+  static readonly CLOSE_STATUS_CODE_ABNORMAL_CLOSE: 1006;
+  static readonly CLOSE_STATUS_CODE_INVALID_PAYLOAD: 1007;
+  static readonly CLOSE_STATUS_CODE_POLICY_VIOLATION: 1008;
+  static readonly CLOSE_STATUS_CODE_MESSAGE_TOO_BIG: 1009;
+  static readonly CLOSE_STATUS_CODE_MANDATORY_EXTENSION: 1010;
+  static readonly CLOSE_STATUS_CODE_INTERNAL_ERROR: 1011;
+  static readonly CLOSE_STATUS_CODE_SERVICE_RESTART: 1012;
+  static readonly CLOSE_STATUS_CODE_TRY_AGAIN_LATER: 1013;
+  static readonly CLOSE_STATUS_CODE_UNASSIGNED1: 1014;
+  static readonly CLOSE_STATUS_CODE_TLS_HANDSHAKE_FAILED: 1015;
+  /** autobahn's list of the close codes below 3000 it accepts from a peer. */
+  static readonly CLOSE_STATUS_CODES_ALLOWED: readonly number[];
+
   // ----- callbacks -----
 
   /** The browser starts connecting (it does not say when TCP is up). */
@@ -111,7 +138,7 @@ export declare class WebSocketClientProtocol {
    * Ends the connection at once; `onClose` reports `reason`. A page cannot drop TCP: the
    * browser aborts a connection still opening and closes an open one without a code.
    */
-  dropConnection(reason?: string): void;
+  dropConnection(reason?: string | boolean): void;
 }
 
 /** Connects to a WebSocket server from a browser: session parameters, protocol options and the protocol class. */

@@ -80,6 +80,12 @@ export interface CommonProtocolOptions {
   /** Payload size of automatic pings (random bytes), an integer from 4 to 125. Default `4`. */
   autoPingSize?: number;
   /**
+   * A data message that arrives while an automatic ping waits for its pong stands for the pong
+   * (autobahn's, so a peer busy sending is not dropped by `autoPingTimeout`); `false`: only the
+   * pong does. Default `true`.
+   */
+  autoPingRestartOnAnyTraffic?: boolean;
+  /**
    * Backpressure (not in autobahn): `sendMessage` returns `false` once more than this many
    * bytes wait in the transport's buffer; `onDrain` follows when it empties. Default `1048576` (1 MiB).
    */
@@ -276,6 +282,19 @@ export declare class OutgoingMessage extends Message {
   skipCompress: boolean;
 }
 
+/** autobahn's types.Ping: a ping's payload. */
+export declare class Ping {
+  constructor(payload?: Uint8Array | null);
+  payload: Uint8Array | null;
+}
+
+/** python-websockets' frames.CloseCode. */
+export declare const CloseCode: Readonly<{
+  NORMAL_CLOSURE: 1000; GOING_AWAY: 1001; PROTOCOL_ERROR: 1002; UNSUPPORTED_DATA: 1003; NO_STATUS_RCVD: 1005;
+  ABNORMAL_CLOSURE: 1006; INVALID_DATA: 1007; POLICY_VIOLATION: 1008; MESSAGE_TOO_BIG: 1009; MANDATORY_EXTENSION: 1010;
+  INTERNAL_ERROR: 1011; SERVICE_RESTART: 1012; TRY_AGAIN_LATER: 1013; BAD_GATEWAY: 1014; TLS_HANDSHAKE: 1015;
+}>;
+
 // ---------------------------------------------------------------------------------------------
 // Protocols
 // ---------------------------------------------------------------------------------------------
@@ -398,6 +417,33 @@ export interface ProtocolTransport {
  * `onError`, and the connection fails with 1011.
  */
 export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> {
+  // ----- autobahn's class attributes (compare `state` with the names: the numbers are State's, not autobahn's) -----
+
+  static readonly STATE_CONNECTING: 0;
+  static readonly STATE_OPEN: 1;
+  static readonly STATE_CLOSING: 2;
+  static readonly STATE_CLOSED: 3;
+  static readonly MESSAGE_TYPE_TEXT: 1;
+  static readonly MESSAGE_TYPE_BINARY: 2;
+  static readonly CLOSE_STATUS_CODE_NORMAL: 1000;
+  static readonly CLOSE_STATUS_CODE_GOING_AWAY: 1001;
+  static readonly CLOSE_STATUS_CODE_PROTOCOL_ERROR: 1002;
+  static readonly CLOSE_STATUS_CODE_UNSUPPORTED_DATA: 1003;
+  static readonly CLOSE_STATUS_CODE_RESERVED1: 1004;
+  static readonly CLOSE_STATUS_CODE_NULL: 1005;
+  static readonly CLOSE_STATUS_CODE_ABNORMAL_CLOSE: 1006;
+  static readonly CLOSE_STATUS_CODE_INVALID_PAYLOAD: 1007;
+  static readonly CLOSE_STATUS_CODE_POLICY_VIOLATION: 1008;
+  static readonly CLOSE_STATUS_CODE_MESSAGE_TOO_BIG: 1009;
+  static readonly CLOSE_STATUS_CODE_MANDATORY_EXTENSION: 1010;
+  static readonly CLOSE_STATUS_CODE_INTERNAL_ERROR: 1011;
+  static readonly CLOSE_STATUS_CODE_SERVICE_RESTART: 1012;
+  static readonly CLOSE_STATUS_CODE_TRY_AGAIN_LATER: 1013;
+  static readonly CLOSE_STATUS_CODE_UNASSIGNED1: 1014;
+  static readonly CLOSE_STATUS_CODE_TLS_HANDSHAKE_FAILED: 1015;
+  /** autobahn's list of the close codes below 3000 it accepts from a peer. */
+  static readonly CLOSE_STATUS_CODES_ALLOWED: readonly number[];
+
   // ----- callbacks -----
 
   /** The transport is connected; the opening handshake has not started (client) / arrived (server). */
@@ -420,6 +466,23 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
   onDrain(): void;
   /** A callback threw or rejected. The default logs it; the connection then fails with 1011. */
   onError(error: unknown): void;
+  /**
+   * The pong to an automatic ping (`autoPingInterval`) arrived; `onPong` is called too.
+   * `pingSent` and `pongReceived` are milliseconds since the epoch (autobahn: nanoseconds),
+   * `pingSeq` numbers this connection's automatic pings from 1, `pongRtt` is in milliseconds.
+   */
+  onAutoPong(pingSent: number, pingSeq: number, pongReceived: number, pongRtt: number, payload: Payload): void;
+
+  // ----- receiving frame by frame (autobahn's frame API) -----
+  // A class that overrides one of these three gets each message frame by frame, decoded and
+  // decompressed by the core; the defaults collect the frames and call `onMessage`.
+
+  /** A message begins (its first frame arrived). */
+  onMessageBegin(isBinary: boolean): void;
+  /** One frame of the message: a list of chunks, as in autobahn (here one chunk, the whole frame). */
+  onMessageFrame(payload: Payload[]): void;
+  /** The message's last frame arrived. The default calls `onMessage` with the collected payload. */
+  onMessageEnd(): void;
 
   // ----- state -----
 
@@ -448,6 +511,20 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
   readonly extensionsInUse: readonly (PerMessageDeflate | PerMessageBzip2 | { name: string; params: [string, string | null][] })[];
   /** Bytes written to the transport and not yet sent. */
   readonly bufferedAmount: number;
+  /** What `onConnecting` received (autobahn's `transport_details`); `undefined` until the transport connects. */
+  readonly transportDetails?: TransportDetails;
+  /** Resolves with `null` once the connection is open; stays pending if it never opens (autobahn's `is_open`). */
+  readonly isOpen: Promise<null>;
+  /** Resolves with this protocol once the connection is closed and `onClose` has run (autobahn's `is_closed`). */
+  readonly isClosed: Promise<this>;
+  /** The code of the close frame we sent; `null` when none was sent or it had no code. */
+  readonly localCloseCode: number | null;
+  /** The reason of the close frame we sent (a string; autobahn keeps the UTF-8 bytes); `null` when none or empty. */
+  readonly localCloseReason: string | null;
+  /** The code of the peer's close frame; `null` when none arrived or it had no code. */
+  readonly remoteCloseCode: number | null;
+  /** The reason of the peer's close frame; `null` when none or empty. */
+  readonly remoteCloseReason: string | null;
 
   // ----- sending -----
 
@@ -467,6 +544,24 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
    * @throws {Disconnected} when the connection is not open.
    */
   sendPreparedMessage(prepared: PreparedMessage): boolean;
+  /**
+   * Begins a message sent frame by frame (autobahn's frame API): `sendMessageFrame` sends its
+   * frames, `endMessage` ends it. `doNotCompress` sends it uncompressed. Other data messages
+   * cannot be sent until it ends; pings, pongs and a close may go in between.
+   * @throws {Disconnected} when the connection is not open.
+   */
+  beginMessage(isBinary?: boolean, doNotCompress?: boolean): void;
+  /**
+   * Sends one frame of the begun message (a string as its UTF-8 bytes); `sync` has no effect.
+   * Returns `false` when the send buffer is above `sendHighWaterMark`.
+   * @throws {Disconnected} when the connection is not open.
+   */
+  sendMessageFrame(payload: SendPayload, sync?: boolean): boolean;
+  /**
+   * Ends the begun message with an empty final frame.
+   * @throws {Disconnected} when the connection is not open.
+   */
+  endMessage(): void;
   /**
    * Joins `topic`: `factory.publish(topic, …)` then reaches this connection. A connection
    * leaves all its topics when it closes.
@@ -493,20 +588,23 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
    * connecting drops it.
    */
   sendClose(code?: number | null, reason?: string | null): void;
-  /** Closes the transport at once, without a closing handshake; `onClose` reports `reason`. */
-  dropConnection(reason?: string): void;
+  /**
+   * Closes the transport at once, without a closing handshake; `onClose` reports `reason`.
+   * autobahn's `abort` boolean is taken in its place (the transport is always aborted).
+   */
+  dropConnection(reason?: string | boolean): void;
 }
 
-/** What a server's `onConnect` may return (or resolve to). */
-export type ServerConnectAnswer = string | ConnectionAccept | null | undefined | void;
+/** What a server's `onConnect` may return (or resolve to); the array is autobahn's `(subprotocol, headers)` tuple. */
+export type ServerConnectAnswer = string | ConnectionAccept | [subprotocol: string | null, headers?: ServerHeaders | null] | null | undefined | void;
 
 /** The server side of a connection: subclass it and set it as the factory's `protocol`. */
 export declare class WebSocketServerProtocol<Payload extends Uint8Array = Uint8Array> extends WebSocketProtocol<Payload> {
   /**
    * Decides on the client's opening handshake. Return (or resolve to) `null`/nothing to accept
-   * with the first offered subprotocol the factory supports, a subprotocol string, or a
-   * `ConnectionAccept`; throw (or reject with) a `ConnectionDeny` to refuse with its HTTP
-   * status (any other error refuses with 500).
+   * with the first offered subprotocol the factory supports, a subprotocol string, a
+   * `ConnectionAccept` or `[subprotocol, headers]` (autobahn's tuple); throw (or reject with) a
+   * `ConnectionDeny` to refuse with its HTTP status (any other error refuses with 500).
    */
   onConnect(request: ConnectionRequest): ServerConnectAnswer | Promise<ServerConnectAnswer>;
   readonly factory: WebSocketServerFactory<Payload> | null;
@@ -568,6 +666,8 @@ export type ProtocolClass<Protocol> = new () => Protocol;
 declare abstract class WebSocketFactoryBase<Options> {
   /** `'server'` or `'client'`. */
   readonly role: 'server' | 'client';
+  /** Whether this is a server factory (autobahn's `isServer`). */
+  readonly isServer: boolean;
   /** The factory's URL (default `'ws://localhost'`). */
   url: string;
   /** Whether the URL is `wss:`. */
@@ -678,6 +778,9 @@ export declare class WebSocketServerFactory<Payload extends Uint8Array = Uint8Ar
   /** autobahn's positional form; `null` lists take their defaults. */
   constructor(url: string | null, protocols: string[] | null, server?: string | null, headers?: ServerHeaders | null, externalPort?: number | null);
   readonly role: 'server';
+  readonly isServer: true;
+  /** How many connections are being served, opening or open (autobahn's `getConnectionCount`). */
+  getConnectionCount(): number;
   /** The protocol class built for each connection. Default `WebSocketServerProtocol`. */
   protocol: ProtocolClass<WebSocketServerProtocol<Payload>>;
   /** The `Server` header (`null` sends none). */
@@ -699,6 +802,7 @@ export declare class WebSocketClientFactory<Payload extends Uint8Array = Uint8Ar
   /** autobahn's positional form; `null` lists take their defaults. */
   constructor(url: string | null, origin: string | null, protocols?: string[] | null, useragent?: string | null, headers?: ClientHeaders | null, proxy?: ProxyConfig | null);
   readonly role: 'client';
+  readonly isServer: false;
   /** The protocol class built for each connection. Default `WebSocketClientProtocol`. */
   protocol: ProtocolClass<WebSocketClientProtocol<Payload>>;
   /** The `Origin` header (`null` sends none). */
@@ -987,6 +1091,45 @@ export declare class ExtensionError extends Error {
   closeCode: number;
 }
 
+/** python-websockets' DuplicateParameter: a parameter name repeated in an extension header (a NegotiationError). */
+export declare class DuplicateParameter extends NegotiationError {
+  constructor(name: string);
+  /** The parameter (python-websockets' `name`; an Error's `name` is its class name here). */
+  parameterName: string;
+}
+
+/** python-websockets' InvalidParameterName (a NegotiationError). */
+export declare class InvalidParameterName extends NegotiationError {
+  constructor(name: string);
+  parameterName: string;
+}
+
+/** python-websockets' InvalidParameterValue (a NegotiationError); `value` null means missing. */
+export declare class InvalidParameterValue extends NegotiationError {
+  constructor(name: string, value: string | null);
+  parameterName: string;
+  value: string | null;
+}
+
+/**
+ * python-websockets' PayloadTooBig, an ExtensionError with close code 1009: throw it from
+ * `decode` before producing more than `maxSize` bytes. The message is worded as python's.
+ */
+export declare class PayloadTooBig extends ExtensionError {
+  constructor(size: number | null, maxSize: number, currentSize?: number | null);
+  constructor(message: string);
+  closeCode: 1009;
+  size: number | null;
+  maxSize: number | null;
+  currentSize: number | null;
+}
+
+/** python-websockets' ProtocolError, an ExtensionError with close code 1002. */
+export declare class ProtocolError extends ExtensionError {
+  constructor(message: string);
+  closeCode: 1002;
+}
+
 /** One negotiated extension of one connection. */
 export declare class Extension {
   get name(): string;
@@ -1095,6 +1238,17 @@ export declare class ClientPerMessageBzip2Factory extends ClientExtensionFactory
   readonly settings: Readonly<Required<PerMessageBzip2Options>>;
 }
 
+/**
+ * python-websockets' enable_client_permessage_deflate: `extensions` with a deflate factory at
+ * python-websockets' defaults (memLevel 5) appended, unless it has one (then `extensions` itself).
+ */
+export declare function enableClientPermessageDeflate<T extends ClientExtensionFactory>(extensions?: readonly T[] | null): readonly (T | ClientPerMessageDeflateFactory)[];
+/**
+ * python-websockets' enable_server_permessage_deflate: as the client's, with python-websockets'
+ * server defaults (windows of 12 bits both ways, memLevel 5).
+ */
+export declare function enableServerPermessageDeflate<T extends ServerExtensionFactory>(extensions?: readonly T[] | null): readonly (T | ServerPerMessageDeflateFactory)[];
+
 // ---------------------------------------------------------------------------------------------
 // Extensions: autobahn's per-message compression (PMCE) classes
 // ---------------------------------------------------------------------------------------------
@@ -1111,6 +1265,9 @@ export type PmceParams = Record<string, (string | true)[]> | ExtensionParam[];
 
 /** autobahn's rules (checked by the core): windows 9-15; a constructor given values autobahn refuses throws a `RangeError`, `parse` a `NegotiationError`. `parse` always sets `acceptNoContextTakeover`. */
 export declare class PerMessageDeflateOffer extends PerMessageCompressOffer {
+  /** autobahn's PerMessageDeflateMixin: the window sizes its classes accept (9-15). */
+  static readonly WINDOW_SIZE_PERMISSIBLE_VALUES: readonly number[];
+  static readonly MEM_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   static readonly EXTENSION_NAME: 'permessage-deflate';
   constructor(acceptNoContextTakeover?: boolean, acceptMaxWindowBits?: boolean, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number);
   static parse(params: PmceParams): PerMessageDeflateOffer;
@@ -1123,6 +1280,10 @@ export declare class PerMessageDeflateOffer extends PerMessageCompressOffer {
 
 /** `maxMessageSize`: at most this many bytes decompressed per message on this connection (1009 beyond); null: none. */
 export declare class PerMessageDeflateOfferAccept extends PerMessageCompressOfferAccept {
+  static readonly EXTENSION_NAME: 'permessage-deflate';
+  /** autobahn's PerMessageDeflateMixin: the window sizes its classes accept (9-15). */
+  static readonly WINDOW_SIZE_PERMISSIBLE_VALUES: readonly number[];
+  static readonly MEM_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   constructor(offer: PerMessageDeflateOffer, requestNoContextTakeover?: boolean, requestMaxWindowBits?: number, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null, maxMessageSize?: number | null);
   offer: PerMessageDeflateOffer;
   memLevel: number | null;
@@ -1131,6 +1292,10 @@ export declare class PerMessageDeflateOfferAccept extends PerMessageCompressOffe
 }
 
 export declare class PerMessageDeflateResponse extends PerMessageCompressResponse {
+  static readonly EXTENSION_NAME: 'permessage-deflate';
+  /** autobahn's PerMessageDeflateMixin: the window sizes its classes accept (9-15). */
+  static readonly WINDOW_SIZE_PERMISSIBLE_VALUES: readonly number[];
+  static readonly MEM_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   constructor(clientMaxWindowBits: number, clientNoContextTakeover: boolean, serverMaxWindowBits: number, serverNoContextTakeover: boolean);
   static parse(params: PmceParams): PerMessageDeflateResponse;
   clientMaxWindowBits: number;
@@ -1141,6 +1306,10 @@ export declare class PerMessageDeflateResponse extends PerMessageCompressRespons
 
 /** Client: how it compresses; `noContextTakeover` cannot be `false` when the server asked for it, `windowBits` cannot exceed the server's limit. */
 export declare class PerMessageDeflateResponseAccept extends PerMessageCompressResponseAccept {
+  static readonly EXTENSION_NAME: 'permessage-deflate';
+  /** autobahn's PerMessageDeflateMixin: the window sizes its classes accept (9-15). */
+  static readonly WINDOW_SIZE_PERMISSIBLE_VALUES: readonly number[];
+  static readonly MEM_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   constructor(response: PerMessageDeflateResponse, noContextTakeover?: boolean | null, windowBits?: number | null, memLevel?: number | null, maxMessageSize?: number | null);
   response: PerMessageDeflateResponse;
   memLevel: number | null;
@@ -1149,8 +1318,12 @@ export declare class PerMessageDeflateResponseAccept extends PerMessageCompressR
 
 /** A negotiated permessage-deflate, as `extensionsInUse` lists it. */
 export declare class PerMessageDeflate extends PerMessageCompress {
+  /** autobahn's PerMessageDeflateMixin: the window sizes its classes accept (9-15). */
+  static readonly WINDOW_SIZE_PERMISSIBLE_VALUES: readonly number[];
+  static readonly MEM_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   static readonly EXTENSION_NAME: 'permessage-deflate';
   static readonly DEFAULT_MEM_LEVEL: 8;
+  static readonly DEFAULT_WINDOW_BITS: 15;
   constructor(isServer: boolean, serverNoContextTakeover: boolean, clientNoContextTakeover: boolean, serverMaxWindowBits: number, clientMaxWindowBits: number, memLevel?: number | null, maxMessageSize?: number | null);
   /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent window is 15. */
   static fromResponseParams(isServer: boolean, params: PmceParams): PerMessageDeflate;
@@ -1167,6 +1340,8 @@ export declare class PerMessageDeflate extends PerMessageCompress {
 }
 
 export declare class PerMessageBzip2Offer extends PerMessageCompressOffer {
+  /** autobahn's PerMessageBzip2Mixin: the compress levels its classes accept (1-9). */
+  static readonly COMPRESS_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   static readonly EXTENSION_NAME: 'permessage-bzip2';
   constructor(acceptMaxCompressLevel?: boolean, requestMaxCompressLevel?: number);
   static parse(params: PmceParams): PerMessageBzip2Offer;
@@ -1177,6 +1352,9 @@ export declare class PerMessageBzip2Offer extends PerMessageCompressOffer {
 
 /** `maxMessageSize` (not in autobahn's bzip2 classes; as the deflate accept's): at most this many bytes decompressed per message on this connection (1009 beyond); null: none. */
 export declare class PerMessageBzip2OfferAccept extends PerMessageCompressOfferAccept {
+  static readonly EXTENSION_NAME: 'permessage-bzip2';
+  /** autobahn's PerMessageBzip2Mixin: the compress levels its classes accept (1-9). */
+  static readonly COMPRESS_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   constructor(offer: PerMessageBzip2Offer, requestMaxCompressLevel?: number, compressLevel?: number | null, maxMessageSize?: number | null);
   offer: PerMessageBzip2Offer;
   requestMaxCompressLevel: number;
@@ -1186,6 +1364,9 @@ export declare class PerMessageBzip2OfferAccept extends PerMessageCompressOfferA
 }
 
 export declare class PerMessageBzip2Response extends PerMessageCompressResponse {
+  static readonly EXTENSION_NAME: 'permessage-bzip2';
+  /** autobahn's PerMessageBzip2Mixin: the compress levels its classes accept (1-9). */
+  static readonly COMPRESS_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   constructor(clientMaxCompressLevel: number, serverMaxCompressLevel: number);
   static parse(params: PmceParams): PerMessageBzip2Response;
   clientMaxCompressLevel: number;
@@ -1194,6 +1375,9 @@ export declare class PerMessageBzip2Response extends PerMessageCompressResponse 
 
 /** Client: `compressLevel` (1-9, at most the server's cap) is the level it compresses with; `maxMessageSize` as the OfferAccept's, for what it decompresses. */
 export declare class PerMessageBzip2ResponseAccept extends PerMessageCompressResponseAccept {
+  static readonly EXTENSION_NAME: 'permessage-bzip2';
+  /** autobahn's PerMessageBzip2Mixin: the compress levels its classes accept (1-9). */
+  static readonly COMPRESS_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   constructor(response: PerMessageBzip2Response, compressLevel?: number | null, maxMessageSize?: number | null);
   response: PerMessageBzip2Response;
   compressLevel: number | null;
@@ -1202,10 +1386,13 @@ export declare class PerMessageBzip2ResponseAccept extends PerMessageCompressRes
 
 /** A negotiated permessage-bzip2, as `extensionsInUse` lists it. */
 export declare class PerMessageBzip2 extends PerMessageCompress {
+  /** autobahn's PerMessageBzip2Mixin: the compress levels its classes accept (1-9). */
+  static readonly COMPRESS_LEVEL_PERMISSIBLE_VALUES: readonly number[];
   static readonly EXTENSION_NAME: 'permessage-bzip2';
   constructor(isServer: boolean, serverMaxCompressLevel: number, clientMaxCompressLevel: number, maxMessageSize?: number | null);
   /** From the negotiated `Sec-WebSocket-Extensions` parameters; an absent level is 9. */
   static fromResponseParams(isServer: boolean, params: PmceParams): PerMessageBzip2;
+  static readonly DEFAULT_COMPRESS_LEVEL: 9;
   readonly name: 'permessage-bzip2';
   isServer: boolean;
   serverMaxCompressLevel: number;
@@ -1213,3 +1400,9 @@ export declare class PerMessageBzip2 extends PerMessageCompress {
   /** The extension's decompressed-size limit per message, or null. */
   maxMessageSize: number | null;
 }
+
+/** autobahn's PERMESSAGE_COMPRESSION_EXTENSION: extension name → its PMCE classes. */
+export declare const PERMESSAGE_COMPRESSION_EXTENSION: Readonly<{
+  'permessage-deflate': Readonly<{ Offer: typeof PerMessageDeflateOffer; OfferAccept: typeof PerMessageDeflateOfferAccept; Response: typeof PerMessageDeflateResponse; ResponseAccept: typeof PerMessageDeflateResponseAccept; PMCE: typeof PerMessageDeflate }>;
+  'permessage-bzip2': Readonly<{ Offer: typeof PerMessageBzip2Offer; OfferAccept: typeof PerMessageBzip2OfferAccept; Response: typeof PerMessageBzip2Response; ResponseAccept: typeof PerMessageBzip2ResponseAccept; PMCE: typeof PerMessageBzip2 }>;
+}>;

@@ -168,6 +168,7 @@ export class WebSocketClientProtocol extends ProtocolBase {
    */
   dropConnection(reason = 'dropped by application') {
     if (this.#closed || this.state === State.CLOSED) return;
+    if (typeof reason !== 'string') reason = 'dropped by application'; // autobahn's dropConnection(abort)
     if (this.#notCleanReason === null) this.#notCleanReason = reason;
     this.state = State.CLOSED;
     this.transport.free();

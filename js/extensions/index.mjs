@@ -8,3 +8,6 @@ export {
   PerMessageDeflateOffer, PerMessageDeflateOfferAccept, PerMessageDeflateResponse, PerMessageDeflateResponseAccept, PerMessageDeflate,
   PerMessageBzip2Offer, PerMessageBzip2OfferAccept, PerMessageBzip2Response, PerMessageBzip2ResponseAccept, PerMessageBzip2,
 } from './pmce.mjs';
+export { PERMESSAGE_COMPRESSION_EXTENSION } from './pmce-registry.mjs';
+export { DuplicateParameter, InvalidParameterName, InvalidParameterValue, PayloadTooBig, ProtocolError } from './errors.mjs';
+export { enableClientPermessageDeflate, enableServerPermessageDeflate } from './enable.mjs';

@@ -1,7 +1,8 @@
 // createUrl / parseUrl: autobahn's create_url / parse_url (websocket.util), table-driven.
 // Deliberate differences from autobahn, kept here as expectations: a default port is left out
 // of a created URL (autobahn writes ":80"), IPv6 hosts are bracketed, and ws://unix:/path URLs
-// name Unix sockets.
+// name Unix sockets (parseUrl's host is "unix:/path", where autobahn's is "unix" with the path
+// as the port; createUrl takes both forms).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUrl, parseUrl } from '../../pkg/node.mjs';
@@ -29,6 +30,9 @@ const CREATE = [
   [['unix:/tmp/x.sock'], 'ws://unix:/tmp/x.sock'],
   [['unix:/tmp/x.sock', null, true, '/chat'], 'wss://unix:/tmp/x.sock:/chat'],
   [['unix:/tmp/x.sock', null, false, null, { a: '1' }], 'ws://unix:/tmp/x.sock:/?a=1'],
+  // autobahn's form: hostname "unix", the socket's path in place of the port
+  [['unix', '/tmp/x.sock'], 'ws://unix:/tmp/x.sock'],
+  [['unix', '/tmp/x.sock', true, '/chat'], 'wss://unix:/tmp/x.sock:/chat'],
 ];
 
 for (const [args, url] of CREATE) {
@@ -86,7 +90,8 @@ for (const url of INVALID) {
 
 test('createUrl output parses back to its parts', () => {
   for (const [args] of CREATE) {
-    const [hostname, port = null, isSecure = false, path = null] = args;
+    let [hostname, port = null, isSecure = false, path = null] = args; // eslint-disable-line prefer-const
+    if (hostname === 'unix') [hostname, port] = [`unix:${port}`, null];
     const [secure, host, parsedPort, , parsedPath] = parseUrl(createUrl(...args));
     assert.equal(secure, isSecure, String(args));
     assert.equal(host, hostname.replace(/^\[(.*)\]$/, '$1'), String(args));

@@ -80,6 +80,7 @@ const every: Required<ClientProtocolOptions> = {
   autoPingInterval: 0,
   autoPingTimeout: 0,
   autoPingSize: 4,
+  autoPingRestartOnAnyTraffic: true,
   sendHighWaterMark: 1024 * 1024,
   pauseOnBackpressure: true,
   maxBufferedAmount: 4 * 1024 * 1024,

@@ -172,6 +172,7 @@ const every: Required<ServerProtocolOptions> = {
   autoPingInterval: 0,
   autoPingTimeout: 0,
   autoPingSize: 4,
+  autoPingRestartOnAnyTraffic: true,
   allowedOrigins: ['*'],
   allowNullOrigin: true,
   maxConnections: 0,
