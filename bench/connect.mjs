@@ -46,7 +46,8 @@ function command(impl, mode) {
   const flag = mode === 'deflate' ? ['--deflate'] : [];
   const deno = (file) => [DENO, 'run', '--allow-net=127.0.0.1', '--v8-flags=--expose-gc', here(`connect/${file}`), ...flag];
   switch (impl) {
-    case 'ours': return [process.execPath, '--expose-gc', here('connect/node.mjs'), 'ours', ...flag];
+    // --node-flags="--cpu-prof --cpu-prof-dir=DIR": more node flags for `ours` (profiles on exit).
+    case 'ours': return [process.execPath, '--expose-gc', ...(args['node-flags'] ? String(args['node-flags']).split(' ') : []), here('connect/node.mjs'), 'ours', ...flag];
     case 'ws': return [process.execPath, '--expose-gc', here('connect/node.mjs'), 'ws', ...flag];
     case 'deno-native': return deno('deno-native.ts');
     case 'ours-deno': return deno('ours-deno.ts');
