@@ -8,8 +8,8 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 mod common;
 
-use common::counting_alloc::{peak_during, Counting};
-use common::{cframe, decode_frames, feed, server_with, text};
+use common::counting_alloc::{live, peak_during, Counting};
+use common::{cframe, decode_frames, feed, server, server_with, text};
 use wasmsocket::connection::Event;
 
 #[global_allocator]
@@ -117,4 +117,22 @@ fn at_most_the_limit_of_empty_fragments_the_final_one_aside() {
     }
     assert!(feed(&mut conn, &wire).is_empty());
     assert_eq!(conn.failure().map(|f| f.close_code()), Some(1009));
+}
+
+/// What an idle connection keeps of the traffic it had: after a 64 KiB chunk and a 4 KiB one
+/// were read, handled and answered, no copy of them (issue 10's idle-connection row: the input
+/// buffer used to stay as large as the largest chunk ever read).
+#[test]
+fn an_idle_connection_holds_no_copy_of_what_it_read() {
+    let mut conn = server();
+    let before = live();
+    for size in [64 * 1024 - 16, 4096] {
+        let wire = cframe(true, 0x2, &vec![7u8; size]);
+        let events = feed(&mut conn, &wire);
+        assert!(matches!(events.as_slice(), [Event::Message { data, .. }] if data.len() == size));
+        drop(events);
+        conn.take_output();
+    }
+    let held = live() - before;
+    assert!(held <= 1024, "an idle connection still holds {held} bytes");
 }

@@ -1,6 +1,9 @@
 //! The input buffer: bytes received and not yet consumed live in `buf[start..end]`, and
 //! `buf[end..]` is room the caller can read the next chunk straight into.
 
+/// An input buffer up to this size is kept while empty (chunks of small messages reuse it).
+const KEEP_CAPACITY: usize = 1024;
+
 #[derive(Default)]
 pub(super) struct InputBuffer {
     buf: Vec<u8>,
@@ -43,6 +46,16 @@ impl InputBuffer {
 
     pub fn consume(&mut self, len: usize) {
         self.start = (self.start + len).min(self.end);
+    }
+
+    /// Gives the memory back once everything was consumed, unless the buffer is small: an
+    /// idle connection then holds no copy of the largest chunk it ever read (a socket chunk is
+    /// up to 64 KiB). Busy connections pay one allocation per large chunk, small next to
+    /// copying and parsing it.
+    pub fn release_if_consumed(&mut self) {
+        if self.start == self.end && self.buf.capacity() > KEEP_CAPACITY {
+            *self = InputBuffer::default();
+        }
     }
 
     /// Drops everything pending.

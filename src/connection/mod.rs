@@ -214,6 +214,7 @@ impl Connection {
     pub fn commit_input(&mut self, len: usize) {
         self.reader.input.commit(len);
         self.process();
+        self.reader.input.release_if_consumed();
     }
 
     /// The transport reached EOF: the peer closed it (or it dropped).
