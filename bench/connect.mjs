@@ -22,7 +22,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { ENV_CHILD, parseArgs } from './common.mjs';
-import { fillBinary, prng } from './payloads.mjs';
+import { fillBinary, jsonMessage, prng } from './payloads.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const DENO = here('../node_modules/.bin/deno');
@@ -239,27 +239,9 @@ async function openClose(port, mode, serverDeflates) {
 
 // 4 KiB messages: seeded binary (plain), or JSON text as an API sends it (deflate, as in
 // bench/deflate.mjs: the same keys in every record, varying values), 64 of each.
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
-function jsonMessage(size, seed) {
-  let x = seed * 2654435761 >>> 0;
-  const next = () => { x = (x * 1103515245 + 12345) >>> 0; return x >>> 8; };
-  const items = [];
-  let text = '';
-  for (let id = 0; ; id++) {
-    items.push({
-      id: seed * 1000 + id, user: `${WORDS[next() % 10]}_${next() % 100000}`, active: (next() & 1) === 1,
-      score: (next() % 1000000) / 100, tags: [WORDS[next() % 10], WORDS[next() % 10]],
-      updatedAt: new Date(1.7e12 + next() * 1000).toISOString(), note: next().toString(36),
-    });
-    const candidate = JSON.stringify({ page: seed, items });
-    if (candidate.length > size) break;
-    text = candidate;
-  }
-  return Buffer.from(text.padEnd(size, ' '));
-}
 const rand = prng(0xc0ec7);
 const BINARY = Array.from({ length: 64 }, () => { const b = Buffer.alloc(SIZE); fillBinary(b, rand); return b; });
-const JSONS = Array.from({ length: 64 }, (_, i) => jsonMessage(SIZE, i + 1));
+const JSONS = Array.from({ length: 64 }, (_, i) => Buffer.from(jsonMessage(SIZE, i + 1)));
 const compressed = new Map(); // `${bits}/${i}` → the message deflated, sync flush, tail removed
 function deflated(i, bits) {
   const k = `${bits}/${i}`;

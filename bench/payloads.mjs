@@ -40,3 +40,23 @@ export function fillBinary(out, rand) {
   for (; i + 4 <= out.length; i += 4) out.writeUInt32LE(rand(), i);
   for (; i < out.length; i++) out[i] = rand() & 0xff;
 }
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+/** JSON as an API sends it: the same keys in every record, varying values, exactly `size` bytes. */
+export function jsonMessage(size, seed) {
+  let x = seed * 2654435761 >>> 0;
+  const next = () => { x = (x * 1103515245 + 12345) >>> 0; return x >>> 8; };
+  const items = [];
+  let text = '';
+  for (let id = 0; ; id++) {
+    items.push({
+      id: seed * 1000 + id, user: `${WORDS[next() % 10]}_${next() % 100000}`, active: (next() & 1) === 1,
+      score: (next() % 1000000) / 100, tags: [WORDS[next() % 10], WORDS[next() % 10]],
+      updatedAt: new Date(1.7e12 + next() * 1000).toISOString(), note: next().toString(36),
+    });
+    const candidate = JSON.stringify({ page: seed, items });
+    if (candidate.length > size) break;
+    text = candidate;
+  }
+  return text.padEnd(size, ' ');
+}
