@@ -82,7 +82,8 @@ pub fn parse_header(buf: &[u8]) -> HeaderParse {
     let masked = b1 & 0x80 != 0;
     let (payload_len, mut pos) = match b1 & 0x7F {
         126 => match buf.get(2..4) {
-            Some(b) => (u16::from_be_bytes([b[0], b[1]]) as u64, 4),
+            Some(&[hi, lo]) => (u16::from_be_bytes([hi, lo]) as u64, 4),
+            Some(_) => return HeaderParse::Incomplete,
             None => return HeaderParse::Incomplete,
         },
         127 => match buf.get(2..10) {
@@ -101,10 +102,11 @@ pub fn parse_header(buf: &[u8]) -> HeaderParse {
     };
     let mask = if masked {
         match buf.get(pos..pos + 4) {
-            Some(k) => {
+            Some(&[a, b, c, d]) => {
                 pos += 4;
-                Some([k[0], k[1], k[2], k[3]])
+                Some([a, b, c, d])
             }
+            Some(_) => return HeaderParse::Incomplete,
             None => return HeaderParse::Incomplete,
         }
     } else {

@@ -23,7 +23,10 @@ pub fn mask_into(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
     let (len, added) = (dst.len(), src.len());
     dst.reserve(added);
-    // Cannot panic: `reserve` made room for at least `added` more bytes.
+    // Cannot panic: `reserve` made room for at least `added` more bytes. Indexing, not `get`:
+    // the `set_len` below relies on `spare` being exactly `added` long, so a silent shorter
+    // slice would be unsound where a panic is only a bug.
+    #[allow(clippy::indexing_slicing)]
     let spare = &mut dst.spare_capacity_mut()[..added];
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     let (spare, src) = simd::xor_into(spare, src, key);
@@ -62,7 +65,7 @@ fn apply_words(buf: &mut [u8], key: [u8; 4]) {
     }
     // The tail starts at a multiple of 8, so the key is still in phase.
     for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b ^= key[i & 3];
+        *b ^= key.get(i & 3).copied().unwrap_or(0);
     }
 }
 
@@ -79,7 +82,7 @@ fn xor_words_into(dst: &mut [MaybeUninit<u8>], src: &[u8], key: [u8; 4]) {
     }
     let tail = dst_chunks.into_remainder().iter_mut().zip(src_chunks.remainder());
     for (i, (d, s)) in tail.enumerate() {
-        d.write(s ^ key[i & 3]);
+        d.write(s ^ key.get(i & 3).copied().unwrap_or(0));
     }
 }
 

@@ -102,6 +102,8 @@ impl Utf8Validator {
 
     /// Continues the cut-off sequence, if any, with the start of `chunk`. Returns the part of
     /// `chunk` after it, or `None` when the chunk ended before the sequence did.
+    // Indexes `pending` ([u8; 4]) below `total` = `have` + `take` ≤ the sequence width ≤ 4.
+    #[allow(clippy::indexing_slicing)]
     fn complete_pending<'c>(&mut self, chunk: &'c [u8]) -> Result<Option<&'c [u8]>, Utf8Error> {
         let have = usize::from(self.pending_len);
         if have == 0 {

@@ -31,7 +31,8 @@ impl InputBuffer {
                 self.buf.resize(self.end + len, 0);
             }
         }
-        &mut self.buf[self.end..self.end + len]
+        // `resize` above made `buf` at least `end + len` long; an empty slice is unreachable.
+        self.buf.get_mut(self.end..self.end + len).unwrap_or(&mut [])
     }
 
     /// Makes `len` bytes written into [`Self::space`] pending.
@@ -41,7 +42,7 @@ impl InputBuffer {
 
     /// The bytes received and not yet consumed.
     pub fn pending(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        self.buf.get(self.start..self.end).unwrap_or(&[])
     }
 
     pub fn consume(&mut self, len: usize) {

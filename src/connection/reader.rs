@@ -252,7 +252,7 @@ impl Reader {
         // Text is validated as it arrives (fail fast) unless an extension will transform it.
         let counts = !incoming.opcode.is_control() && cx.extensions.is_empty();
         let validate = counts && self.message.is_text() && cx.config.utf8_validate_incoming;
-        let chunk = &pending[..take];
+        let chunk = pending.get(..take).unwrap_or(pending);
         let dst = if incoming.into_message {
             reserve_within(&mut self.message.data, take, cx.config.max_message_payload_size);
             &mut self.message.data

@@ -41,7 +41,8 @@ impl BoundedOutput {
 
     /// Where the decompressor writes next; [`Self::advance`] by what it wrote.
     pub fn spare(&mut self) -> &mut [u8] {
-        &mut self.buf[self.filled..]
+        // `filled` never passes `buf.len()` (the decompressor writes into this slice).
+        self.buf.get_mut(self.filled..).unwrap_or(&mut [])
     }
 
     pub fn advance(&mut self, written: usize) {

@@ -248,6 +248,8 @@ fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) 
         }
         None => slots.iter().enumerate().min_by_key(|(_, s)| s.owner).map_or(0, |(i, _)| i),
     };
+    // `index` is a position found in `slots`, the last after a push, or 0 of a full pool.
+    #[allow(clippy::indexing_slicing)]
     let slot = &mut slots[index];
     slot.owner = 0;
     (slot, warm.is_some())
@@ -283,16 +285,21 @@ fn compress_chunks(
             let from_data = primed.min(pos);
             let from_old = primed - from_data;
             d.set_compression_level_raw(PRIME_LEVEL.min(level));
-            discard(d, &old[old.len() - from_old..], TDEFLFlush::None)?;
-            discard(d, &data[pos - from_data..pos], TDEFLFlush::Sync)?;
+            discard(d, slice(old, old.len() - from_old..old.len())?, TDEFLFlush::None)?;
+            discard(d, slice(data, pos - from_data..pos)?, TDEFLFlush::Sync)?;
         }
         d.set_compression_level_raw(level);
-        sync_flush(d, &data[pos..pos + chunk], out)?;
+        sync_flush(d, slice(data, pos..pos + chunk)?, out)?;
         pos += chunk;
         if pos == data.len() {
             return Ok(());
         }
     }
+}
+
+/// `data[range]`, or an internal error (the chunking arithmetic above is ours to get right).
+fn slice(data: &[u8], range: core::ops::Range<usize>) -> Result<&[u8], ProtocolError> {
+    data.get(range).ok_or_else(|| ProtocolError::internal("compressor chunk out of range"))
 }
 
 fn sync_flush(d: &mut CompressorOxide, data: &[u8], out: &mut Vec<u8>) -> Result<(), ProtocolError> {

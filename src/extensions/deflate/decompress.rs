@@ -53,7 +53,7 @@ impl Decompressor {
         loop {
             out.make_room()?;
             let r = inflate(state, input, out.spare(), MZFlush::None);
-            input = &input[r.bytes_consumed..];
+            input = input.get(r.bytes_consumed..).unwrap_or(&[]);
             out.advance(r.bytes_written);
             let progress = r.bytes_consumed + r.bytes_written > 0;
             match r.status {

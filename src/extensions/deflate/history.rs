@@ -15,6 +15,16 @@ use lz4_flex::block::{compress_into, decompress_into, get_maximum_output_size};
 
 use crate::error::ProtocolError;
 
+/// `bytes[range]`, or an internal error: the segment bookkeeping says where each packed block
+/// lies, and a wrong range is our bug, to fail one connection (1011) over, not to panic on.
+fn part(bytes: &[u8], range: core::ops::Range<usize>) -> Result<&[u8], ProtocolError> {
+    bytes.get(range).ok_or_else(|| ProtocolError::internal("history bookkeeping out of range"))
+}
+
+fn part_mut(bytes: &mut [u8], range: core::ops::Range<usize>) -> Result<&mut [u8], ProtocolError> {
+    bytes.get_mut(range).ok_or_else(|| ProtocolError::internal("history bookkeeping out of range"))
+}
+
 /// A segment with fewer plain bytes is merged with the next frame's data (re-packed), so
 /// small messages do not each pay a segment's overhead.
 const MERGE_BELOW: usize = 1024;
@@ -113,9 +123,9 @@ impl History {
             plain.reserve_exact(missing);
             plain.resize(plain_len, 0);
             let mut plain_at = 0;
-            for s in &self.segments[skip..] {
+            for s in self.segments.iter().skip(skip) {
                 let (packed, len) = (s.packed as usize, s.plain as usize);
-                unpack(&self.bytes[packed_at..packed_at + packed], &mut plain[plain_at..plain_at + len])?;
+                unpack(part(&self.bytes, packed_at..packed_at + packed)?, part_mut(&mut plain, plain_at..plain_at + len)?)?;
                 packed_at += packed;
                 plain_at += len;
             }
@@ -135,7 +145,7 @@ impl History {
             let take = data.len().min(self.reach);
             let drop = (self.bytes.len() + take).saturating_sub(self.reach);
             self.bytes.drain(..drop);
-            self.bytes.extend_from_slice(&data[data.len() - take..]);
+            self.bytes.extend_from_slice(part(data, data.len() - take..data.len())?);
             self.plain_len = self.bytes.len();
             return Ok(());
         }
@@ -149,7 +159,7 @@ impl History {
         if let Some(&last) = self.segments.last().filter(|s| (s.plain as usize) < MERGE_BELOW) {
             let start = self.bytes.len() - last.packed as usize;
             merged.resize(last.plain as usize, 0);
-            unpack(&self.bytes[start..], &mut merged)?;
+            unpack(part(&self.bytes, start..self.bytes.len())?, &mut merged)?;
             merged.extend_from_slice(data);
             self.bytes.truncate(start);
             self.segments.pop();
@@ -158,13 +168,13 @@ impl History {
         }
         // Only the last `reach` bytes matter; halve until the segment fits the budget (data
         // that does not compress).
-        let mut tail = &data[data.len() - data.len().min(self.reach)..];
+        let mut tail = part(data, data.len() - data.len().min(self.reach)..data.len())?;
         let packed = loop {
             let packed = pack(tail)?;
             if packed.len() <= self.budget {
                 break packed;
             }
-            tail = &tail[tail.len() / 2..];
+            tail = part(tail, tail.len() / 2..tail.len())?;
         };
         // Drop the oldest segments that are no longer needed or do not leave room.
         let needed = |s: &Segment, plain_len: usize| plain_len - s.plain as usize + tail.len() < self.reach;

@@ -113,17 +113,23 @@ pub fn extension_call(op: &str, args: JsValue) -> Result<JsValue, JsError> {
             let factories = server_factories(&Array::of1(&get(&args, "spec")))?;
             let params: Vec<ExtensionParam> = from_js(get(&args, "params"))?;
             let accepted = accepted_from(&args)?;
-            Ok(match factories[0].process_request_params(&params, &accepted) {
+            let factory = factories.first().ok_or_else(|| JsError::new("processRequest: no factory"))?;
+            Ok(match factory.process_request_params(&params, &accepted) {
                 Ok((response, extension)) => negotiated(&response, extension),
                 Err(e) => declined(e),
             })
         }
-        "requestParams" => Ok(to_js(&client_factories(&Array::of1(&get(&args, "spec")))?[0].get_request_params())),
+        "requestParams" => {
+            let factories = client_factories(&Array::of1(&get(&args, "spec")))?;
+            let factory = factories.first().ok_or_else(|| JsError::new("requestParams: no factory"))?;
+            Ok(to_js(&factory.get_request_params()))
+        }
         "processResponse" => {
             let factories = client_factories(&Array::of1(&get(&args, "spec")))?;
             let params: Vec<ExtensionParam> = from_js(get(&args, "params"))?;
             let accepted = accepted_from(&args)?;
-            Ok(match factories[0].process_response_params(&params, &accepted) {
+            let factory = factories.first().ok_or_else(|| JsError::new("processResponse: no factory"))?;
+            Ok(match factory.process_response_params(&params, &accepted) {
                 Ok(extension) => negotiated(&params, extension),
                 Err(e) => declined(e),
             })
