@@ -57,3 +57,25 @@ fn no_answer_to_a_request_after_fail() {
         }
     }
 }
+
+/// fuzz target `deflate_decoder` (seeds/deflate_decoder/regress_final_block_past_budget): a
+/// compressed frame whose final deflate block ended exactly on the byte past the budget was
+/// returned whole (8 bytes for a budget of 7); the stream's end skipped the check that
+/// making room for more would have done. bzip2 had the check; both now share it.
+#[test]
+fn a_final_block_one_byte_past_the_budget_is_1009() {
+    use wasmsocket::extensions::deflate::{Agreement, PerMessageDeflate};
+    use wasmsocket::extensions::Extension;
+    use wasmsocket::frame::{Frame, Opcode, RSV1};
+    // A stored, final deflate block of 8 bytes: BFINAL=1 BTYPE=00, LEN=8, NLEN=!8.
+    let mut data = vec![0x01, 0x08, 0x00, 0xf7, 0xff];
+    data.extend_from_slice(b"abcdefgh");
+    for (budget, fits) in [(7u64, false), (8, true)] {
+        let mut rx = PerMessageDeflate::new(Role::Server, Agreement::default(), 6, 0);
+        let frame = Frame { fin: false, rsv: RSV1, opcode: Opcode::Binary, data: data.clone() };
+        match rx.decode(frame, Some(budget)) {
+            Ok(f) => assert!(fits && f.data == b"abcdefgh", "budget {budget}: {} bytes", f.data.len()),
+            Err(e) => assert!(!fits && e.close_code() == 1009, "budget {budget}: {e}"),
+        }
+    }
+}

@@ -59,9 +59,14 @@ impl BoundedOutput {
         self.filled >= self.cap
     }
 
-    pub fn into_vec(mut self) -> Vec<u8> {
+    /// The frame's output, or 1009 if it holds the byte past the budget (a decompressor can
+    /// end its stream right after writing it, with no further call to `make_room`).
+    pub fn finish(mut self) -> Result<Vec<u8>, ProtocolError> {
+        if self.is_over_budget() {
+            return Err(too_big());
+        }
         self.buf.truncate(self.filled);
-        self.buf
+        Ok(self.buf)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use bzip2::{Decompress, Status};
 
-use crate::extensions::bounded_output::{too_big, BoundedOutput};
+use crate::extensions::bounded_output::BoundedOutput;
 use crate::error::ProtocolError;
 
 /// Where the level digit sits in a stream: after the magic `BZh`.
@@ -92,11 +92,8 @@ impl Decompressor {
                 return Err(ProtocolError::invalid_extension_data("invalid bzip2 data"));
             }
         }
-        // The stream may end exactly on the byte past the budget, with no call to make room.
-        if out.is_over_budget() {
-            return Err(too_big());
-        }
-        Ok(out.into_vec())
+        // The stream may end exactly on the byte past the budget: finish() says 1009 then.
+        out.finish()
     }
 
     /// Refuses a stream whose header announces a bigger block than the peer agreed to.
