@@ -664,7 +664,8 @@ function printHeader(title, opts, impls) {
   console.log(`client: raw sockets, ${opts.conns} connections, pre-built masked frames written in batches of half the window; ` +
     `window ${opts.window} messages (at most ${WINDOW_BYTES >> 20} MiB) in flight per connection`);
   console.log('columns:');
-  for (const impl of impls) console.log(`  ${SHORT[impl].padEnd(10)} ${IMPLS[impl]}`);
+  const width = Math.max(...impls.map((i) => SHORT[i].length));
+  for (const impl of impls) console.log(`  ${SHORT[impl].padEnd(width)} ${IMPLS[impl]}`);
 }
 
 async function parent(args) {
