@@ -1,6 +1,7 @@
 // Echo benchmark: server CPU per message and messages per second for an echo server over real
 // TCP sockets, wasmsocket (examples/echo-server.mjs's protocol) against ws's WebSocketServer,
-// compression off on both. Run by hand, not in CI:
+// and on Deno wasmsocket (examples/echo-server.ts's protocol) against Deno's own
+// Deno.upgradeWebSocket, compression off on all. Run by hand, not in CI:
 //
 //   bash scripts/build.sh && node bench/echo.mjs
 //
@@ -9,12 +10,14 @@
 // raw-socket client: it pre-builds masked frames and writes them in batches, keeping a bounded
 // window of messages in flight on each of K connections, and checks every echo (opcode, size,
 // and the content of a sample). The server measures its own CPU with process.cpuUsage() between
-// a `start` and a `stop` line from the parent on stdin, around each measured round; messages/s
-// comes from the client's wall time. See bench/README.md for how to read the output.
+// a `start` and a `stop` line from the parent on stdin, around each measured round
+// (bench/echo/control.mjs, the same in Node and in Deno); messages/s comes from the client's
+// wall time. See bench/README.md for how to read the output.
 //
 // Children (the parent starts them; they can be run alone):
 //   node bench/echo.mjs --server wasmsocket|ws|ws-bufferutil [--pkg DIR] [--count-calls]
-//     prints {"event":"listening","port":N,...}; stdin lines: start, stop, quit
+//   deno run --no-prompt --allow-net=127.0.0.1 bench/echo/deno-server.ts deno-native|wasmsocket-deno
+//     print {"event":"listening","port":N,...}; stdin lines: start, stop, quit
 //   node bench/echo.mjs --client --port N --size BYTES --kind binary|text [--conns 4] [--window 128]
 //     [--count N] [--seconds 5] [--warmup 1]
 //     warms up, prints {"event":"ready"}; stdin lines: go (one measured round), quit
@@ -29,19 +32,28 @@ import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatSummary, summarize } from './cpuprofile-summary.mjs';
 import { ENV_CHILD, parseArgs } from './common.mjs';
+import { echoControl } from './echo/control.mjs';
 import { fillBinary, fillText, prng } from './payloads.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = join(dirname(SCRIPT), '..');
 const PKG = join(ROOT, 'pkg');
+const DENO = join(ROOT, 'node_modules/.bin/deno');
+const DENO_SERVER = join(ROOT, 'bench/echo/deno-server.ts');
 const require = createRequire(import.meta.url);
 
 const IMPLS = {
-  wasmsocket: 'wasmsocket: WebSocketServerFactory + onMessage → sendMessage (examples/echo-server.mjs)',
+  wasmsocket: 'wasmsocket on Node: WebSocketServerFactory + onMessage → sendMessage (examples/echo-server.mjs)',
   ws: 'ws WebSocketServer, on(message) → send, with WS_NO_BUFFER_UTIL=1 (JS unmask)',
   'ws-bufferutil': 'the same ws server with the bufferutil addon (native unmask ≥ 32 B)',
+  'deno-native': 'Deno.serve + Deno.upgradeWebSocket, onmessage → send (bench/echo/deno-server.ts)',
+  'wasmsocket-deno': 'wasmsocket on Deno: examples/echo-server.ts\'s protocol on pkg/deno.mjs (bench/echo/deno-server.ts)',
 };
-const SHORT = { wasmsocket: 'wasmsocket', ws: 'ws', 'ws-bufferutil': 'ws+bu' };
+const SHORT = { wasmsocket: 'wasmsocket', ws: 'ws', 'ws-bufferutil': 'ws+bu', 'deno-native': 'deno', 'wasmsocket-deno': 'wasmsocket-deno' };
+/** Servers that run on Deno (bench/echo/deno-server.ts), the rest on Node (this file's --server). */
+const ON_DENO = new Set(['deno-native', 'wasmsocket-deno']);
+/** Ratio columns, [mine, theirs]: wasmsocket on Node against every other server on Node and Deno's own; on Deno, against Deno's own. */
+const RATIOS = [['wasmsocket', 'ws'], ['wasmsocket', 'ws-bufferutil'], ['wasmsocket', 'deno-native'], ['wasmsocket-deno', 'deno-native']];
 // size × kind rows: binary at every size, text (UTF-8 validated by both servers) where
 // per-message costs dominate.
 const CELLS = [[32, 'binary'], [32, 'text'], [1024, 'binary'], [1024, 'text'], [64 * 1024, 'binary'], [1024 * 1024, 'binary']];
@@ -106,21 +118,6 @@ function buildBatch(size, kind, batch) {
 
 // ---------------------------------------------------------------------------------------------
 // Server child.
-
-function readProcIo() {
-  try {
-    const io = Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((l) => l.split(/:\s*/)).map(([k, v]) => [k, Number(v)]));
-    return { syscr: io.syscr, syscw: io.syscw };
-  } catch {
-    return null;
-  }
-}
-
-/** Context switches of the whole process: voluntary (it blocked, e.g. waiting for input), involuntary (preempted). */
-function contextSwitches() {
-  const ru = process.resourceUsage();
-  return { voluntary: ru.voluntaryContextSwitches, involuntary: ru.involuntaryContextSwitches };
-}
 
 /** Wraps every method of a wasm-bindgen class prototype with a call counter. */
 function countCalls(proto) {
@@ -187,6 +184,8 @@ async function server(args) {
     netServer = wss._server;
     port = wss.address().port;
     info = { ws: JSON.parse(readFileSync(join(wsDir, 'package.json'), 'utf8')).version, unmask };
+  } else if (ON_DENO.has(impl)) {
+    throw new Error(`${impl} runs on Deno: deno run --no-prompt --allow-net=127.0.0.1 ${DENO_SERVER} ${impl}`);
   } else {
     throw new Error(`unknown server ${impl} (known: ${Object.keys(IMPLS).join(', ')})`);
   }
@@ -203,43 +202,13 @@ async function server(args) {
     netServer.on('connection', (s) => s.on('data', (chunk) => { sock.reads++; sock.readBytes += chunk.length; }));
   }
 
-  const snapshot = () => ({
-    hr: process.hrtime.bigint(), cpu: process.cpuUsage(), io: readProcIo(), ru: contextSwitches(),
-    messages: stats.messages, bytes: stats.bytes, calls: calls && { ...calls }, sock: { ...sock },
+  await echoControl({
+    port,
+    stats,
+    info: { impl, node: process.version, ...info },
+    counters: () => ({ calls: calls && { ...calls }, sock: counting ? { ...sock } : null }),
+    close: () => netServer.close(),
   });
-  const reply = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
-  let start = null;
-  const rl = readline.createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    const cmd = line.trim();
-    if (cmd === 'start') {
-      start = snapshot();
-      reply({ event: 'started' });
-    } else if (cmd === 'stop') {
-      const end = snapshot();
-      const delta = (a, b) => a && b && Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - a[k]]));
-      reply({
-        event: 'stopped',
-        userUs: end.cpu.user - start.cpu.user,
-        systemUs: end.cpu.system - start.cpu.system,
-        wallNs: Number(end.hr - start.hr),
-        // hrtime µs, the clock of --cpu-prof's timestamps: the window to summarise.
-        windowUs: [Number(start.hr / 1000n), Number(end.hr / 1000n)],
-        messages: end.messages - start.messages,
-        bytes: end.bytes - start.bytes,
-        io: delta(start.io, end.io),
-        ctx: delta(start.ru, end.ru),
-        calls: delta(start.calls, end.calls),
-        sock: counting ? delta(start.sock, end.sock) : null,
-      });
-    } else if (cmd === 'quit') {
-      // process.exit (not a signal) so that --cpu-prof writes its profile.
-      netServer.close();
-      process.exit(0);
-    }
-  });
-  rl.on('close', () => process.exit(0));
-  reply({ event: 'listening', port, impl, node: process.version, ...info });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -520,14 +489,32 @@ const canPin = (() => {
   return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 })();
 
-function startChild(label, core, nodeArgs, args, extraEnv = {}) {
+/** A child running `cmd argv` (this script under node unless `cmd` is given), pinned to `core` when it can. */
+function startChild(label, core, nodeArgs, args, extraEnv = {}, cmd = null) {
   const env = { ...process.env, ...ENV_CHILD };
   delete env.WS_NO_BUFFER_UTIL;
   Object.assign(env, extraEnv);
-  const argv = [...nodeArgs, SCRIPT, ...args];
+  const [exe, argv] = cmd ?? [process.execPath, [...nodeArgs, SCRIPT, ...args]];
   return canPin && core !== null
-    ? new Child(label, 'taskset', ['-c', String(core), process.execPath, ...argv], env)
-    : new Child(label, process.execPath, argv, env);
+    ? new Child(label, 'taskset', ['-c', String(core), exe, ...argv], env)
+    : new Child(label, exe, argv, env);
+}
+
+let denoVersionLine;
+/** `deno --version`'s first line, or null when node_modules/.bin/deno does not run. */
+function denoVersion() {
+  if (denoVersionLine === undefined) {
+    const res = spawnSync(DENO, ['--version'], { encoding: 'utf8' });
+    denoVersionLine = res.status === 0 ? res.stdout.split('\n')[0] : null;
+  }
+  return denoVersionLine;
+}
+
+/** A server child: a Node server is this script with --server, a Deno one bench/echo/deno-server.ts. */
+function startServer(impl, nodeArgs, serverArgs) {
+  if (!ON_DENO.has(impl)) return startChild(`${impl} server`, 1, nodeArgs, ['--server', impl, ...serverArgs], serverEnv(impl));
+  if (nodeArgs.length || serverArgs.length) throw new Error(`${impl} runs on Deno: no node flags or server options (--profile, --pkg, --count-calls)`);
+  return startChild(`${impl} server`, 1, [], [], {}, [DENO, ['run', '--no-prompt', '--allow-net=127.0.0.1', DENO_SERVER, impl]]);
 }
 
 function serverEnv(impl) {
@@ -548,7 +535,7 @@ function coreBusyUs(core) {
 
 /** Starts a server and its client for one cell; resolves when the client has warmed up. */
 async function startPair(impl, size, kind, opts, { nodeArgs = [], serverArgs = [] } = {}) {
-  const srv = startChild(`${impl} server`, 1, nodeArgs, ['--server', impl, ...serverArgs], serverEnv(impl));
+  const srv = startServer(impl, nodeArgs, serverArgs);
   let cli = null;
   try {
     const listening = await srv.next('listening');
@@ -574,8 +561,9 @@ async function measureRound(pair, opts) {
   pair.srv.send('stop');
   const stopped = await pair.srv.next('stopped');
   const busy1 = coreBusyUs(1);
-  // Every echo the client counted was echoed by the server inside the window, and nothing else.
-  if (stopped.messages !== done.messages || stopped.bytes !== done.bytes) {
+  // Every echo the client counted was echoed by the server inside the window, and nothing else
+  // (bytes: null when the server did not count them, deno-native's text).
+  if (stopped.messages !== done.messages || (stopped.bytes !== null && stopped.bytes !== done.bytes)) {
     throw new Error(`${pair.impl}: server echoed ${stopped.messages} messages / ${stopped.bytes} bytes, client received ${done.messages} / ${done.bytes}`);
   }
   if (done.verified < Math.floor(done.messages / SAMPLE) - opts.conns) throw new Error(`${pair.impl}: only ${done.verified} echoes checked byte for byte`);
@@ -666,15 +654,18 @@ function printHeader(title, opts, impls) {
   console.log(title);
   console.log(`node ${process.version} (V8 ${process.versions.v8}), ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`);
   console.log(`load average at start: ${loadavg()}`);
-  console.log(`wasmsocket ${JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version}: wasm ${statSync(join(PKG, 'wasm/wasmsocket_bg.wasm')).size} bytes; ws ${packageVersion('ws')}; bufferutil ${bu ?? 'not installed'}`);
+  console.log(`wasmsocket ${JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version}: wasm ${statSync(join(PKG, 'wasm/wasmsocket_bg.wasm')).size} bytes; ws ${packageVersion('ws')}; bufferutil ${bu ?? 'not installed'}` +
+    `${impls.some((i) => ON_DENO.has(i)) ? `; ${denoVersion()}` : ''}`);
   console.log(canPin
     ? 'servers pinned to core 1 (taskset -c 1), load clients to core 0 (taskset -c 0)'
     : 'NOT pinned (taskset missing or one core): server and client share cores, server CPU/msg still valid, msgs/s less so');
-  console.log(`children run with ${Object.entries(ENV_CHILD).map(([k, v]) => `${k}=${v}`).join(' ')}; compression off (client offers none, ws perMessageDeflate: false)`);
+  console.log(`children run with ${Object.entries(ENV_CHILD).map(([k, v]) => `${k}=${v}`).join(' ')}; compression off ` +
+    '(client offers none; ws perMessageDeflate: false, wasmsocket-deno compression: null, Deno.upgradeWebSocket never negotiates one)');
   console.log(`client: raw sockets, ${opts.conns} connections, pre-built masked frames written in batches of half the window; ` +
     `window ${opts.window} messages (at most ${WINDOW_BYTES >> 20} MiB) in flight per connection`);
   console.log('columns:');
-  for (const impl of impls) console.log(`  ${SHORT[impl].padEnd(10)} ${IMPLS[impl]}`);
+  const width = Math.max(...impls.map((i) => SHORT[i].length));
+  for (const impl of impls) console.log(`  ${SHORT[impl].padEnd(width)} ${IMPLS[impl]}`);
 }
 
 async function parent(args) {
@@ -683,7 +674,14 @@ async function parent(args) {
   const bu = bufferutilLoads();
   let impls = args.impls ? String(args.impls).split(',') : Object.keys(IMPLS);
   for (const impl of impls) if (!IMPLS[impl]) throw new Error(`unknown implementation ${impl} (known: ${Object.keys(IMPLS).join(', ')})`);
-  if (!bu) impls = impls.filter((i) => i !== 'ws-bufferutil');
+  if (!bu && impls.includes('ws-bufferutil')) {
+    console.log('note: bufferutil does not load: ws-bufferutil skipped');
+    impls = impls.filter((i) => i !== 'ws-bufferutil');
+  }
+  if (!denoVersion() && impls.some((i) => ON_DENO.has(i))) {
+    console.log(`note: no deno at ${DENO} (npm install): ${impls.filter((i) => ON_DENO.has(i)).join(', ')} skipped`);
+    impls = impls.filter((i) => !ON_DENO.has(i));
+  }
   const sizes = args.sizes ? String(args.sizes).split(',').map(parseSize) : null;
   const kinds = args.kinds ? String(args.kinds).split(',') : null;
   const cells = CELLS.filter(([s, k]) => (!sizes || sizes.includes(s)) && (!kinds || kinds.includes(k)));
@@ -767,18 +765,21 @@ function writeJson(file, results, cells, impls) {
       if (s) rows.push({ impl: SHORT[impl], size, kind, usPerMsg: s.medUs, msgPerSec: s.medRate, runs: s.runs });
     }
   }
-  const versions = { node: process.version, ws: packageVersion('ws'), cores: os.cpus().length, date: new Date().toISOString().slice(0, 10), load: loadavg() };
+  const versions = {
+    node: process.version, ws: packageVersion('ws'), ...(impls.some((i) => ON_DENO.has(i)) ? { deno: denoVersion() } : {}),
+    cores: os.cpus().length, date: new Date().toISOString().slice(0, 10), load: loadavg(),
+  };
   writeFileSync(file, `${JSON.stringify({ benchmark: 'echo', versions, rows }, null, 1)}\n`);
   console.log(`wrote ${file}`);
 }
 
 function printResults(results, cells, impls) {
   const get = (impl, size, kind) => summarizeCell(results.find((r) => r.impl === impl && r.size === size && r.kind === kind));
-  const ratioTo = impls.includes('wasmsocket') ? impls.filter((i) => i !== 'wasmsocket') : [];
+  const ratios = RATIOS.filter(([mine, theirs]) => impls.includes(mine) && impls.includes(theirs));
   for (const which of ['best', 'median']) {
     const header = ['size', 'kind'];
     for (const impl of impls) header.push(`${SHORT[impl]} msg/s`, `${SHORT[impl]} µs/msg`);
-    for (const other of ratioTo) header.push(`cpu wasmsocket/${SHORT[other]}`);
+    for (const [mine, theirs] of ratios) header.push(`cpu ${SHORT[mine]}/${SHORT[theirs]}`);
     const rows = [];
     for (const [size, kind] of cells) {
       const row = [fmtSize(size), kind];
@@ -788,9 +789,9 @@ function printResults(results, cells, impls) {
         const bound = s.clientPct > 90 && s.serverPct < 85 ? '*' : '';
         row.push(`${fmtRate(which === 'best' ? s.bestRate : s.medRate)}${bound}${s.timedOut ? '!' : ''}`, fmtUs(which === 'best' ? s.bestUs : s.medUs));
       }
-      const mine = get('wasmsocket', size, kind);
-      for (const other of ratioTo) {
-        const theirs = get(other, size, kind);
+      for (const [a, b] of ratios) {
+        const mine = get(a, size, kind);
+        const theirs = get(b, size, kind);
         row.push(mine && theirs ? ((which === 'best' ? mine.bestUs : mine.medUs) / (which === 'best' ? theirs.bestUs : theirs.medUs)).toFixed(2) : '-');
       }
       rows.push(row);
@@ -799,7 +800,10 @@ function printResults(results, cells, impls) {
     console.log(table(header, rows));
   }
   console.log('µs/msg = server CPU (user + system, all threads) per echoed message; msg/s = echoes per second at the client.');
-  console.log('cpu wasmsocket/X = wasmsocket µs/msg ÷ X µs/msg: ≤ 1.00 means wasmsocket uses less CPU per message.');
+  if (ratios.length) {
+    console.log('cpu A/B = A µs/msg ÷ B µs/msg: ≤ 1.00 means A uses less CPU per message (wasmsocket = on Node, against each other server; ' +
+      'wasmsocket-deno/deno = both on Deno).');
+  }
   console.log('* = client near 100% CPU and server below 85%: msg/s is client-bound there (µs/msg still valid). ! = a round hit the time cap.');
 
   const header = ['size', 'kind', 'server', 'user µs', 'sys µs', 'server%', 'client%', 'other%', 'reads/msg', 'writes/msg', 'sleeps/kmsg', 'preempt/kmsg', 'msgs/round'];
@@ -820,7 +824,14 @@ function printResults(results, cells, impls) {
   console.log('reads/msg, writes/msg = the server\'s read and write/writev system calls per message (/proc/self/io syscr, syscw)');
   console.log('sleeps/kmsg, preempt/kmsg = the server\'s voluntary (waited for input) and involuntary (preempted) context switches per 1000 messages');
   const any = results.find((r) => r.ready);
-  if (any) console.log(`every round: server and client message and byte counts equal, every echo's opcode and size checked, every ${SAMPLE}th compared byte for byte`);
+  if (any) {
+    console.log(`every round: server and client message and byte counts equal, every echo's opcode and size checked, every ${SAMPLE}th compared byte for byte` +
+      `${impls.includes('deno-native') && cells.some(([, k]) => k === 'text') ? ' (deno native text: message counts only, its handler gets strings)' : ''}`);
+  }
+  if (impls.some((i) => ON_DENO.has(i))) {
+    console.log('Deno servers: reads/msg and writes/msg ? — Deno reads and writes sockets with recvfrom/sendto, which /proc/PID/io does not count ' +
+      '(and reading /proc/self needs --allow-all)');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -866,6 +877,7 @@ async function profileMode(args) {
   const kind = args.kind ?? 'binary';
   const impl = args['profile-impl'] ?? 'wasmsocket';
   if (!IMPLS[impl]) throw new Error(`unknown implementation ${impl}`);
+  if (ON_DENO.has(impl)) throw new Error(`--profile runs node --cpu-prof: Node servers only, not ${impl}`);
   const top = Number(args.top ?? 25);
   const topTotal = Number(args['top-total'] ?? 20);
   const work = args['profile-dir'] ?? mkdtempSync(join(os.tmpdir(), 'wasmsocket-echo-profile-'));

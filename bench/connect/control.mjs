@@ -1,6 +1,7 @@
 // The line protocol every bench/connect.mjs server speaks, in Node and in Deno (Deno children
-// cannot use Node's IPC). The server prints {"event":"listening","port":N,...} once; then each
-// line on stdin gets one JSON line on stdout:
+// cannot use Node's IPC; bench/echo/control.mjs uses its line reader and reply too). The server
+// prints {"event":"listening","port":N,...} once; then each line on stdin gets one JSON line on
+// stdout:
 //   stats -> {"event":"stats","cpu":{"user":µs,"system":µs}}   process.cpuUsage()
 //   mem   -> {"event":"mem","rss":B,"heapUsed":B,"external":B,"arrayBuffers":B|null,"wasm":B|null}
 //            after gc(), 100 ms, gc() (needs node --expose-gc / deno --v8-flags=--expose-gc)
@@ -8,7 +9,22 @@
 import process from 'node:process';
 
 const isDeno = typeof globalThis.Deno !== 'undefined';
-const reply = (obj) => console.log(JSON.stringify(obj));
+/** One JSON line on stdout. */
+export const reply = (obj) => console.log(JSON.stringify(obj));
+
+/** The lines of stdin, trimmed, in Node and in Deno; ends at end of stdin. */
+export async function* stdinLines() {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of isDeno ? globalThis.Deno.stdin.readable : process.stdin) {
+    text += decoder.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = text.indexOf('\n')) >= 0) {
+      yield text.slice(0, nl).trim();
+      text = text.slice(nl + 1);
+    }
+  }
+}
 
 function memory(wasmBytes) {
   // Deno.memoryUsage() has no arrayBuffers; Node's arrayBuffers is part of external.
@@ -23,23 +39,15 @@ function memory(wasmBytes) {
 export async function control({ port, info = {}, wasmBytes = null }) {
   if (typeof globalThis.gc !== 'function') throw new Error('no gc(): run with --expose-gc');
   reply({ event: 'listening', port, ...info });
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of isDeno ? globalThis.Deno.stdin.readable : process.stdin) {
-    text += decoder.decode(chunk, { stream: true });
-    let nl;
-    while ((nl = text.indexOf('\n')) >= 0) {
-      const cmd = text.slice(0, nl).trim();
-      text = text.slice(nl + 1);
-      if (cmd === 'stats') reply({ event: 'stats', cpu: process.cpuUsage() });
-      else if (cmd === 'mem') {
-        globalThis.gc();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        globalThis.gc();
-        reply({ event: 'mem', ...memory(wasmBytes) });
-      } else if (cmd === 'quit') process.exit(0);
-      else reply({ event: 'error', message: `unknown command ${cmd}` });
-    }
+  for await (const cmd of stdinLines()) {
+    if (cmd === 'stats') reply({ event: 'stats', cpu: process.cpuUsage() });
+    else if (cmd === 'mem') {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      globalThis.gc();
+      reply({ event: 'mem', ...memory(wasmBytes) });
+    } else if (cmd === 'quit') process.exit(0);
+    else reply({ event: 'error', message: `unknown command ${cmd}` });
   }
   process.exit(0);
 }
