@@ -52,15 +52,12 @@ export interface CommonProtocolOptions {
   /** Disable Nagle's algorithm on the socket. Default `true`. */
   tcpNoDelay?: boolean;
   /**
-   * Autobahn's per-message compression callback. Server: gets the parseable compression offers
-   * (`PerMessageDeflateOffer` / `PerMessageBzip2Offer`) and returns a `PerMessageDeflateOfferAccept`
-   * / `PerMessageBzip2OfferAccept`, or `null` to decline them all. Client: gets the server's
-   * `PerMessageDeflateResponse` / `PerMessageBzip2Response` and returns a `...ResponseAccept`, or
-   * `null` to fail the handshake. On a server, setting it replaces `compression`'s default; on a
+   * Autobahn's per-message compression callback, typed per role in `ServerProtocolOptions` and
+   * `ClientProtocolOptions`. On a server, setting it replaces `compression`'s default; on a
    * client it does not (the client's offers are `perMessageCompressionOffers`, else the default
    * deflate offer; this function then judges the server's response). Default `null`.
    */
-  perMessageCompressionAccept?: ((offersOrResponse: any) => unknown) | null;
+  perMessageCompressionAccept?: ((offersOrResponse: never) => unknown) | null;
   /**
    * python-websockets' extension factories of this role, in negotiation order (the built-in
    * `Server/ClientPerMessageDeflateFactory`, bzip2, or your own). Default `[]`.
@@ -129,6 +126,13 @@ export interface ServerProtocolOptions extends CommonProtocolOptions {
   serveFlashSocketPolicy?: boolean;
   /** Obsolete (Flash is gone): accepted so autobahn code ports unchanged; no effect. Default `''`. */
   flashSocketPolicy?: string;
+  /**
+   * Autobahn's server-side compression callback: gets the client's parseable offers, in its
+   * order, and returns the accept of the one to use, or `null` to decline them all (no
+   * compression). Setting it replaces `compression`'s default. Default `null`.
+   */
+  perMessageCompressionAccept?: ((offers: (PerMessageDeflateOffer | PerMessageBzip2Offer)[]) =>
+    PerMessageDeflateOfferAccept | PerMessageBzip2OfferAccept | null | undefined) | null;
 }
 
 /** Options of a `WebSocketClientFactory` (`setProtocolOptions`). */
@@ -143,6 +147,13 @@ export interface ClientProtocolOptions extends CommonProtocolOptions {
   serverConnectionDropTimeout?: number;
   /** Autobahn's compression offers, in order (`PerMessageDeflateOffer`, `PerMessageBzip2Offer`); non-empty replaces `compression`'s default. Default `[]`. */
   perMessageCompressionOffers?: readonly (PerMessageDeflateOffer | PerMessageBzip2Offer)[];
+  /**
+   * Autobahn's client-side compression callback: gets the server's response to the offer it
+   * accepted and returns a `...ResponseAccept` (which sets how this client compresses), or
+   * `null` to fail the handshake. Default `null`.
+   */
+  perMessageCompressionAccept?: ((response: PerMessageDeflateResponse | PerMessageBzip2Response) =>
+    PerMessageDeflateResponseAccept | PerMessageBzip2ResponseAccept | null | undefined) | null;
 }
 
 /** Every option name, both roles. */

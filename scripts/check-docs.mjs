@@ -6,7 +6,8 @@
 // Each fenced block, by its info string:
 //   js, mjs, javascript   written to .docs-check/ (whose node_modules/wasmsocket links to pkg/),
 //                         type-checked with tsc (checkJs, Node types, as examples/*.mjs are)
-//                         and run with node
+//                         and run with node; a block that calls require() and has no import
+//                         statement is CommonJS and is written as a .cjs file
 //   ts, typescript        Deno's when it imports 'npm:wasmsocket' or uses `Deno.` (the import
 //                         is pointed at pkg/deno.mjs; `deno check`, then `deno run` with the
 //                         permissions the README names); otherwise Node's: tsc (strict, Node
@@ -33,6 +34,8 @@
 //        type-checked only, against the browser entry's types (browser.d.ts, DOM lib)
 // P in a directive stands for a free 127.0.0.1 port: every occurrence of P in the block is
 // replaced by it, so the snippets keep readable ports and never collide.
+// A wss:// URL in a directive: the block finds a self-signed certificate for 127.0.0.1 as
+// cert.pem and key.pem in its directory (made by openssl), which the peer trusts.
 //
 // Prints one line per block (file:line, language, what was done) and exits 1 on any failure.
 
@@ -123,7 +126,7 @@ async function waitForPort(port, deadline) {
 function echoProbe(url, deadline) {
   return new Promise((resolveProbe, reject) => {
     const timer = setTimeout(() => { ws.terminate(); reject(new Error(`echo probe of ${url}: no answer in time`)); }, Math.max(deadline - Date.now(), 100));
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, url.startsWith('wss:') ? { ca: readFileSync(join(work, 'cert.pem')) } : {});
     const sent = [['hello docs', false], [Buffer.from([0, 1, 2, 254, 255]), true]];
     const got = [];
     ws.on('open', () => { for (const [data, binary] of sent) ws.send(data, { binary }); });
@@ -262,6 +265,13 @@ const indent = (text) => text.split('\n').map((l) => `      ${l}`).join('\n');
 
 // ----- main -----
 
+/** A self-signed certificate for 127.0.0.1, valid a day, as cert.pem and key.pem in the work directory. */
+function makeCertificate() {
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')], { encoding: 'utf8' });
+  if (made.error || made.status !== 0) throw new Error(`check-docs: openssl could not make a certificate for the wss:// blocks: ${made.error?.message ?? made.stderr}`);
+}
+
 function nodeWithTypeStripping() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major > 22 || (major === 22 && minor >= 6)) return process.execPath;
@@ -300,6 +310,7 @@ async function main() {
   symlinkSync(relative(join(work, 'node_modules'), join(root, 'pkg')), join(work, 'node_modules/wasmsocket'));
 
   const blocks = files.flatMap(extract);
+  if (blocks.some((b) => /^check:\s*\S+\s+wss:/.test(`${b.directive?.kind}: ${b.directive?.text}`))) makeCertificate();
   const stripTypes = nodeWithTypeStripping();
   const lists = { node: [], nodeJs: [], browser: [], deno: [] };
   for (const [index, block] of blocks.entries()) {
@@ -312,7 +323,8 @@ async function main() {
       let code = moved.code;
       if (p.runtime === 'deno') code = code.replace(/(['"])npm:wasmsocket\1/g, `'../pkg/deno.mjs'`);
       const base = `b${String(index + 1).padStart(2, '0')}-${block.file.replace(/\W+/g, '_')}-L${block.line}`;
-      block.name = base + (p.runtime === 'deno' ? '.ts' : p.ts ? '.mts' : '.mjs');
+      const commonJs = !p.ts && /\brequire\(/.test(code) && !/^\s*import\s/m.test(code);
+      block.name = base + (p.runtime === 'deno' ? '.ts' : p.ts ? '.mts' : commonJs ? '.cjs' : '.mjs');
       writeFileSync(join(work, block.name), code);
       if (p.runtime === 'deno') lists.deno.push(block.name);
       else if (p.runtime === 'browser') lists.browser.push(block.name);

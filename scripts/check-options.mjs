@@ -135,7 +135,13 @@ const typed = new Map();
 for (const [role, name] of Object.entries(INTERFACES)) {
   const { rows, problems } = interfaceOptions(types, name);
   for (const problem of problems) report(args.types, problem);
-  for (const [option, row] of rows ?? []) typed.set(option, { ...row, role: ROLE_NAMES[role] });
+  for (const [option, row] of rows ?? []) {
+    // An option of both roles may be redeclared with each role's type (perMessageCompressionAccept):
+    // its role is then the union of the interfaces that declare it.
+    const roles = new Set([...(typed.get(option)?.roles ?? ''), ...role]);
+    const letters = ['s', 'c'].filter((r) => roles.has(r)).join('');
+    typed.set(option, { ...row, roles: letters, role: ROLE_NAMES[letters] });
+  }
 }
 compare(args.types, 'option', expectedProtocol, typed, ['role', 'default']);
 

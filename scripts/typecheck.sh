@@ -3,6 +3,7 @@
 #   tests/types/tsconfig.json           the Node types, through the exports map, against TS usage files
 #   tests/types/tsconfig.examples.json  every examples/*.mjs (checkJs) against the Node types
 #   tests/types/browser/tsconfig.json   the browser entry's types (browser.d.ts: index.d.ts + the browser client), without Node's types
+#   tests/types/commonjs/tsconfig.json  a CommonJS project's .ts importing the package ("module": "node20")
 #   deno check                          the Deno types (pkg/deno.d.mts) against tests/deno/types-usage.ts
 #                                       and the Deno examples (examples/*.ts)
 set -euo pipefail
@@ -15,7 +16,7 @@ mkdir -p tests/types/node_modules
 ln -sfn ../../../pkg tests/types/node_modules/wasmsocket
 
 status=0
-for project in tests/types/tsconfig.json tests/types/tsconfig.examples.json tests/types/browser/tsconfig.json; do
+for project in tests/types/tsconfig.json tests/types/tsconfig.examples.json tests/types/browser/tsconfig.json tests/types/commonjs/tsconfig.json; do
   if tsc -p "$project"; then echo "tsc -p $project: ok"; else echo "tsc -p $project: FAILED"; status=1; fi
 done
 # Deno's checker (its own TypeScript, Deno's defaults such as noImplicitOverride), no network.

@@ -54,16 +54,23 @@ const server = new WebSocketServerFactory('ws://127.0.0.1:9001');
 server.setProtocolOptions({ extensions: [new ServerXor(), new ServerPerMessageDeflateFactory({ serverMaxWindowBits: 10, compressSettings: { level: 9, memLevel: 4 } })] });
 server.setProtocolOptions({ compression: null });
 server.setProtocolOptions({
-  perMessageCompressionAccept: (offers: PerMessageDeflateOffer[]) => {
+  // Typed per role: `offers` needs no annotation under strict (no implicit any).
+  perMessageCompressionAccept: (offers) => {
     const offer = offers.find((o) => o instanceof PerMessageDeflateOffer);
-    return offer ? new PerMessageDeflateOfferAccept(offer, true, 10) : null;
+    return offer instanceof PerMessageDeflateOffer ? new PerMessageDeflateOfferAccept(offer, true, 10) : null;
   },
 });
+// @ts-expect-error a server's accept function returns an offer accept, not a subprotocol
+server.setProtocolOptions({ perMessageCompressionAccept: () => 'permessage-deflate' });
+// @ts-expect-error a server's accept function gets offers, not a response
+server.setProtocolOptions({ perMessageCompressionAccept: (response: PerMessageDeflateResponse) => new PerMessageDeflateResponseAccept(response) });
 
 const client = new WebSocketClientFactory('ws://127.0.0.1:9001');
 client.setProtocolOptions({ extensions: [new ClientXor(), new ClientPerMessageDeflateFactory({ clientMaxWindowBits: true, threshold: 128 })] });
 client.setProtocolOptions({ perMessageCompressionOffers: [new PerMessageDeflateOffer(true, true, false, 12), new PerMessageBzip2Offer()] });
-client.setProtocolOptions({ perMessageCompressionAccept: (response: PerMessageDeflateResponse) => new PerMessageDeflateResponseAccept(response) });
+client.setProtocolOptions({
+  perMessageCompressionAccept: (response) => (response instanceof PerMessageDeflateResponse ? new PerMessageDeflateResponseAccept(response) : null),
+});
 
 expectType<string>(PerMessageDeflateOffer.parse([['client_max_window_bits', null]]).getExtensionString());
 expectType<PerMessageDeflateOffer>(PerMessageDeflateOffer.parse({ server_max_window_bits: ['10'] }));
