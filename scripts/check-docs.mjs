@@ -4,12 +4,13 @@
 // runs it after the Node suites; by hand: `node scripts/check-docs.mjs [FILE...]`.
 //
 // Each fenced block, by its info string:
-//   js, mjs, javascript   written to .docs-check/ (whose node_modules/wasmsocket links to pkg/),
+//   js, mjs, javascript   written to .docs-check/, a project made as a new user makes one (`npm
+//                         init -y`, then `npm install` of `npm pack pkg/`'s tarball, offline),
 //                         type-checked with tsc (checkJs, Node types, as examples/*.mjs are)
 //                         and run with node; a block that calls require() and has no import
 //                         statement is CommonJS and is written as a .cjs file
-//   ts, typescript        Deno's when it imports 'npm:wasmsocket' or uses `Deno.` (the import
-//                         is pointed at pkg/deno.mjs; `deno check`, then `deno run` with the
+//   ts, typescript        Deno's when it imports 'npm:wasmsocket' or uses `Deno.` (found in the
+//                         project's node_modules, deno.json's nodeModulesDir; `deno check`, then `deno run` with the
 //                         permissions the README names); otherwise Node's: tsc (strict, Node
 //                         types), and run with --experimental-strip-types when a Node ≥ 22.6
 //                         is at hand (this one, or $WASMSOCKET_NODE_PREFIX/node22 as
@@ -40,14 +41,15 @@
 // Prints one line per block (file:line, language, what was done) and exits 1 on any failure.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const work = join(root, '.docs-check');
+const scratch = process.env.CHECK_DOCS_DIR ? resolve(process.env.CHECK_DOCS_DIR) : join(root, '.docs-check'); // tests give their own
+const work = join(scratch, 'project'); // npm init wants a name without the dot
 const files = process.argv.slice(2).length ? process.argv.slice(2) : ['README.md', 'pkg-template/README.md'];
 const RUN_LIMIT_MS = 10_000;
 const bin = (name) => join(root, 'node_modules/.bin', name);
@@ -265,6 +267,24 @@ const indent = (text) => text.split('\n').map((l) => `      ${l}`).join('\n');
 
 // ----- main -----
 
+/**
+ * .docs-check/ as a new user's project: `npm init -y` (CommonJS by default: the blocks are
+ * .mjs, .cjs or .mts files, as the README tells users), the packed package installed from its
+ * tarball (offline: it has no dependencies), and a deno.json with `"nodeModulesDir": "manual"`
+ * so that Deno blocks import `npm:wasmsocket` from that node_modules, as the README says.
+ */
+function installPackedPackage() {
+  const npm = (args, cwd) => {
+    const r = spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`check-docs: npm ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  npm(['init', '-y'], work);
+  const [{ filename }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], join(root, 'pkg')));
+  npm(['install', '--offline', join(work, filename)], work);
+  writeFileSync(join(work, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }));
+}
+
 /** A self-signed certificate for 127.0.0.1, valid a day, as cert.pem and key.pem in the work directory. */
 function makeCertificate() {
   const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
@@ -302,12 +322,13 @@ function typecheck(name, names, compilerOptions) {
   });
 }
 
-const baseTs = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: ['node'], allowJs: true, checkJs: true, skipLibCheck: true };
+// @types/node is the repository's (a user's project would install it).
+const baseTs = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: ['node'], typeRoots: [join(root, 'node_modules/@types')], allowJs: true, checkJs: true, skipLibCheck: true };
 
 async function main() {
-  rmSync(work, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
   mkdirSync(join(work, 'node_modules'), { recursive: true });
-  symlinkSync(relative(join(work, 'node_modules'), join(root, 'pkg')), join(work, 'node_modules/wasmsocket'));
+  installPackedPackage();
 
   const blocks = files.flatMap(extract);
   if (blocks.some((b) => /^check:\s*\S+\s+wss:/.test(`${b.directive?.kind}: ${b.directive?.text}`))) makeCertificate();
@@ -321,7 +342,6 @@ async function main() {
       const moved = await withFreePort(block.code, p.check);
       p.check = moved.check;
       let code = moved.code;
-      if (p.runtime === 'deno') code = code.replace(/(['"])npm:wasmsocket\1/g, `'../pkg/deno.mjs'`);
       const base = `b${String(index + 1).padStart(2, '0')}-${block.file.replace(/\W+/g, '_')}-L${block.line}`;
       const commonJs = !p.ts && /\brequire\(/.test(code) && !/^\s*import\s/m.test(code);
       block.name = base + (p.runtime === 'deno' ? '.ts' : p.ts ? '.mts' : commonJs ? '.cjs' : '.mjs');
@@ -413,7 +433,7 @@ async function main() {
   for (const [file, errs] of tscErrors) if (file === '*') { failures++; console.log(`type check: ${errs.map((e) => e.text).join('\n')}`); }
   console.log(`check-docs: ${blocks.length} blocks in ${files.join(', ')}: ${counts.ran} ran, ${counts.typechecked} type-checked only, ` +
     `${counts['script checked']} shell scripts checked (not run), ${counts.skipped} skipped, ${failures} failed`);
-  if (failures === 0) rmSync(work, { recursive: true, force: true });
+  if (failures === 0) rmSync(scratch, { recursive: true, force: true });
   process.exit(failures ? 1 : 0);
 }
 
