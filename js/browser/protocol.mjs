@@ -134,7 +134,9 @@ export class WebSocketClientProtocol extends ProtocolBase {
     if (this.#failure) return [false, this.#failure.code, this.#failure.reason];
     if (this.#notCleanReason !== null) return [false, 1006, `connection was closed uncleanly (${this.#notCleanReason})`];
     if (wasClean) return [true, code, reason];
-    if (code !== 1006) return [false, code, reason];
+    // A close code the peer could have sent passes on; 1006 and what is none (Deno's WebSocket
+    // reports a refused connection as code 0) become onClose(false, 1006, why).
+    if (code !== 1006 && code >= 1000 && code <= 4999) return [false, code, reason];
     const why = this.#opened
       ? 'peer dropped the TCP connection without previous WebSocket closing handshake, or the browser failed the connection'
       : 'the browser could not open the WebSocket connection';
