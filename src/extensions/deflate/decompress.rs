@@ -1,48 +1,83 @@
-//! The receiving side: streaming raw inflate, bounded by the message budget
+//! The receiving side: raw inflate, bounded by the message budget
 //! ([`crate::extensions::bounded_output`]).
-//! miniz inflates with a 32 KiB window, which covers every negotiated window (8–15).
+//!
+//! Between messages a connection keeps only what the peer may refer back to: the last
+//! 2^window bytes it inflated (fewer if it has not sent that much), not miniz's whole inflate
+//! state (43 KiB whatever the window). Each message is inflated by miniz's core decoder into
+//! one buffer that starts with those bytes, in its non-wrapping mode, where a back-reference
+//! may reach anywhere before the write position: the kept bytes act as the stream's history.
+//! The decoder itself lives only while a message is being received: after the sync flush
+//! that ends every message (RFC 7692 §7.2.1) the stream is byte-aligned at a block boundary,
+//! which is where a fresh decoder starts.
 
-use miniz_oxide::inflate::stream::{inflate, InflateState};
-use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+use miniz_oxide::inflate::core::inflate_flags::{TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF};
+use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 
-use crate::extensions::bounded_output::BoundedOutput;
 use crate::error::ProtocolError;
+use crate::extensions::bounded_output::BoundedOutput;
 
 use super::TAIL;
 
+/// miniz's decoder state (Huffman tables, bit buffer), held only inside a message.
+pub const DECODER_BYTES: usize = core::mem::size_of::<DecompressorOxide>();
+
+/// The bytes a peer compressing with `window_bits` may refer back to. zlib compresses with a
+/// window of 9 bits when told 8 (its raw deflate has no 256-byte window), so never fewer
+/// than 512.
+pub fn history_bytes(window_bits: u8) -> usize {
+    1usize << window_bits.clamp(9, 15)
+}
+
 pub struct Decompressor {
     no_context_takeover: bool,
-    /// Present during a compressed message, and between messages only with context takeover.
-    state: Option<Box<InflateState>>,
+    /// [`history_bytes`] of the peer's window.
+    history_len: usize,
+    /// The last `history_len` bytes inflated (fewer at the start of a stream): what the next
+    /// data may refer back to. Kept between messages only with context takeover.
+    history: Vec<u8>,
+    /// Present during a compressed message only.
+    decoder: Option<Box<DecompressorOxide>>,
     /// The peer ended the deflate stream (a final block) inside this message.
     ended: bool,
 }
 
 impl Decompressor {
-    pub fn new(no_context_takeover: bool) -> Self {
-        Decompressor { no_context_takeover, state: None, ended: false }
+    pub fn new(no_context_takeover: bool, window_bits: u8) -> Self {
+        Decompressor {
+            no_context_takeover,
+            history_len: history_bytes(window_bits),
+            history: Vec::new(),
+            decoder: None,
+            ended: false,
+        }
     }
 
     /// Bytes of inflate state held right now.
     pub fn held_bytes(&self) -> usize {
-        self.state.as_ref().map_or(0, |_| core::mem::size_of::<InflateState>())
+        self.history.capacity() + self.decoder.as_ref().map_or(0, |_| DECODER_BYTES)
     }
 
     /// Inflates one frame of a compressed message, producing at most `budget` bytes.
     pub fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
-        let mut out = BoundedOutput::new(budget, data.len());
+        let mut out = BoundedOutput::after(core::mem::take(&mut self.history), budget, data.len());
         let fed = self.feed(data, &mut out).and_then(|()| if fin { self.feed(&TAIL, &mut out) } else { Ok(()) });
         // A final block can end the stream on the byte past the budget: that is 1009 too.
-        let result = fed.and_then(|()| out.finish());
-        if result.is_err() || fin {
-            // A failed stream is unusable; a finished message keeps its window only with
-            // takeover and only if the stream did not end.
-            if result.is_err() || self.no_context_takeover || self.ended {
-                self.state = None;
+        let result = fed.and_then(|()| out.finish_keeping(self.history_len));
+        let message_over = result.is_err() || fin;
+        let output = result.map(|(output, history)| {
+            // A failed stream is unusable; a finished message leaves history for the next one
+            // only with takeover and only if the stream did not end.
+            if !(fin && (self.no_context_takeover || self.ended)) {
+                self.history = history;
             }
+            output
+        });
+        if message_over {
+            self.decoder = None;
             self.ended = false;
         }
-        result
+        output
     }
 
     fn feed(&mut self, mut input: &[u8], out: &mut BoundedOutput) -> Result<(), ProtocolError> {
@@ -50,25 +85,24 @@ impl Decompressor {
             // Bytes after a final block have no meaning; zlib ignores them too.
             return Ok(());
         }
-        let state = self.state.get_or_insert_with(|| InflateState::new_boxed(DataFormat::Raw));
+        let decoder = self.decoder.get_or_insert_with(|| Box::new(DecompressorOxide::new()));
+        let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
         loop {
             out.make_room()?;
-            let r = inflate(state, input, out.spare(), MZFlush::None);
-            input = input.get(r.bytes_consumed..).unwrap_or(&[]);
-            out.advance(r.bytes_written);
-            let progress = r.bytes_consumed + r.bytes_written > 0;
-            match r.status {
-                Ok(MZStatus::StreamEnd) => {
+            let (buf, position) = out.whole();
+            let (status, consumed, written) = decompress(decoder, input, buf, position, flags);
+            input = input.get(consumed..).unwrap_or(&[]);
+            out.advance(written);
+            match status {
+                TINFLStatus::Done => {
                     self.ended = true;
                     return Ok(());
                 }
-                Ok(_) | Err(MZError::Buf) => {}
-                Err(_) => return Err(ProtocolError::invalid_extension_data("invalid compressed data")),
+                TINFLStatus::NeedsMoreInput if input.is_empty() => return Ok(()),
+                TINFLStatus::NeedsMoreInput | TINFLStatus::HasMoreOutput => {}
+                _ => return Err(ProtocolError::invalid_extension_data("invalid compressed data")),
             }
-            if input.is_empty() && out.has_room() {
-                return Ok(());
-            }
-            if !progress && out.has_room() {
+            if consumed + written == 0 && out.has_room() {
                 return Err(ProtocolError::invalid_extension_data("invalid compressed data"));
             }
         }

@@ -37,13 +37,13 @@ impl PerMessageDeflate {
 
     pub fn with_mem_level(role: Role, agreement: Agreement, level: u8, mem_level: u8, min_size: usize) -> Self {
         let (send_bits, send_nct) = agreement.sending(role);
-        let (_, recv_nct) = agreement.receiving(role);
+        let (recv_bits, recv_nct) = agreement.receiving(role);
         let codec = DeflateCodec {
             agreement,
             level,
             mem_level,
             compressor: Compressor::new(send_bits, send_nct, level, mem_level),
-            decompressor: Decompressor::new(recv_nct),
+            decompressor: Decompressor::new(recv_nct, recv_bits),
         };
         PerMessageCompression::with_codec(codec, min_size)
     }

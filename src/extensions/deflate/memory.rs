@@ -1,8 +1,10 @@
 //! What permessage-deflate costs in memory per connection.
 //!
 //! A connection holds at most:
-//! - miniz's inflate state (its 32 KiB window plus Huffman tables, 43 296 B on x86-64),
-//!   between messages only when the peer takes context over;
+//! - the peer's history ([`super::decompress`]): the last 2^window bytes it sent (at least
+//!   512, 32 KiB at window 15; fewer until it has sent that much), between messages only when
+//!   the peer takes context over; and inside a message miniz's decoder state (Huffman tables,
+//!   [`super::decompress::DECODER_BYTES`], 10 504 B on x86-64);
 //! - the history of what it sent ([`super::history`]): with context takeover always, without
 //!   it only inside a fragmented message. Its size is fixed by the window and `mem_level`:
 //!   the reach (2^15 at window 15, 7/8 of the window below) when that fits 2^(mem_level + 6)
@@ -19,24 +21,23 @@
 //!
 //! | server config | idle | receiving | sending (fragmented) |
 //! |---|---:|---:|---:|
-//! | `DeflateConfig::server()` (no window caps, takeover, mem_level 8) | 60 000 | 60 000 | 60 000 |
-//! | windows 12/12 (python-websockets' choice) | 46 880 | 46 880 | 46 880 |
-//! | no context takeover | 0 | 43 296 | 16 704 |
-//! | mem_level 9 (compressor per connection, the old window-15 way) | 362 622 | 362 622 | 362 622 |
+//! | `DeflateConfig::server()` (no window caps, takeover, mem_level 8) | 49 472 | 59 976 | 49 472 |
+//! | server window 12 (python-websockets' choice; the client's stays 15) | 36 352 | 46 856 | 36 352 |
+//! | no context takeover | 0 | 43 272 | 16 704 |
+//! | mem_level 9 (compressor per connection, the old window-15 way) | 352 094 | 362 598 | 352 094 |
+//!
+//! Before the peer's history replaced miniz's inflate state (43 296 B whatever the window,
+//! between messages too), idle was 60 000 B for the default server and 46 880 B at window 12.
 //!
 //! For comparison, zlib (ws, python-websockets) holds 2^(windowBits + 2) + 2^(memLevel + 9)
 //! bytes to compress: 256 KiB for ws's default, 32 KiB for python-websockets' server.
 
-use miniz_oxide::inflate::stream::InflateState;
-
 use crate::config::Role;
 
 use super::compress::{history_budget, history_reach, keeps_compressor};
+use super::decompress::{history_bytes, DECODER_BYTES};
 use super::history;
 use super::params::{Agreement, ClientBits, DeflateConfig};
-
-/// miniz's inflate state: one allocation of exactly this size.
-pub const INFLATE_BYTES: usize = core::mem::size_of::<InflateState>();
 
 /// miniz's `CompressorOxide` with its boxed hash buffers and Huffman tables, as measured by
 /// `tests/deflate_memory.rs` with a counting allocator (which fails if this drifts). It holds
@@ -52,8 +53,8 @@ pub const COMPRESSOR_BYTES: usize = 319_326;
 pub struct StateBytes {
     /// Held between messages.
     pub idle: usize,
-    /// Held while a compressed message is being received (the inflate state is needed then
-    /// even without context takeover).
+    /// Held while a compressed message is being received (the decoder and the peer's history
+    /// are needed then even without context takeover).
     pub receiving: usize,
     /// Held while a fragmented compressed message is being sent (without context takeover
     /// the history is kept only then).
@@ -68,16 +69,17 @@ pub struct StateBytes {
 /// `mem_level`.
 pub fn state_bytes(role: Role, agreement: &Agreement, level: u8, mem_level: u8) -> StateBytes {
     let (send_bits, send_nct) = agreement.sending(role);
-    let (_, recv_nct) = agreement.receiving(role);
+    let (recv_bits, recv_nct) = agreement.receiving(role);
     let compressor = if keeps_compressor(send_bits, send_nct, mem_level) { COMPRESSOR_BYTES } else { 0 };
     let (reach, budget) = (history_reach(send_bits, send_nct, level, mem_level), history_budget(mem_level));
     let history = history::held_bytes(reach, budget);
     let history_idle = if send_nct { 0 } else { history };
-    let inflate_idle = if recv_nct { 0 } else { INFLATE_BYTES };
+    let peer_history = history_bytes(recv_bits);
+    let inflate_idle = if recv_nct { 0 } else { peer_history };
     let idle = compressor + history_idle + inflate_idle;
     StateBytes {
         idle,
-        receiving: compressor + history_idle + INFLATE_BYTES,
+        receiving: compressor + history_idle + DECODER_BYTES + peer_history,
         sending: compressor + history + inflate_idle,
         shared: if compressor > 0 { 0 } else { COMPRESSOR_BYTES + history::shared_bytes(reach, budget) },
     }
