@@ -6,9 +6,15 @@
 # Ends with one summary line per target: executions, exec/s, coverage (cov: edges, ft:
 # features), corpus size, crashes. CI (scripts/test.sh) runs every target for 24 s.
 # The corpus grows in fuzz/corpus/TARGET/ (not committed); seeds are in fuzz/seeds/TARGET/.
+# Environment: FUZZ_RUNS=N stops each target after N executions instead of SECONDS (long runs:
+# FUZZ_RUNS=10000000 fuzz/run.sh 0); FUZZ_SANITIZER=none builds without AddressSanitizer
+# (cargo fuzz's default): the core is safe Rust, so ASan finds little there, and without it
+# the decoder targets run several times faster.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
+budget="${seconds}s"
+[ -z "${FUZZ_RUNS:-}" ] || budget="$FUZZ_RUNS runs"
 shift || true
 targets=("$@")
 # A fresh machine has no cargo-fuzz: install it from crates.io (a few minutes, once).
@@ -26,7 +32,7 @@ fi
 logs="$(mktemp -d)"
 summary=()
 print_summary() {
-    echo "== fuzz summary (${seconds}s per target)"
+    echo "== fuzz summary ($budget per target${FUZZ_SANITIZER:+, sanitizer $FUZZ_SANITIZER})"
     for line in "${summary[@]}"; do echo "$line"; done
 }
 summarize() {  # TARGET LOG STATUS
@@ -42,9 +48,13 @@ summarize() {  # TARGET LOG STATUS
     summary+=("$(printf '%-18s execs=%-10s exec/s=%-7s cov=%-6s ft=%-6s corpus=%-6s crashes=%s' \
         "$target" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes")")
 }
+sanitizer=()
+[ -z "${FUZZ_SANITIZER:-}" ] || sanitizer=(-s "$FUZZ_SANITIZER")
+limit=(-max_total_time="$seconds")
+[ -z "${FUZZ_RUNS:-}" ] || limit=(-runs="$FUZZ_RUNS")
 for target in "${targets[@]}"; do
-    echo "== fuzz $target for ${seconds}s"
-    cargo +nightly fuzz build "$target"
+    echo "== fuzz $target for $budget"
+    cargo +nightly fuzz build "${sanitizer[@]}" "$target"
     corpus="corpus/$target"
     mkdir -p "$corpus"
     seeds=()
@@ -53,7 +63,7 @@ for target in "${targets[@]}"; do
     fi
     log="$logs/$target.log"
     status=0
-    cargo +nightly fuzz run "$target" "$corpus" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
+    cargo +nightly fuzz run "${sanitizer[@]}" "$target" "$corpus" "${seeds[@]}" -- "${limit[@]}" -rss_limit_mb=2048 \
         -print_final_stats=1 2>&1 | tee "$log" || status=$?
     summarize "$target" "$log" "$status"
     if [ "$status" -ne 0 ]; then

@@ -34,7 +34,8 @@ pub struct Decompressor {
     /// [`history_bytes`] of the peer's window.
     history_len: usize,
     /// The last `history_len` bytes inflated (fewer at the start of a stream): what the next
-    /// data may refer back to. Kept between messages only with context takeover.
+    /// data may refer back to. Between messages exactly that (and only with context takeover);
+    /// inside a message up to an eighth more, with room for the next frame's output.
     history: Vec<u8>,
     /// Present during a compressed message only.
     decoder: Option<Box<DecompressorOxide>>,
@@ -63,21 +64,36 @@ impl Decompressor {
         let mut out = BoundedOutput::after(core::mem::take(&mut self.history), budget, data.len());
         let fed = self.feed(data, &mut out).and_then(|()| if fin { self.feed(&TAIL, &mut out) } else { Ok(()) });
         // A final block can end the stream on the byte past the budget: that is 1009 too.
-        let result = fed.and_then(|()| out.finish_keeping(self.history_len));
-        let message_over = result.is_err() || fin;
-        let output = result.map(|(output, history)| {
-            // A failed stream is unusable; a finished message leaves history for the next one
-            // only with takeover and only if the stream did not end.
-            if !(fin && (self.no_context_takeover || self.ended)) {
-                self.history = history;
-            }
-            output
-        });
-        if message_over {
+        let result = fed.and_then(|()| out.finish_split());
+        if result.is_err() || fin {
             self.decoder = None;
-            self.ended = false;
         }
-        output
+        let (output, mut buffer) = match result {
+            Ok(split) => split,
+            // A failed stream is unusable.
+            Err(error) => {
+                self.ended = false;
+                return Err(error);
+            }
+        };
+        let surplus = buffer.len().saturating_sub(self.history_len);
+        if fin {
+            // Between messages: exactly the history, and only with takeover and a stream that
+            // did not end.
+            if !(self.no_context_takeover || self.ended) {
+                self.history = buffer.get(surplus..).map_or_else(Vec::new, <[u8]>::to_vec);
+            }
+            self.ended = false;
+        } else {
+            // Inside a message the buffer is reused frame after frame (its room too); cutting it
+            // back only once an eighth of the history has piled up moves each byte at most eight
+            // times, however small the frames.
+            if surplus > self.history_len / 8 {
+                buffer.drain(..surplus);
+            }
+            self.history = buffer;
+        }
+        Ok(output)
     }
 
     fn feed(&mut self, mut input: &[u8], out: &mut BoundedOutput) -> Result<(), ProtocolError> {

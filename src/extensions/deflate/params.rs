@@ -73,7 +73,7 @@ impl DeflateConfig {
     /// The default server: no limits, as ws's. Our memory for sending is the history
     /// (`mem_level` 8: 16 KiB packed), not the window, so capping our own window saves little;
     /// between messages we keep 2^(client's window) bytes of what the client sent (32 KiB at
-    /// 15): a connection holds 49 472 B, 59 976 B while a message arrives, and sends no more
+    /// 15): a connection holds 49 472 B, 64 072 B while a message of small frames arrives, and sends no more
     /// bytes than ws's default on JSON (tables in [`super::memory`]). Capping the client's
     /// window at 12 bits (python-websockets' choice) would save 28 KiB per connection and cost
     /// the client's messages ~9 % on the wire.
