@@ -26,13 +26,22 @@ export class PreparedMessage {
     this.doNotCompress = Boolean(doNotCompress);
   }
 
+  /** The first kind's frames outside the Map: most publishes have one kind, looked up per recipient. */
+  #firstKey = undefined;
+  #firstFrames = undefined;
+
   /** The frames built for `key`, if any (used by js/wire.mjs). */
   _framesFor(key) {
-    return this.#frames.get(key);
+    return key === this.#firstKey ? this.#firstFrames : this.#frames.get(key);
   }
 
   _remember(key, frames) {
-    this.#frames.set(key, frames);
+    if (this.#firstKey === undefined) {
+      this.#firstKey = key;
+      this.#firstFrames = frames;
+    } else {
+      this.#frames.set(key, frames);
+    }
     this.framings++;
   }
 }

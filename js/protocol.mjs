@@ -7,7 +7,7 @@
 // file: write(chunks) → boolean (false above the transport's high-water mark), end(),
 // destroy(), pause(), resume(), cork(), uncork(), setNoDelay(on), bufferedAmount, peer,
 // isSecure, and optionally notifyWhenFlushed(protocol) (calls protocol._drained() once what was
-// written has left).
+// written has left) and writeChunk(chunk) (write([chunk]) without the array, for fan-out).
 
 import { Wire, Status, Opcode } from './wire.mjs';
 import { inUse } from './extensions/pmce.mjs';
@@ -479,6 +479,22 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
     const wasAbove = this.bufferedAmount > this.options.sendHighWaterMark;
     this.transport.write(this.wire.sendPrepared(prepared));
     this._checkBufferCap(wasAbove);
+  }
+
+  /**
+   * factory.publish's send to one subscriber that it found OPEN: sendPreparedMessage without
+   * the argument checks, and the buffered amount read once before and once after (this runs
+   * once per recipient, so every getter shows in the cost per delivery).
+   */
+  _publish(prepared) {
+    const { transport } = this;
+    const mark = this.options.sendHighWaterMark;
+    const wasAbove = transport.bufferedAmount > mark;
+    const frames = transport.writeChunk === undefined ? undefined : this.wire.sharedFrames(prepared);
+    if (frames !== undefined) transport.writeChunk(frames);
+    else transport.write(this.wire.sendPrepared(prepared));
+    if (wasAbove) this._checkBufferCap(true);
+    return transport.bufferedAmount <= mark || this._belowHighWaterMark();
   }
 
   // ----- topics (factory.publish) -----

@@ -4,16 +4,27 @@
 //
 // Backpressure: a recipient that does not read is not waited for; its output queues up to
 // maxBufferedAmount, beyond which it is failed with 1008 (js/protocol.mjs). Each recipient's
-// transport stays corked until the current task's microtasks have run, so the publishes of one
-// input batch (or one loop of the application's) leave each socket as one write.
+// transport stays corked until `releaseLater`, so the publishes of one input burst (or one loop
+// of the application's) leave each socket as one write (Node: one Buffer, shared by the sockets
+// that got the same frames; js/node/transport.mjs).
 
 import { PreparedMessage } from './prepared.mjs';
 import { State } from './protocol-base.mjs';
 
+/**
+ * When held transports are released. Node: setImmediate, after every I/O callback of this turn
+ * of the event loop (a burst read as several 64 KiB chunks leaves each recipient as one write,
+ * not one per chunk). Elsewhere (Deno), once the current task's microtasks have run.
+ */
+const releaseLater = globalThis.process?.versions?.node !== undefined && globalThis.Deno === undefined && typeof setImmediate === 'function'
+  ? setImmediate
+  : queueMicrotask;
+
 export class Publishing {
   broker = null;
   #topics;
-  #corked = new Set();
+  /** Transports corked by #hold until releaseLater uncorks them. */
+  #held = [];
 
   constructor(topics) {
     this.#topics = topics;
@@ -57,11 +68,14 @@ export class Publishing {
     let reached = 0;
     let aboveHighWaterMark = 0;
     const failed = [];
-    for (const protocol of this.#topics.subscribers(topic) ?? []) {
-      if (excluded?.has(protocol) || protocol.state !== State.OPEN) continue;
-      this.#corkUntilMicrotasks(protocol.transport);
+    const subscribers = this.#topics.subscribers(topic);
+    if (subscribers === undefined) return { topic, reached, aboveHighWaterMark, failed };
+    for (const protocol of subscribers) {
+      if ((excluded !== null && excluded.has(protocol)) || protocol.state !== State.OPEN) continue;
+      const { transport } = protocol;
+      if (transport._heldByPublish !== true) this.#hold(transport);
       try {
-        if (!protocol.sendPreparedMessage(prepared)) aboveHighWaterMark++;
+        if (!protocol._publish(prepared)) aboveHighWaterMark++;
         reached++;
       } catch (error) {
         // One connection that cannot take it now must not cost the others theirs.
@@ -71,16 +85,23 @@ export class Publishing {
     return { topic, reached, aboveHighWaterMark, failed };
   }
 
-  #corkUntilMicrotasks(transport) {
-    if (this.#corked.has(transport)) return;
-    if (this.#corked.size === 0) {
-      queueMicrotask(() => {
-        const corked = [...this.#corked];
-        this.#corked.clear();
-        for (const t of corked) t.uncork();
+  /**
+   * Corks `transport` until releaseLater. A flag on the transport, not a Set lookup, says it is
+   * held already: this runs once per recipient.
+   */
+  #hold(transport) {
+    if (this.#held.length === 0) {
+      releaseLater(() => {
+        const held = this.#held;
+        this.#held = [];
+        for (const t of held) {
+          t._heldByPublish = false;
+          t.uncork();
+        }
       });
     }
     transport.cork();
-    this.#corked.add(transport);
+    transport._heldByPublish = true;
+    this.#held.push(transport);
   }
 }

@@ -114,6 +114,18 @@ function randomSeed() {
 }
 
 /**
+ * One string object per shared output key: each recipient compares its key with the message's
+ * (js/prepared.mjs), and the same object compares without reading the characters.
+ */
+const sharedKeys = new Map();
+function internKey(key) {
+  if (key === null || key === undefined) return null;
+  let same = sharedKeys.get(key);
+  if (same === undefined) sharedKeys.set(key, same = key);
+  return same;
+}
+
+/**
  * One connection's core. `alloc(len)` makes the arrays handed to the application (Node passes
  * `Buffer.allocUnsafe` for its pooled allocation; the default is a plain Uint8Array).
  *
@@ -290,7 +302,7 @@ export class Wire {
     // within a fragmented message).
     let key;
     try {
-      key = (this.#sharedKeys[doNotCompress ? 1 : 0] ??= this.core.sharedOutputKey(doNotCompress)) ?? null;
+      key = (this.#sharedKeys[doNotCompress ? 1 : 0] ??= internKey(this.core.sharedOutputKey(doNotCompress))) ?? null;
     } catch (error) {
       throw coreFailed(error);
     }
@@ -325,6 +337,17 @@ export class Wire {
   }
 
   #sharedKeys = [undefined, undefined];
+
+  /**
+   * sendPrepared's common case without a call or an array: the frames to write when this
+   * connection may start a message now, nothing is queued before it, and the message has
+   * frames of its kind already; else undefined (then sendPrepared).
+   */
+  sharedFrames(prepared) {
+    if (coreTrapped !== null || !(this.status & Status.MESSAGE_START) || this.#out.length !== 0) return undefined;
+    const key = this.#sharedKeys[prepared.doNotCompress ? 1 : 0];
+    return key == null ? undefined : prepared._framesFor(key);
+  }
 
   /** One frame of a streamed message (opcode 0 continues, 1 text, 2 binary); returns the chunks to write. */
   sendFrame(opcode, payload, fin, doNotCompress = false) {

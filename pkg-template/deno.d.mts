@@ -28,6 +28,8 @@ export declare class DenoTransport implements core.ProtocolTransport {
   /** Resolves once the connection is gone (after the protocol's onClose). */
   readonly closed: Promise<void>;
   write(chunks: Uint8Array[]): boolean;
+  /** `write([chunk])` without the array (factory.publish's path). */
+  writeChunk(chunk: Uint8Array): void;
   cork(): void;
   uncork(): void;
   end(): void;

@@ -24,6 +24,8 @@ export class DenoTransport {
     this.peer = peer ?? peerOf(conn.remoteAddr);
     this.highWaterMark = highWaterMark;
     this.error = null;
+    /** Set while factory.publish holds this transport corked (js/publishing.mjs). */
+    this._heldByPublish = false;
     /** Resolves once the connection is gone (after _connectionLost). */
     this.closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
   }
@@ -108,6 +110,15 @@ export class DenoTransport {
       return false;
     }
     return true;
+  }
+
+  /** write([chunk]) without the array (factory.publish calls it once per recipient); returns nothing. */
+  writeChunk(chunk) {
+    if (this.#destroyed || this.#ending || chunk.length === 0) return;
+    this.#queue.push(chunk);
+    this.#buffered += chunk.length;
+    if (this.#corked === 0) this.#kick();
+    if (this.#buffered > this.highWaterMark) this.#needDrain = true;
   }
 
   /** Holds writes until the matching uncork, so they can leave as one write (calls nest). */

@@ -1,6 +1,45 @@
 // The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Held chunks averaging less than this are copied into one Buffer (a copy is cheaper than a
+ * stream write each); larger ones go as they are, in one writev, unless shared (below).
+ */
+const JOIN_BELOW_AVERAGE = 1024;
+/** More held bytes than this are never joined (nor remembered). */
+const JOIN_LIMIT = 256 * 1024;
+
+/**
+ * The last release's chunks and their join: after a publish, the sockets it held release the
+ * same frames in the same order (the identical objects), and they all write one joined Buffer
+ * (sockets only read it). Large chunks are joined once a second socket releases the same ones.
+ */
+let lastChunks = [];
+let lastTotal = -1;
+let lastJoined = null;
+
+/** The first `count` chunks as one Buffer, or null when they should go as they are. */
+function joined(chunks, count, total) {
+  if (total === lastTotal && count === lastChunks.length) {
+    let i = 0;
+    while (i < count && chunks[i] === lastChunks[i]) i++;
+    if (i === count) return (lastJoined ??= join(lastChunks, total));
+  }
+  lastChunks = chunks.slice(0, count);
+  lastTotal = total;
+  lastJoined = count * JOIN_BELOW_AVERAGE > total ? join(lastChunks, total) : null;
+  return lastJoined;
+}
+
+function join(chunks, total) {
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    out.set(chunks[i], at);
+    at += chunks[i].length;
+  }
+  return out;
+}
 
 export class NodeTransport {
   constructor(socket, { isSecure = false, peer = null } = {}) {
@@ -8,6 +47,8 @@ export class NodeTransport {
     this.isSecure = isSecure;
     this.peer = peer ?? peerOf(socket);
     this.error = null;
+    /** Set while factory.publish holds this transport corked (js/publishing.mjs). */
+    this._heldByPublish = false;
   }
 
   /**
@@ -37,8 +78,43 @@ export class NodeTransport {
     socket.on('close', () => protocol._connectionLost(this.error));
   }
 
-  /** Writes chunks in order (corked, so a header and its payload leave in one writev). */
+  /**
+   * While held (cork), writes are only queued here; the last uncork hands them to the socket as
+   * one write. A fan-out tick writes many small frames to each socket, and each socket.write
+   * costs Node's stream bookkeeping (an entry, a callback, a nextTick): more per delivery than
+   * the frame itself (bench/fanout.mjs).
+   */
+  #holds = 0;
+  /**
+   * The first #heldCount entries: an array that keeps its capacity from hold to hold (emptied
+   * when released), so holding a chunk is a store, not a push that grows it again.
+   */
+  #held = [];
+  #heldCount = 0;
+  #heldBytes = 0;
+  /** socket.writableLength when the hold began: nothing reaches the socket while held. */
+  #heldBase = 0;
+  /** Protocols to tell once what was held has been written (notifyWhenFlushed while held). */
+  #flushWaiters = null;
+
+  /** Writes chunks in order (a header and its payload leave in one writev); false above the socket's high-water mark. */
   write(chunks) {
+    if (this.#holds === 0) return this.#writeNow(chunks);
+    for (let i = 0; i < chunks.length; i++) this.writeChunk(chunks[i]);
+    return this.#heldBase + this.#heldBytes < this.socket.writableHighWaterMark;
+  }
+
+  /** write([chunk]) without the array (factory.publish calls it once per recipient); returns nothing. */
+  writeChunk(chunk) {
+    if (this.#holds === 0) {
+      this.#writeNow([chunk]);
+      return;
+    }
+    this.#held[this.#heldCount++] = chunk;
+    this.#heldBytes += chunk.length;
+  }
+
+  #writeNow(chunks) {
     const { socket } = this;
     if (socket.destroyed || !socket.writable) return false;
     if (chunks.length === 1) return socket.write(chunks[0]);
@@ -49,20 +125,45 @@ export class NodeTransport {
     return ok;
   }
 
-  /** Holds writes until `uncork`, which sends them in one writev (calls nest). */
+  /** Holds writes until the matching `uncork`, which sends them as one write (calls nest). */
   cork() {
-    this.socket.cork();
+    if (this.#holds++ === 0) this.#heldBase = this.socket.writableLength ?? 0;
   }
 
   uncork() {
-    this.socket.uncork();
+    if (this.#holds > 0 && --this.#holds === 0) this.#release();
+  }
+
+  /** Hands what was held to the socket: small chunks joined into one Buffer, large ones as they are. */
+  #release() {
+    this.#holds = 0;
+    const chunks = this.#held;
+    const count = this.#heldCount;
+    const total = this.#heldBytes;
+    if (count > 0) {
+      this.#heldCount = 0;
+      this.#heldBytes = 0;
+      const one = count === 1 || total > JOIN_LIMIT ? null : joined(chunks, count, total);
+      this.#writeNow(one === null ? chunks.slice(0, count) : [one]);
+      chunks.fill(undefined, 0, count);
+    }
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = null;
+    if (waiters) for (const protocol of waiters) this.notifyWhenFlushed(protocol);
   }
 
   end() {
+    // What was held goes first, the FIN after it; later writes are refused by the socket.
+    this.#release();
     if (!this.socket.destroyed) this.socket.end();
   }
 
   destroy() {
+    this.#holds = 0;
+    this.#held = [];
+    this.#heldCount = 0;
+    this.#heldBytes = 0;
+    this.#flushWaiters = null;
     this.socket.destroy();
   }
 
@@ -77,6 +178,10 @@ export class NodeTransport {
    */
   notifyWhenFlushed(protocol) {
     if (this.socket.destroyed || !this.socket.writable) return;
+    if (this.#holds > 0) {
+      (this.#flushWaiters ??= []).push(protocol);
+      return;
+    }
     this.socket.write(EMPTY, () => protocol._drained());
   }
 
@@ -89,7 +194,7 @@ export class NodeTransport {
   }
 
   get bufferedAmount() {
-    return this.socket.writableLength ?? 0;
+    return this.#holds > 0 ? this.#heldBase + this.#heldBytes : (this.socket.writableLength ?? 0);
   }
 }
 
