@@ -69,21 +69,31 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Status};
 
 use crate::error::ProtocolError;
 
 use super::history::History;
 use super::TAIL;
 
-/// How many scratch compressors a thread keeps at most (~312 KiB each, made only when that
-/// many connections send in turns). A connection finds its stream still in one of them as
-/// long as fewer than this many other connections sent since its last frame, so up to this
-/// many busy connections cost what a compressor each would, without holding one each.
+/// How many scratch compressors a thread keeps at most (~371 KiB each at window 15, made only
+/// when that many connections send in turns). A connection finds its stream still in one of
+/// them as long as fewer than this many other connections sent since its last frame, so up to
+/// this many busy connections cost what a compressor each would, without holding one each.
 pub const SCRATCH_SLOTS: usize = 8;
 
+/// zlib's memLevel for every compressor (its default, and ws's): 16 Ki symbols per block.
+/// `DeflateConfig::mem_level` sizes our history instead (see [`history_budget`]).
+pub const COMPRESSOR_MEM_LEVEL: u8 = 8;
+
+/// zlib's MIN_LOOKAHEAD (MAX_MATCH + MIN_MATCH + 1): a compressor with a 2^bits window never
+/// matches further back than 2^bits - 262 bytes (zlib's MAX_DIST).
+pub const LOOKAHEAD: usize = 262;
+
 struct Slot {
-    compressor: Box<CompressorOxide>,
+    compressor: Deflate,
+    /// The compressor's window bits (9–15).
+    bits: u8,
     /// The token of the frame this compressor last finished (0: none, or it failed). Tokens
     /// only grow, so the smallest owner is the least recently used slot.
     owner: u64,
@@ -98,25 +108,28 @@ thread_local! {
 /// was given to, even if a connection moves between threads.
 static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
-/// The priming pass only fills the dictionary: miniz inserts every byte into its hash chains
-/// whatever the level, so a cheap greedy level (2: 6 probes) does the same job faster. Level 1
-/// would not: it takes miniz's fast path with a different hash.
-const PRIME_LEVEL: u8 = 2;
+/// The window a compressor for a negotiated window of 2^`bits` uses: the same, but 9 for 8.
+/// zlib cannot make raw window-8 streams (neither can zlib-rs, which panics on it); at window 9
+/// its farthest match is 512 - 262 = 250 bytes back, within the 256 the peer keeps, which is
+/// why zlib itself (and so ws and python-websockets) compresses with 9 when 8 is negotiated.
+pub fn compressor_bits(bits: u8) -> u8 {
+    bits.clamp(9, 15)
+}
 
-/// Plain bytes a chunk may be primed with at window 2^`bits`: the whole window at 15 (miniz
-/// keeps distances within it by itself), otherwise 7/8 of it so that even a small message
-/// leaves its chunk some room. 0 when storing (level 0: nothing to match) or with a whole
-/// compressor per connection.
+/// zlib-rs's level for ours: 0–9 (10, miniz's extra level, which `DeflateConfig` still
+/// accepts, is 9).
+pub fn compressor_level(level: u8) -> u8 {
+    level.min(9)
+}
+
+/// Plain bytes of history a compressor is primed with at window 2^`bits`: the farthest it
+/// may match back (2^bits - 262, at least 250). 0 when storing (level 0: nothing to match)
+/// or with a whole compressor per connection.
 pub fn history_reach(bits: u8, no_context_takeover: bool, level: u8, mem_level: u8) -> usize {
     if level == 0 || keeps_compressor(bits, no_context_takeover, mem_level) {
         return 0;
     }
-    let window = 1usize << bits.clamp(8, 15);
-    if bits >= 15 {
-        window
-    } else {
-        window - window / 8
-    }
+    (1usize << compressor_bits(bits)) - LOOKAHEAD
 }
 
 /// Bytes the history may occupy for `mem_level` (1–9): 2^(mem_level + 6), 128 B … 32 KiB.
@@ -129,25 +142,31 @@ pub fn keeps_compressor(bits: u8, no_context_takeover: bool, mem_level: u8) -> b
     bits >= 15 && !no_context_takeover && mem_level >= 9
 }
 
-fn new_compressor(level: u8) -> Box<CompressorOxide> {
-    // Negative window bits: raw deflate, no zlib header.
-    Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(level.into(), -15, 0)))
+/// A raw-deflate compressor (negative window bits: no zlib header) for a negotiated window of
+/// 2^`bits`. Every argument is brought into range here, as zlib-rs panics on a bad
+/// configuration. Public for `tests/deflate_memory.rs`, which weighs it.
+pub fn new_compressor(bits: u8, level: u8) -> Deflate {
+    Deflate::new_with_config(DeflateConfig {
+        level: compressor_level(level).into(),
+        window_bits: -i32::from(compressor_bits(bits)),
+        mem_level: COMPRESSOR_MEM_LEVEL.into(),
+        ..DeflateConfig::default()
+    })
 }
 
 pub struct Compressor {
     bits: u8,
     no_context_takeover: bool,
     level: u8,
-    /// The most plain bytes of history a chunk is primed with.
+    /// The most plain bytes of history a compressor is primed with.
     reach: usize,
     /// The last bytes sent (within the current message only, without context takeover).
     history: History,
     /// Only with `keeps_compressor`: the connection's own compressor.
-    persistent: Option<Box<CompressorOxide>>,
-    /// At window 15: the scratch's owner token after our last frame. While it still matches,
-    /// nobody used the scratch since, so it holds exactly our stream and we continue in it
-    /// without resetting and priming (a busy connection then costs what a persistent
-    /// compressor does).
+    persistent: Option<Box<Deflate>>,
+    /// The scratch's owner token after our last frame. While it still matches, nobody used
+    /// the scratch since, so it holds exactly our stream and we continue in it without
+    /// resetting and priming (a busy connection then costs what a persistent compressor does).
     token: u64,
     /// Kept for [`Compressor::independent_output_key`] (it sizes the history).
     mem_level: u8,
@@ -156,7 +175,7 @@ pub struct Compressor {
 impl Compressor {
     pub fn new(bits: u8, no_context_takeover: bool, level: u8, mem_level: u8) -> Self {
         let bits = bits.clamp(8, 15);
-        let level = level.min(10);
+        let level = compressor_level(level);
         let persistent = keeps_compressor(bits, no_context_takeover, mem_level);
         let reach = history_reach(bits, no_context_takeover, level, mem_level);
         Compressor {
@@ -165,7 +184,7 @@ impl Compressor {
             level,
             reach,
             history: History::new(reach, history_budget(mem_level)),
-            persistent: persistent.then(|| new_compressor(level)),
+            persistent: persistent.then(|| Box::new(new_compressor(bits, level))),
             token: 0,
             mem_level,
         }
@@ -179,38 +198,46 @@ impl Compressor {
 
     /// Bytes of compressor state held right now (the scratch compressor is not counted).
     pub fn held_bytes(&self) -> usize {
-        self.persistent.as_ref().map_or(0, |_| super::memory::COMPRESSOR_BYTES) + self.history.held_bytes()
+        self.persistent.as_ref().map_or(0, |_| super::memory::compressor_bytes(self.bits)) + self.history.held_bytes()
     }
 
     /// Compresses one frame of a message; the last frame (`fin`) loses the sync-flush tail.
     pub fn compress(&mut self, data: &[u8], fin: bool) -> Result<Vec<u8>, ProtocolError> {
-        let mut out = Vec::with_capacity(data.len() / 2 + 16);
+        let mut out = Vec::new();
         if let Some(d) = self.persistent.as_mut() {
             sync_flush(d, data, &mut out)?;
         } else {
             SCRATCH.with(|cell| -> Result<(), ProtocolError> {
                 let mut slots = cell.borrow_mut();
-                let (slot, warm) = take_slot(&mut slots, self.token, self.level);
+                let (slot, warm) = take_slot(&mut slots, self.token, self.bits, self.level);
                 self.token = 0;
                 let d = &mut slot.compressor;
-                if warm {
-                    d.set_compression_level_raw(self.level);
-                    sync_flush(d, data, &mut out)?;
-                } else {
-                    let (bits, level, reach) = (self.bits, self.level, self.reach);
-                    self.history.with_plain(|old| compress_chunks(d, bits, level, reach, old, data, &mut out))??;
+                if !warm {
+                    // A new stream (the peer's window still holds our history): prime the
+                    // compressor's window and hash chains with the last `reach` bytes we sent.
+                    d.reset();
+                    set_level(d, self.level)?;
+                    let reach = self.reach;
+                    self.history.with_plain(|old| -> Result<(), ProtocolError> {
+                        let dictionary = old.get(old.len().saturating_sub(reach)..).unwrap_or_default();
+                        if !dictionary.is_empty() {
+                            d.set_dictionary(dictionary)
+                                .map_err(|_| ProtocolError::internal("priming the compressor failed"))?;
+                        }
+                        Ok(())
+                    })??;
                 }
+                sync_flush(d, data, &mut out)?;
                 // A message's end clears the history without context takeover (and frees
-                // it: an idle connection then holds nothing).
+                // it: an idle connection then holds nothing), and the next message starts a
+                // new stream.
                 if fin && self.no_context_takeover {
                     self.history.clear();
                     return Ok(());
                 }
                 self.history.push(data)?;
-                if self.bits == 15 && self.reach > 0 {
-                    self.token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-                    slot.owner = self.token;
-                }
+                self.token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+                slot.owner = self.token;
                 Ok(())
             })?;
         }
@@ -238,16 +265,19 @@ impl Drop for Compressor {
     }
 }
 
-/// The slot holding the stream of `token` (warm: continue in it), else a free one, else a
-/// new one while fewer than SCRATCH_SLOTS exist, else the least recently used. The slot's owner is cleared
-/// until the frame succeeds: a failure leaves the compressor unusable for continuing.
-fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) {
+/// The slot holding the stream of `token` (warm: continue in it), else a free one with our
+/// window, else any free one, else a new one while fewer than SCRATCH_SLOTS exist, else the
+/// least recently used. A slot with another window gets a new compressor. The slot's owner is
+/// cleared until the frame succeeds: a failure leaves the compressor unusable for continuing.
+fn take_slot(slots: &mut Vec<Slot>, token: u64, bits: u8, level: u8) -> (&mut Slot, bool) {
+    let bits = compressor_bits(bits);
     let warm = if token == 0 { None } else { slots.iter().position(|s| s.owner == token) };
+    let free_same = || slots.iter().position(|s| s.owner == 0 && s.bits == bits);
     let free = || slots.iter().position(|s| s.owner == 0);
-    let index = match warm.or_else(free) {
+    let index = match warm.or_else(free_same).or_else(free) {
         Some(i) => i,
         None if slots.len() < SCRATCH_SLOTS => {
-            slots.push(Slot { compressor: new_compressor(level), owner: 0 });
+            slots.push(Slot { compressor: new_compressor(bits, level), bits, owner: 0 });
             slots.len() - 1
         }
         None => slots.iter().enumerate().min_by_key(|(_, s)| s.owner).map_or(0, |(i, _)| i),
@@ -256,72 +286,55 @@ fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) 
     #[allow(clippy::indexing_slicing)]
     let slot = &mut slots[index];
     slot.owner = 0;
+    if slot.bits != bits {
+        // Free the old compressor first: a thread never holds more than SCRATCH_SLOTS.
+        slot.compressor = new_compressor(bits, level);
+        slot.bits = bits;
+    }
     (slot, warm.is_some())
 }
 
-/// Cuts `data` into chunks that fit the window together with their history, and compresses
-/// each one primed with the (at most `reach`) bytes before it: the end of `old`, then `data`.
-fn compress_chunks(
-    d: &mut CompressorOxide,
-    bits: u8,
-    level: u8,
-    reach: usize,
-    old: &[u8],
-    data: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), ProtocolError> {
-    let window = 1usize << bits;
-    // When the rest does not fit, the history gets at most half the window: a smaller chunk
-    // would mean more blocks (a Huffman header each) and more priming.
-    let reserve = reach.min(window / 2);
-    let mut pos = 0;
+fn set_level(d: &mut Deflate, level: u8) -> Result<(), ProtocolError> {
+    // Right after a reset no block is open, so this never needs to flush.
+    match d.set_level(compressor_level(level).into()) {
+        Ok(Status::Ok) => Ok(()),
+        _ => Err(ProtocolError::internal("setting the compression level failed")),
+    }
+}
+
+/// An empty stored block, not final (RFC 1951 §3.2.4), at a byte boundary: what a sync flush
+/// emits. zlib emits nothing for a sync flush with no input since the last one; RFC 7692
+/// still wants the block (its tail is what the receiver appends), so it is written here.
+const EMPTY_STORED_BLOCK: [u8; 5] = [0x00, 0x00, 0x00, 0xff, 0xff];
+
+/// Compresses `data` with a sync flush, appending to `out` (zlib's idiom: call again while a
+/// call fills all the room it was given).
+fn sync_flush(d: &mut Deflate, data: &[u8], out: &mut Vec<u8>) -> Result<(), ProtocolError> {
+    let failed = || ProtocolError::internal("compression failed");
+    let start = out.len();
+    let mut input = data;
+    let mut room = data.len() / 2 + 64;
     loop {
-        let rest = data.len() - pos;
-        let available = (old.len() + pos).min(reach);
-        let (chunk, primed) = if bits == 15 {
-            (rest, available)
-        } else {
-            let chunk = rest.min(window - available.min(reserve));
-            (chunk, available.min(window - chunk))
-        };
-        d.reset();
-        if primed > 0 && chunk > 0 {
-            let from_data = primed.min(pos);
-            let from_old = primed - from_data;
-            d.set_compression_level_raw(PRIME_LEVEL.min(level));
-            discard(d, slice(old, old.len() - from_old..old.len())?, TDEFLFlush::None)?;
-            discard(d, slice(data, pos - from_data..pos)?, TDEFLFlush::Sync)?;
+        let at = out.len();
+        out.resize(at + room, 0);
+        let (read_before, wrote_before) = (d.total_in(), d.total_out());
+        let status = d.compress(input, out.get_mut(at..).ok_or_else(failed)?, DeflateFlush::SyncFlush);
+        let read = usize::try_from(d.total_in() - read_before).map_err(|_| failed())?;
+        let wrote = usize::try_from(d.total_out() - wrote_before).map_err(|_| failed())?;
+        out.truncate(at + wrote);
+        input = input.get(read..).ok_or_else(failed)?;
+        match status {
+            Ok(Status::Ok) if input.is_empty() && wrote < room => return Ok(()),
+            Ok(Status::Ok) => room = room.saturating_mul(2),
+            // Nothing was left to flush: the last call filled its room exactly, or there was
+            // no input since the stream's last sync flush.
+            Ok(Status::BufError) if input.is_empty() && wrote == 0 => {
+                if out.len() == start {
+                    out.extend_from_slice(&EMPTY_STORED_BLOCK);
+                }
+                return Ok(());
+            }
+            _ => return Err(failed()),
         }
-        d.set_compression_level_raw(level);
-        sync_flush(d, slice(data, pos..pos + chunk)?, out)?;
-        pos += chunk;
-        if pos == data.len() {
-            return Ok(());
-        }
     }
-}
-
-/// `data[range]`, or an internal error (the chunking arithmetic above is ours to get right).
-fn slice(data: &[u8], range: core::ops::Range<usize>) -> Result<&[u8], ProtocolError> {
-    data.get(range).ok_or_else(|| ProtocolError::internal("compressor chunk out of range"))
-}
-
-fn sync_flush(d: &mut CompressorOxide, data: &[u8], out: &mut Vec<u8>) -> Result<(), ProtocolError> {
-    let (status, consumed) = compress_to_output(d, data, TDEFLFlush::Sync, |bytes| {
-        out.extend_from_slice(bytes);
-        true
-    });
-    if status != TDEFLStatus::Okay || consumed != data.len() {
-        return Err(ProtocolError::internal("compression failed"));
-    }
-    Ok(())
-}
-
-/// Feeds `data` into the dictionary, throwing the compressed bytes away.
-fn discard(d: &mut CompressorOxide, data: &[u8], flush: TDEFLFlush) -> Result<(), ProtocolError> {
-    let (status, consumed) = compress_to_output(d, data, flush, |_| true);
-    if status != TDEFLStatus::Okay || consumed != data.len() {
-        return Err(ProtocolError::internal("priming the compressor failed"));
-    }
-    Ok(())
 }

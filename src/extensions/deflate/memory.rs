@@ -34,19 +34,29 @@
 
 use crate::config::Role;
 
-use super::compress::{history_budget, history_reach, keeps_compressor};
+use super::compress::{compressor_bits, history_budget, history_reach, keeps_compressor};
 use super::decompress::{history_bytes, DECODER_BYTES};
 use super::history;
 use super::params::{Agreement, ClientBits, DeflateConfig};
 
-/// miniz's `CompressorOxide` with its boxed hash buffers and Huffman tables, as measured by
-/// `tests/deflate_memory.rs` with a counting allocator (which fails if this drifts). It holds
-/// a few pointers, so wasm32 (4-byte pointers, the figure that matters in production) differs
-/// from a 64-bit host by 60 bytes.
+/// A zlib-rs compressor at window 15 (memLevel 8), boxed: the one allocation zlib-rs makes
+/// when it is created (its state, a 64 KiB window, 2^window 2-byte chain links, 64 Ki
+/// 2-byte hash heads, 64 KiB of pending output and 48 KiB of symbols, each 64-byte aligned)
+/// plus the box's `Deflate` (a `z_stream` and two counters), as measured by
+/// `tests/deflate_memory.rs` with a counting allocator (which fails if this drifts). The
+/// state holds pointers, so wasm32 (4-byte pointers, the figure that matters in production)
+/// differs from a 64-bit host.
 #[cfg(target_pointer_width = "32")]
-pub const COMPRESSOR_BYTES: usize = 319_266;
+pub const COMPRESSOR_BYTES: usize = 379_912;
 #[cfg(not(target_pointer_width = "32"))]
-pub const COMPRESSOR_BYTES: usize = 319_326;
+pub const COMPRESSOR_BYTES: usize = 380_160;
+
+/// A compressor for a negotiated window of 2^`bits` (the window it compresses with is 9 for
+/// 8): window, chain links and the rest of [`COMPRESSOR_BYTES`] scale with it, 4 bytes per
+/// byte of window: 251 KiB at window 9, 371 KiB at 15.
+pub fn compressor_bytes(bits: u8) -> usize {
+    COMPRESSOR_BYTES - 4 * ((1 << 15) - (1usize << compressor_bits(bits)))
+}
 
 /// Bytes of deflate state one connection holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +81,7 @@ pub struct StateBytes {
 pub fn state_bytes(role: Role, agreement: &Agreement, level: u8, mem_level: u8) -> StateBytes {
     let (send_bits, send_nct) = agreement.sending(role);
     let (recv_bits, recv_nct) = agreement.receiving(role);
-    let compressor = if keeps_compressor(send_bits, send_nct, mem_level) { COMPRESSOR_BYTES } else { 0 };
+    let compressor = if keeps_compressor(send_bits, send_nct, mem_level) { compressor_bytes(send_bits) } else { 0 };
     let (reach, budget) = (history_reach(send_bits, send_nct, level, mem_level), history_budget(mem_level));
     let history = history::held_bytes(reach, budget);
     let history_idle = if send_nct { 0 } else { history };
@@ -82,7 +92,7 @@ pub fn state_bytes(role: Role, agreement: &Agreement, level: u8, mem_level: u8) 
         idle,
         receiving: compressor + history_idle + DECODER_BYTES + peer_history + peer_history / 8,
         sending: compressor + history + inflate_idle,
-        shared: if compressor > 0 { 0 } else { COMPRESSOR_BYTES + history::shared_bytes(reach, budget) },
+        shared: if compressor > 0 { 0 } else { compressor_bytes(send_bits) + history::shared_bytes(reach, budget) },
     }
 }
 
