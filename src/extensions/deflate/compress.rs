@@ -1,70 +1,80 @@
-//! The sending side: raw deflate with a sync flush per frame (RFC 7692 §7.2.1).
+//! The sending side: raw deflate with a sync flush per frame (RFC 7692 §7.2.1), by `zlib-rs`
+//! (a pure-Rust port of zlib-ng; in wasm32 about twice as fast as miniz_oxide's compressor,
+//! which this replaced).
 //!
-//! miniz_oxide always compresses with a 32 KiB window and has no preset-dictionary API, so
-//! context takeover is done with a **history** of plain bytes: the connection keeps the last
-//! bytes it sent ([`super::history`]). To compress a chunk C with history H, the thread's
-//! scratch compressor is reset, fed H with a sync flush whose output is discarded (this only
-//! fills miniz's dictionary and hash chains: miniz keeps both across a sync flush, which
-//! `tests/deflate_ratio.rs` shows by matching the persistent compressor's bytes), then fed C
-//! with a sync flush whose output is sent. After a sync flush the stream is byte-aligned, so
-//! the kept output continues what the peer has inflated so far, and its matches may reach
-//! back into H, which the peer still holds in its window.
+//! A connection does not hold a compressor (371 KiB at window 15): it keeps a **history** of
+//! the plain bytes it sent ([`super::history`]) and compresses in one of its thread's scratch
+//! compressors. To compress a frame C after history H in a compressor that does not hold the
+//! connection's stream, the compressor is reset and given the end of H as a preset dictionary
+//! (`set_dictionary`: it fills the window and hash chains, no output), then fed C with a sync
+//! flush. After a sync flush the stream is byte-aligned, so the output continues what the
+//! peer has inflated so far, and its matches may reach back into H, which the peer still
+//! holds in its window.
 //!
-//! A window of 2^bits with bits < 15 is honoured by keeping |H| + |C| ≤ 2^bits: miniz never
-//! matches further back than the bytes it was fed since the reset, so every distance is below
-//! 2^bits (`tests/deflate_roundtrip.rs` counts them with its own decoder). Long data is cut
-//! into chunks of at least half the window, each primed with the bytes just before it, also
-//! across frames and messages. Without context takeover the history is dropped when a
-//! message ends, but chunks and frames *within* a message still reach back.
+//! Every window is native: the compressor is made with the negotiated window, 9 when 8 is
+//! negotiated (zlib cannot make raw window-8 streams; at window 9 it matches at most
+//! 512 - 262 = 250 bytes back, within the peer's 256, which is what zlib itself, and so ws and
+//! python-websockets, does). zlib never matches further back than 2^bits - 262 bytes (its
+//! MAX_DIST), into the dictionary included, so that is all of H a frame is primed with
+//! ([`history_reach`]). `tests/deflate_roundtrip.rs` counts the distances with its own decoder
+//! and `tests/deflate_python.rs` has zlib inflate our output at exactly the negotiated window.
+//! Without context takeover the history is dropped when a message ends (and the next message
+//! starts a fresh stream), but the frames of a fragmented message still reach back.
 //!
-//! At window 15 nothing is cut (miniz's own window is 2^15) and two shortcuts apply:
+//! Two shortcuts:
 //! - a thread keeps up to [`SCRATCH_SLOTS`] scratch compressors; a connection whose stream is
 //!   still in one of them (a token per frame proves nobody used it since) just continues: up
 //!   to that many busy connections taking turns cost about what a compressor each would, and
-//!   the history is only primed when more connections than that take turns;
-//! - `mem_level` 9 with context takeover keeps a miniz compressor per connection instead
-//!   (~312 KiB): no priming ever, for those who prefer CPU to memory.
+//!   the history is only primed when more connections than that take turns (a slot of another
+//!   window gets a new compressor);
+//! - `mem_level` 9 with window 15 and context takeover keeps a compressor per connection
+//!   instead (371 KiB): no priming ever, for those who prefer CPU to memory.
+//!
+//! Every compressor uses zlib's memLevel 8 (ws's); our `mem_level` sizes the history instead.
 //!
 //! Measured on 200 JSON messages of ≤ 4 KiB (tests/common/json_feed.rs, 790 057 bytes),
 //! level 6, context takeover, CPU time per message of a native release build; "warm" = one
-//! connection sending, "cold" = two connections sending in turns. The machine is shared, so
-//! timings move by ±30 % between runs; bytes are exact
-//! (`cargo test --release --test deflate_ratio -- --ignored --nocapture`):
+//! connection sending, "cold" = 9 connections (one more than the scratch slots) sending in
+//! turns, so every message primes a compressor from its history. The machine is shared and the
+//! clock coarse, so timings move by ±30 % between runs; bytes are exact
+//! (`cargo test --release --test deflate_ratio -- --ignored --nocapture`). The state column is
+//! what a server holds between messages, the client's history of 32 KiB included:
 //!
-//! | sender | bytes (warm / cold) | ratio | µs/msg (warm / cold) | idle state/conn (ours: with the 43 296 B inflate state) |
+//! | sender | bytes (warm / cold) | ratio | µs/msg (warm / cold) | idle state/conn |
 //! |---|---:|---:|---:|---:|
-//! | ws default (Node zlib 6, w15, memLevel 8) | 104 559 | 7.56 | 279 (with Node's event loop) | 256 KiB + inflate |
-//! | Python zlib 6, w15, memLevel 8 | 105 268 | 7.51 | 124 | 256 KiB + inflate |
-//! | python-websockets server (zlib 6, w12, memLevel 5) | 135 785 | 5.82 | 107 | 32 KiB + inflate |
-//! | **ours, `DeflateConfig::server()`** (w15, mem_level 8) | 103 248 / 103 245 | 7.65 | 111 / 379 | 60 000 B |
-//! | ours, w15, mem_level 9 (compressor per connection) | 103 248 | 7.65 | 100 / 98 | 362 622 B |
-//! | ours, w15, level 9, mem_level 8 | 101 872 / 101 866 | 7.76 | 190 / 562 | 60 000 B |
-//! | ours, w15, mem_level 7 (8 KiB packed) | 103 248 / 106 076 | 7.65 / 7.45 | 120 / 301 | 51 808 B |
-//! | ours, w15, mem_level 5 (2 KiB packed) | 103 248 / 123 293 | 7.65 / 6.41 | 120 / 170 | 45 664 B |
-//! | ours, w14 | 109 568 | 7.21 | 220 / 236 | 57 632 B |
-//! | ours, w13 | 121 749 | 6.49 | 133 / 129 | 50 464 B |
-//! | ours, w12 | 149 304 | 5.29 | 166 / 152 | 46 880 B |
-//! | ours, w11 | 184 798 | 4.28 | 220 / 187 | 45 088 B |
-//! | ours, w10 | 235 743 | 3.35 | 302 / 306 | 44 192 B |
-//! | ours, w9 | 331 276 | 2.38 | 507 / 502 | 43 744 B |
-//! | ours, w8 | 637 464 | 1.24 | 829 / 859 | 43 520 B |
-//! | ours, any window ≥ 12 without takeover (= every window ≥ 12 before this history) | 186 503 | 4.24 | 75 / 66 | 43 296 B |
+//! | ws default (Node zlib 6, w15, memLevel 8) | 104 559 | 7.56 | 77 (with Node's event loop) | 256 KiB + inflate |
+//! | Python zlib 6, w15, memLevel 8 | 105 268 | 7.51 | 57 | 256 KiB + inflate |
+//! | python-websockets server (zlib 6, w12, memLevel 5) | 135 785 | 5.82 | 51 | 32 KiB + inflate |
+//! | **ours, `DeflateConfig::server()`** (w15, mem_level 8) | 105 143 / 105 001 | 7.51 | 30 / 72 | 49 472 B |
+//! | ours, w15, mem_level 9 (compressor per connection) | 105 143 | 7.51 | 27 / 38 | 412 928 B |
+//! | ours, w15, level 9, mem_level 8 | 102 655 / 102 651 | 7.70 | 60 / 102 | 49 472 B |
+//! | ours, w15, mem_level 7 (8 KiB packed) | 105 143 / 108 101 | 7.51 / 7.31 | 31 / 54 | 41 280 B |
+//! | ours, w15, mem_level 5 (2 KiB packed) | 105 143 / 124 834 | 7.51 / 6.33 | 36 / 34 | 35 136 B |
+//! | ours, w14 | 110 096 / 109 917 | 7.18 | 20 / 39 | 48 890 B |
+//! | ours, w13 | 118 687 / 118 561 | 6.66 | 28 / 33 | 40 698 B |
+//! | ours, w12 | 135 633 / 135 597 | 5.82 | 25 / 29 | 36 602 B |
+//! | ours, w11 | 157 476 / 157 461 | 5.02 | 20 / 30 | 34 554 B |
+//! | ours, w10 | 186 052 / 185 993 | 4.25 | 31 / 36 | 33 530 B |
+//! | ours, w9 and w8 (both compressed with window 9) | 378 040 / 378 010 | 2.09 | 53 / 55 | 33 018 B |
+//! | ours, w15 … w12 without takeover | 186 801 | 4.23 | 31 / 27 | 32 768 B |
 //!
-//! (The last column was measured while the receiving side kept miniz's 43 296 B inflate state
-//! between messages; it now keeps the peer's history instead, 32 768 B at the peer's window 15:
-//! the default server's row is 49 472 B today, see [`super::memory`].)
+//! With miniz_oxide's compressor (always a 32 KiB window, no preset dictionary: a frame was
+//! primed by compressing the history at level 2 and discarding the output, and windows below
+//! 15 were honoured by cutting the data into chunks that fit the window with their history),
+//! measured the same way (but "cold" was two connections sending in turns): the default server
+//! sent 103 248 bytes (1.8 % fewer: zlib-ng's level 6 trades a little ratio for speed; ws
+//! sends 0.6 % fewer than we do now, the reference zlib 0.1 % more) at 111 / 379 µs, level 9
+//! 101 872; w14 109 568, w13 121 749, w12 149 304, w11 184 798, w10 235 743, w9 331 276,
+//! w8 637 464 (every chunk its own block), 186 503 without takeover. Window 9 is the one
+//! setting that lost (14 %): zlib reaches 250 bytes back there, miniz reached 511.
+//! One 256 KiB JSON-like message (`tests/deflate_python.rs`) now costs, over window 15,
+//! +0.7 % at window 14, -1.6 % at 12, +6.2 % at 10 and +5.3 % at 9 and 8 (with the chunks:
+//! +12 % at 12, +23 % at 11, +58 % at 10, +212 % at 8).
 //!
-//! Without takeover a 4 KiB message at window ≥ 12 is one chunk, exactly what the former
-//! block technique sent at every setting but window 15 (which kept a 312 KiB compressor).
-//!
-//! Within one long message the chunks' priming is what counts: one 256 KiB JSON-like message
-//! (`tests/deflate_python.rs`) costs, over window 15, +12 % at window 12 (+29.5 % with
-//! the former fresh compressor per block), +23 % at 11 (+53 %), +58 % at 10 (+99 %) and
-//! +212 % at 8 (+318 %); window 14 now matches 15.
-//! The cold cost at window 15 is the priming (reset ~200 KB of miniz buffers, then deflate
-//! 32 KiB at level 2) and unpacking the history; below window 15 every frame pays it, for
-//! a smaller history. Small windows stay poor: every chunk is its own block with its own
-//! Huffman header, and at window 8 a chunk is 128 bytes.
+//! The cold cost is the reset (zlib clears its 128 KiB of hash heads), unpacking the history
+//! and hashing it into the dictionary; in wasm32 (Node 20, 4 KiB JSON messages) a cold message
+//! took 110–129 µs with zlib-rs against 310–435 µs with miniz's priming, a warm one 62–78 µs
+//! against 95–140 µs.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
