@@ -292,15 +292,19 @@ fn take_slot(slots: &mut Vec<Slot>, token: u64, bits: u8, level: u8) -> (&mut Sl
         }
         None => slots.iter().enumerate().min_by_key(|(_, s)| s.owner).map_or(0, |(i, _)| i),
     };
+    let index = if slots.get(index).is_some_and(|s| s.bits != bits) {
+        // Drop the old compressor before making the new one: a thread never holds more than
+        // SCRATCH_SLOTS, not even for a moment. (Never the warm slot: it has our window.)
+        slots.swap_remove(index);
+        slots.push(Slot { compressor: new_compressor(bits, level), bits, owner: 0 });
+        slots.len() - 1
+    } else {
+        index
+    };
     // `index` is a position found in `slots`, the last after a push, or 0 of a full pool.
     #[allow(clippy::indexing_slicing)]
     let slot = &mut slots[index];
     slot.owner = 0;
-    if slot.bits != bits {
-        // Free the old compressor first: a thread never holds more than SCRATCH_SLOTS.
-        slot.compressor = new_compressor(bits, level);
-        slot.bits = bits;
-    }
     (slot, warm.is_some())
 }
 
