@@ -1183,7 +1183,7 @@ export interface PerMessageDeflateOptions {
   clientMaxWindowBits?: number | true | null;
   /**
    * zlib's compressobj knobs: `level` -1-9 (default 6), `memLevel` 1-9 (default 8),
-   * `strategy` 0 only (miniz_oxide's compressors are reused, which resets any other), `method` 8.
+   * `strategy` 0 only (compressors are shared between connections and re-levelled with strategy 0), `method` 8.
    * `wbits` and `zdict` throw. Unknown names throw; snake_case names throw naming the camelCase one.
    */
   compressSettings?: { level?: number; memLevel?: number; strategy?: 0; method?: 8 };

@@ -1,6 +1,6 @@
 //! permessage-deflate memory: the decompression bomb is stopped within the budget (measured
 //! with a counting allocator), and the per-connection state sizes `deflate::memory` reports
-//! match what miniz really allocates.
+//! match what miniz (decoder) and zlib-rs (compressor) really allocate.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -14,7 +14,8 @@ use common::Rng;
 use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush};
 use wasmsocket::config::Role;
 use wasmsocket::extensions::deflate::decompress::DECODER_BYTES;
-use wasmsocket::extensions::deflate::memory::{config_state_bytes, COMPRESSOR_BYTES};
+use wasmsocket::extensions::deflate::compress::new_compressor;
+use wasmsocket::extensions::deflate::memory::{compressor_bytes, config_state_bytes, COMPRESSOR_BYTES};
 use wasmsocket::extensions::deflate::{Agreement, DeflateConfig, PerMessageDeflate, ServerPerMessageDeflateFactory};
 use wasmsocket::extensions::Extension;
 use wasmsocket::frame::{Frame, Opcode, RSV1};
@@ -63,14 +64,21 @@ fn bomb_split_over_frames_stops_at_the_budget() {
 }
 
 #[test]
-fn decoder_and_compressor_sizes_match_what_miniz_allocates() {
+fn decoder_and_compressor_sizes_match_what_is_allocated() {
     let (state, inflate) = peak_during(|| Box::new(miniz_oxide::inflate::core::DecompressorOxide::new()));
     drop(state);
-    let (d, compressor) = peak_during(|| Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(6, -15, 0))));
-    drop(d);
-    println!("decoder state {inflate} B, compressor {compressor} B");
+    println!("decoder state {inflate} B");
     assert_eq!(inflate as usize, DECODER_BYTES);
-    assert_eq!(compressor as usize, COMPRESSOR_BYTES);
+    for bits in 8..=15u8 {
+        for level in [0, 1, 6, 9] {
+            let (d, compressor) = peak_during(|| Box::new(new_compressor(bits, level)));
+            drop(d);
+            println!("window {bits} level {level}: compressor {compressor} B");
+            assert_eq!(compressor as usize, compressor_bytes(bits), "window {bits} level {level}");
+        }
+    }
+    assert_eq!(compressor_bytes(15), COMPRESSOR_BYTES);
+    assert_eq!(compressor_bytes(8), compressor_bytes(9));
 }
 
 /// The agreement a server with `config` reaches with a browser-like offer.

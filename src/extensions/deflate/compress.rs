@@ -1,89 +1,109 @@
-//! The sending side: raw deflate with a sync flush per frame (RFC 7692 §7.2.1).
+//! The sending side: raw deflate with a sync flush per frame (RFC 7692 §7.2.1), by `zlib-rs`
+//! (a pure-Rust port of zlib-ng; in wasm32 about twice as fast as miniz_oxide's compressor,
+//! which this replaced).
 //!
-//! miniz_oxide always compresses with a 32 KiB window and has no preset-dictionary API, so
-//! context takeover is done with a **history** of plain bytes: the connection keeps the last
-//! bytes it sent ([`super::history`]). To compress a chunk C with history H, the thread's
-//! scratch compressor is reset, fed H with a sync flush whose output is discarded (this only
-//! fills miniz's dictionary and hash chains: miniz keeps both across a sync flush, which
-//! `tests/deflate_ratio.rs` shows by matching the persistent compressor's bytes), then fed C
-//! with a sync flush whose output is sent. After a sync flush the stream is byte-aligned, so
-//! the kept output continues what the peer has inflated so far, and its matches may reach
-//! back into H, which the peer still holds in its window.
+//! A connection does not hold a compressor (371 KiB at window 15): it keeps a **history** of
+//! the plain bytes it sent ([`super::history`]) and compresses in one of its thread's scratch
+//! compressors. To compress a frame C after history H in a compressor that does not hold the
+//! connection's stream, the compressor is reset and given the end of H as a preset dictionary
+//! (`set_dictionary`: it fills the window and hash chains, no output), then fed C with a sync
+//! flush. After a sync flush the stream is byte-aligned, so the output continues what the
+//! peer has inflated so far, and its matches may reach back into H, which the peer still
+//! holds in its window.
 //!
-//! A window of 2^bits with bits < 15 is honoured by keeping |H| + |C| ≤ 2^bits: miniz never
-//! matches further back than the bytes it was fed since the reset, so every distance is below
-//! 2^bits (`tests/deflate_roundtrip.rs` counts them with its own decoder). Long data is cut
-//! into chunks of at least half the window, each primed with the bytes just before it, also
-//! across frames and messages. Without context takeover the history is dropped when a
-//! message ends, but chunks and frames *within* a message still reach back.
+//! Every window is native: the compressor is made with the negotiated window, 9 when 8 is
+//! negotiated (zlib cannot make raw window-8 streams; at window 9 it matches at most
+//! 512 - 262 = 250 bytes back, within the peer's 256, which is what zlib itself, and so ws and
+//! python-websockets, does). zlib never matches further back than 2^bits - 262 bytes (its
+//! MAX_DIST), into the dictionary included, so that is all of H a frame is primed with
+//! ([`history_reach`]). `tests/deflate_roundtrip.rs` counts the distances with its own decoder
+//! and `tests/deflate_python.rs` has zlib inflate our output at exactly the negotiated window.
+//! Without context takeover the history is dropped when a message ends (and the next message
+//! starts a fresh stream), but the frames of a fragmented message still reach back.
 //!
-//! At window 15 nothing is cut (miniz's own window is 2^15) and two shortcuts apply:
+//! Two shortcuts:
 //! - a thread keeps up to [`SCRATCH_SLOTS`] scratch compressors; a connection whose stream is
 //!   still in one of them (a token per frame proves nobody used it since) just continues: up
 //!   to that many busy connections taking turns cost about what a compressor each would, and
-//!   the history is only primed when more connections than that take turns;
-//! - `mem_level` 9 with context takeover keeps a miniz compressor per connection instead
-//!   (~312 KiB): no priming ever, for those who prefer CPU to memory.
+//!   the history is only primed when more connections than that take turns (a slot of another
+//!   window gets a new compressor);
+//! - `mem_level` 9 with window 15 and context takeover keeps a compressor per connection
+//!   instead (371 KiB): no priming ever, for those who prefer CPU to memory.
+//!
+//! Every compressor uses zlib's memLevel 8 (ws's); our `mem_level` sizes the history instead.
 //!
 //! Measured on 200 JSON messages of ≤ 4 KiB (tests/common/json_feed.rs, 790 057 bytes),
 //! level 6, context takeover, CPU time per message of a native release build; "warm" = one
-//! connection sending, "cold" = two connections sending in turns. The machine is shared, so
-//! timings move by ±30 % between runs; bytes are exact
-//! (`cargo test --release --test deflate_ratio -- --ignored --nocapture`):
+//! connection sending, "cold" = 9 connections (one more than the scratch slots) sending in
+//! turns, so every message primes a compressor from its history. The machine is shared and the
+//! clock coarse, so timings move by ±30 % between runs; bytes are exact
+//! (`cargo test --release --test deflate_ratio -- --ignored --nocapture`). The state column is
+//! what a server holds between messages, the client's history of 32 KiB included:
 //!
-//! | sender | bytes (warm / cold) | ratio | µs/msg (warm / cold) | idle state/conn (ours: with the 43 296 B inflate state) |
+//! | sender | bytes (warm / cold) | ratio | µs/msg (warm / cold) | idle state/conn |
 //! |---|---:|---:|---:|---:|
-//! | ws default (Node zlib 6, w15, memLevel 8) | 104 559 | 7.56 | 279 (with Node's event loop) | 256 KiB + inflate |
-//! | Python zlib 6, w15, memLevel 8 | 105 268 | 7.51 | 124 | 256 KiB + inflate |
-//! | python-websockets server (zlib 6, w12, memLevel 5) | 135 785 | 5.82 | 107 | 32 KiB + inflate |
-//! | **ours, `DeflateConfig::server()`** (w15, mem_level 8) | 103 248 / 103 245 | 7.65 | 111 / 379 | 60 000 B |
-//! | ours, w15, mem_level 9 (compressor per connection) | 103 248 | 7.65 | 100 / 98 | 362 622 B |
-//! | ours, w15, level 9, mem_level 8 | 101 872 / 101 866 | 7.76 | 190 / 562 | 60 000 B |
-//! | ours, w15, mem_level 7 (8 KiB packed) | 103 248 / 106 076 | 7.65 / 7.45 | 120 / 301 | 51 808 B |
-//! | ours, w15, mem_level 5 (2 KiB packed) | 103 248 / 123 293 | 7.65 / 6.41 | 120 / 170 | 45 664 B |
-//! | ours, w14 | 109 568 | 7.21 | 220 / 236 | 57 632 B |
-//! | ours, w13 | 121 749 | 6.49 | 133 / 129 | 50 464 B |
-//! | ours, w12 | 149 304 | 5.29 | 166 / 152 | 46 880 B |
-//! | ours, w11 | 184 798 | 4.28 | 220 / 187 | 45 088 B |
-//! | ours, w10 | 235 743 | 3.35 | 302 / 306 | 44 192 B |
-//! | ours, w9 | 331 276 | 2.38 | 507 / 502 | 43 744 B |
-//! | ours, w8 | 637 464 | 1.24 | 829 / 859 | 43 520 B |
-//! | ours, any window ≥ 12 without takeover (= every window ≥ 12 before this history) | 186 503 | 4.24 | 75 / 66 | 43 296 B |
+//! | ws default (Node zlib 6, w15, memLevel 8) | 104 559 | 7.56 | 77 (with Node's event loop) | 256 KiB + inflate |
+//! | Python zlib 6, w15, memLevel 8 | 105 268 | 7.51 | 57 | 256 KiB + inflate |
+//! | python-websockets server (zlib 6, w12, memLevel 5) | 135 785 | 5.82 | 51 | 32 KiB + inflate |
+//! | **ours, `DeflateConfig::server()`** (w15, mem_level 8) | 105 143 / 105 001 | 7.51 | 30 / 72 | 49 472 B |
+//! | ours, w15, mem_level 9 (compressor per connection) | 105 143 | 7.51 | 27 / 38 | 412 928 B |
+//! | ours, w15, level 9, mem_level 8 | 102 655 / 102 651 | 7.70 | 60 / 102 | 49 472 B |
+//! | ours, w15, mem_level 7 (8 KiB packed) | 105 143 / 108 101 | 7.51 / 7.31 | 31 / 54 | 41 280 B |
+//! | ours, w15, mem_level 5 (2 KiB packed) | 105 143 / 124 834 | 7.51 / 6.33 | 36 / 34 | 35 136 B |
+//! | ours, w14 | 110 096 / 109 917 | 7.18 | 20 / 39 | 48 890 B |
+//! | ours, w13 | 118 687 / 118 561 | 6.66 | 28 / 33 | 40 698 B |
+//! | ours, w12 | 135 633 / 135 597 | 5.82 | 25 / 29 | 36 602 B |
+//! | ours, w11 | 157 476 / 157 461 | 5.02 | 20 / 30 | 34 554 B |
+//! | ours, w10 | 186 052 / 185 993 | 4.25 | 31 / 36 | 33 530 B |
+//! | ours, w9 and w8 (both compressed with window 9) | 378 040 / 378 010 | 2.09 | 53 / 55 | 33 018 B |
+//! | ours, w15 … w12 without takeover | 186 801 | 4.23 | 31 / 27 | 32 768 B |
 //!
-//! (The last column was measured while the receiving side kept miniz's 43 296 B inflate state
-//! between messages; it now keeps the peer's history instead, 32 768 B at the peer's window 15:
-//! the default server's row is 49 472 B today, see [`super::memory`].)
+//! With miniz_oxide's compressor (always a 32 KiB window, no preset dictionary: a frame was
+//! primed by compressing the history at level 2 and discarding the output, and windows below
+//! 15 were honoured by cutting the data into chunks that fit the window with their history),
+//! measured the same way (but "cold" was two connections sending in turns): the default server
+//! sent 103 248 bytes (1.8 % fewer: zlib-ng's level 6 trades a little ratio for speed; ws
+//! sends 0.6 % fewer than we do now, the reference zlib 0.1 % more) at 111 / 379 µs, level 9
+//! 101 872; w14 109 568, w13 121 749, w12 149 304, w11 184 798, w10 235 743, w9 331 276,
+//! w8 637 464 (every chunk its own block), 186 503 without takeover. Window 9 is the one
+//! setting that lost (14 %): zlib reaches 250 bytes back there, miniz reached 511.
+//! One 256 KiB JSON-like message (`tests/deflate_python.rs`) now costs, over window 15,
+//! +0.7 % at window 14, -1.6 % at 12, +6.2 % at 10 and +5.3 % at 9 and 8 (with the chunks:
+//! +12 % at 12, +23 % at 11, +58 % at 10, +212 % at 8).
 //!
-//! Without takeover a 4 KiB message at window ≥ 12 is one chunk, exactly what the former
-//! block technique sent at every setting but window 15 (which kept a 312 KiB compressor).
-//!
-//! Within one long message the chunks' priming is what counts: one 256 KiB JSON-like message
-//! (`tests/deflate_python.rs`) costs, over window 15, +12 % at window 12 (+29.5 % with
-//! the former fresh compressor per block), +23 % at 11 (+53 %), +58 % at 10 (+99 %) and
-//! +212 % at 8 (+318 %); window 14 now matches 15.
-//! The cold cost at window 15 is the priming (reset ~200 KB of miniz buffers, then deflate
-//! 32 KiB at level 2) and unpacking the history; below window 15 every frame pays it, for
-//! a smaller history. Small windows stay poor: every chunk is its own block with its own
-//! Huffman header, and at window 8 a chunk is 128 bytes.
+//! The cold cost is the reset (zlib clears its 128 KiB of hash heads), unpacking the history
+//! and hashing it into the dictionary; in wasm32 (Node 20, 4 KiB JSON messages) a cold message
+//! took 110–129 µs with zlib-rs against 310–435 µs with miniz's priming, a warm one 62–78 µs
+//! against 95–140 µs.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use miniz_oxide::deflate::core::{compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Status};
 
 use crate::error::ProtocolError;
 
 use super::history::History;
 use super::TAIL;
 
-/// How many scratch compressors a thread keeps at most (~312 KiB each, made only when that
-/// many connections send in turns). A connection finds its stream still in one of them as
-/// long as fewer than this many other connections sent since its last frame, so up to this
-/// many busy connections cost what a compressor each would, without holding one each.
+/// How many scratch compressors a thread keeps at most (~371 KiB each at window 15, made only
+/// when that many connections send in turns). A connection finds its stream still in one of
+/// them as long as fewer than this many other connections sent since its last frame, so up to
+/// this many busy connections cost what a compressor each would, without holding one each.
 pub const SCRATCH_SLOTS: usize = 8;
 
+/// zlib's memLevel for every compressor (its default, and ws's): 16 Ki symbols per block.
+/// `DeflateConfig::mem_level` sizes our history instead (see [`history_budget`]).
+pub const COMPRESSOR_MEM_LEVEL: u8 = 8;
+
+/// zlib's MIN_LOOKAHEAD (MAX_MATCH + MIN_MATCH + 1): a compressor with a 2^bits window never
+/// matches further back than 2^bits - 262 bytes (zlib's MAX_DIST).
+pub const LOOKAHEAD: usize = 262;
+
 struct Slot {
-    compressor: Box<CompressorOxide>,
+    compressor: Deflate,
+    /// The compressor's window bits (9–15).
+    bits: u8,
     /// The token of the frame this compressor last finished (0: none, or it failed). Tokens
     /// only grow, so the smallest owner is the least recently used slot.
     owner: u64,
@@ -98,25 +118,28 @@ thread_local! {
 /// was given to, even if a connection moves between threads.
 static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
-/// The priming pass only fills the dictionary: miniz inserts every byte into its hash chains
-/// whatever the level, so a cheap greedy level (2: 6 probes) does the same job faster. Level 1
-/// would not: it takes miniz's fast path with a different hash.
-const PRIME_LEVEL: u8 = 2;
+/// The window a compressor for a negotiated window of 2^`bits` uses: the same, but 9 for 8.
+/// zlib cannot make raw window-8 streams (neither can zlib-rs, which panics on it); at window 9
+/// its farthest match is 512 - 262 = 250 bytes back, within the 256 the peer keeps, which is
+/// why zlib itself (and so ws and python-websockets) compresses with 9 when 8 is negotiated.
+pub fn compressor_bits(bits: u8) -> u8 {
+    bits.clamp(9, 15)
+}
 
-/// Plain bytes a chunk may be primed with at window 2^`bits`: the whole window at 15 (miniz
-/// keeps distances within it by itself), otherwise 7/8 of it so that even a small message
-/// leaves its chunk some room. 0 when storing (level 0: nothing to match) or with a whole
-/// compressor per connection.
+/// zlib-rs's level for ours: 0–9 (10, miniz's extra level, which `DeflateConfig` still
+/// accepts, is 9).
+pub fn compressor_level(level: u8) -> u8 {
+    level.min(9)
+}
+
+/// Plain bytes of history a compressor is primed with at window 2^`bits`: the farthest it
+/// may match back (2^bits - 262, at least 250). 0 when storing (level 0: nothing to match)
+/// or with a whole compressor per connection.
 pub fn history_reach(bits: u8, no_context_takeover: bool, level: u8, mem_level: u8) -> usize {
     if level == 0 || keeps_compressor(bits, no_context_takeover, mem_level) {
         return 0;
     }
-    let window = 1usize << bits.clamp(8, 15);
-    if bits >= 15 {
-        window
-    } else {
-        window - window / 8
-    }
+    (1usize << compressor_bits(bits)) - LOOKAHEAD
 }
 
 /// Bytes the history may occupy for `mem_level` (1–9): 2^(mem_level + 6), 128 B … 32 KiB.
@@ -129,25 +152,31 @@ pub fn keeps_compressor(bits: u8, no_context_takeover: bool, mem_level: u8) -> b
     bits >= 15 && !no_context_takeover && mem_level >= 9
 }
 
-fn new_compressor(level: u8) -> Box<CompressorOxide> {
-    // Negative window bits: raw deflate, no zlib header.
-    Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(level.into(), -15, 0)))
+/// A raw-deflate compressor (negative window bits: no zlib header) for a negotiated window of
+/// 2^`bits`. Every argument is brought into range here, as zlib-rs panics on a bad
+/// configuration. Public for `tests/deflate_memory.rs`, which weighs it.
+pub fn new_compressor(bits: u8, level: u8) -> Deflate {
+    Deflate::new_with_config(DeflateConfig {
+        level: compressor_level(level).into(),
+        window_bits: -i32::from(compressor_bits(bits)),
+        mem_level: COMPRESSOR_MEM_LEVEL.into(),
+        ..DeflateConfig::default()
+    })
 }
 
 pub struct Compressor {
     bits: u8,
     no_context_takeover: bool,
     level: u8,
-    /// The most plain bytes of history a chunk is primed with.
+    /// The most plain bytes of history a compressor is primed with.
     reach: usize,
     /// The last bytes sent (within the current message only, without context takeover).
     history: History,
     /// Only with `keeps_compressor`: the connection's own compressor.
-    persistent: Option<Box<CompressorOxide>>,
-    /// At window 15: the scratch's owner token after our last frame. While it still matches,
-    /// nobody used the scratch since, so it holds exactly our stream and we continue in it
-    /// without resetting and priming (a busy connection then costs what a persistent
-    /// compressor does).
+    persistent: Option<Box<Deflate>>,
+    /// The scratch's owner token after our last frame. While it still matches, nobody used
+    /// the scratch since, so it holds exactly our stream and we continue in it without
+    /// resetting and priming (a busy connection then costs what a persistent compressor does).
     token: u64,
     /// Kept for [`Compressor::independent_output_key`] (it sizes the history).
     mem_level: u8,
@@ -156,7 +185,7 @@ pub struct Compressor {
 impl Compressor {
     pub fn new(bits: u8, no_context_takeover: bool, level: u8, mem_level: u8) -> Self {
         let bits = bits.clamp(8, 15);
-        let level = level.min(10);
+        let level = compressor_level(level);
         let persistent = keeps_compressor(bits, no_context_takeover, mem_level);
         let reach = history_reach(bits, no_context_takeover, level, mem_level);
         Compressor {
@@ -165,7 +194,7 @@ impl Compressor {
             level,
             reach,
             history: History::new(reach, history_budget(mem_level)),
-            persistent: persistent.then(|| new_compressor(level)),
+            persistent: persistent.then(|| Box::new(new_compressor(bits, level))),
             token: 0,
             mem_level,
         }
@@ -179,38 +208,46 @@ impl Compressor {
 
     /// Bytes of compressor state held right now (the scratch compressor is not counted).
     pub fn held_bytes(&self) -> usize {
-        self.persistent.as_ref().map_or(0, |_| super::memory::COMPRESSOR_BYTES) + self.history.held_bytes()
+        self.persistent.as_ref().map_or(0, |_| super::memory::compressor_bytes(self.bits)) + self.history.held_bytes()
     }
 
     /// Compresses one frame of a message; the last frame (`fin`) loses the sync-flush tail.
     pub fn compress(&mut self, data: &[u8], fin: bool) -> Result<Vec<u8>, ProtocolError> {
-        let mut out = Vec::with_capacity(data.len() / 2 + 16);
+        let mut out = Vec::new();
         if let Some(d) = self.persistent.as_mut() {
             sync_flush(d, data, &mut out)?;
         } else {
             SCRATCH.with(|cell| -> Result<(), ProtocolError> {
                 let mut slots = cell.borrow_mut();
-                let (slot, warm) = take_slot(&mut slots, self.token, self.level);
+                let (slot, warm) = take_slot(&mut slots, self.token, self.bits, self.level);
                 self.token = 0;
                 let d = &mut slot.compressor;
-                if warm {
-                    d.set_compression_level_raw(self.level);
-                    sync_flush(d, data, &mut out)?;
-                } else {
-                    let (bits, level, reach) = (self.bits, self.level, self.reach);
-                    self.history.with_plain(|old| compress_chunks(d, bits, level, reach, old, data, &mut out))??;
+                if !warm {
+                    // A new stream (the peer's window still holds our history): prime the
+                    // compressor's window and hash chains with the last `reach` bytes we sent.
+                    d.reset();
+                    set_level(d, self.level)?;
+                    let reach = self.reach;
+                    self.history.with_plain(|old| -> Result<(), ProtocolError> {
+                        let dictionary = old.get(old.len().saturating_sub(reach)..).unwrap_or_default();
+                        if !dictionary.is_empty() {
+                            d.set_dictionary(dictionary)
+                                .map_err(|_| ProtocolError::internal("priming the compressor failed"))?;
+                        }
+                        Ok(())
+                    })??;
                 }
+                sync_flush(d, data, &mut out)?;
                 // A message's end clears the history without context takeover (and frees
-                // it: an idle connection then holds nothing).
+                // it: an idle connection then holds nothing), and the next message starts a
+                // new stream.
                 if fin && self.no_context_takeover {
                     self.history.clear();
                     return Ok(());
                 }
                 self.history.push(data)?;
-                if self.bits == 15 && self.reach > 0 {
-                    self.token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-                    slot.owner = self.token;
-                }
+                self.token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+                slot.owner = self.token;
                 Ok(())
             })?;
         }
@@ -238,19 +275,31 @@ impl Drop for Compressor {
     }
 }
 
-/// The slot holding the stream of `token` (warm: continue in it), else a free one, else a
-/// new one while fewer than SCRATCH_SLOTS exist, else the least recently used. The slot's owner is cleared
-/// until the frame succeeds: a failure leaves the compressor unusable for continuing.
-fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) {
+/// The slot holding the stream of `token` (warm: continue in it), else a free one with our
+/// window, else any free one, else a new one while fewer than SCRATCH_SLOTS exist, else the
+/// least recently used. A slot with another window gets a new compressor. The slot's owner is
+/// cleared until the frame succeeds: a failure leaves the compressor unusable for continuing.
+fn take_slot(slots: &mut Vec<Slot>, token: u64, bits: u8, level: u8) -> (&mut Slot, bool) {
+    let bits = compressor_bits(bits);
     let warm = if token == 0 { None } else { slots.iter().position(|s| s.owner == token) };
+    let free_same = || slots.iter().position(|s| s.owner == 0 && s.bits == bits);
     let free = || slots.iter().position(|s| s.owner == 0);
-    let index = match warm.or_else(free) {
+    let index = match warm.or_else(free_same).or_else(free) {
         Some(i) => i,
         None if slots.len() < SCRATCH_SLOTS => {
-            slots.push(Slot { compressor: new_compressor(level), owner: 0 });
+            slots.push(Slot { compressor: new_compressor(bits, level), bits, owner: 0 });
             slots.len() - 1
         }
         None => slots.iter().enumerate().min_by_key(|(_, s)| s.owner).map_or(0, |(i, _)| i),
+    };
+    let index = if slots.get(index).is_some_and(|s| s.bits != bits) {
+        // Drop the old compressor before making the new one: a thread never holds more than
+        // SCRATCH_SLOTS, not even for a moment. (Never the warm slot: it has our window.)
+        slots.swap_remove(index);
+        slots.push(Slot { compressor: new_compressor(bits, level), bits, owner: 0 });
+        slots.len() - 1
+    } else {
+        index
     };
     // `index` is a position found in `slots`, the last after a push, or 0 of a full pool.
     #[allow(clippy::indexing_slicing)]
@@ -259,69 +308,47 @@ fn take_slot(slots: &mut Vec<Slot>, token: u64, level: u8) -> (&mut Slot, bool) 
     (slot, warm.is_some())
 }
 
-/// Cuts `data` into chunks that fit the window together with their history, and compresses
-/// each one primed with the (at most `reach`) bytes before it: the end of `old`, then `data`.
-fn compress_chunks(
-    d: &mut CompressorOxide,
-    bits: u8,
-    level: u8,
-    reach: usize,
-    old: &[u8],
-    data: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), ProtocolError> {
-    let window = 1usize << bits;
-    // When the rest does not fit, the history gets at most half the window: a smaller chunk
-    // would mean more blocks (a Huffman header each) and more priming.
-    let reserve = reach.min(window / 2);
-    let mut pos = 0;
+fn set_level(d: &mut Deflate, level: u8) -> Result<(), ProtocolError> {
+    // Right after a reset no block is open, so this never needs to flush.
+    match d.set_level(compressor_level(level).into()) {
+        Ok(Status::Ok) => Ok(()),
+        _ => Err(ProtocolError::internal("setting the compression level failed")),
+    }
+}
+
+/// An empty stored block, not final (RFC 1951 §3.2.4), at a byte boundary: what a sync flush
+/// emits. zlib emits nothing for a sync flush with no input since the last one; RFC 7692
+/// still wants the block (its tail is what the receiver appends), so it is written here.
+const EMPTY_STORED_BLOCK: [u8; 5] = [0x00, 0x00, 0x00, 0xff, 0xff];
+
+/// Compresses `data` with a sync flush, appending to `out` (zlib's idiom: call again while a
+/// call fills all the room it was given).
+fn sync_flush(d: &mut Deflate, data: &[u8], out: &mut Vec<u8>) -> Result<(), ProtocolError> {
+    let failed = || ProtocolError::internal("compression failed");
+    let start = out.len();
+    let mut input = data;
+    let mut room = data.len() / 2 + 64;
     loop {
-        let rest = data.len() - pos;
-        let available = (old.len() + pos).min(reach);
-        let (chunk, primed) = if bits == 15 {
-            (rest, available)
-        } else {
-            let chunk = rest.min(window - available.min(reserve));
-            (chunk, available.min(window - chunk))
-        };
-        d.reset();
-        if primed > 0 && chunk > 0 {
-            let from_data = primed.min(pos);
-            let from_old = primed - from_data;
-            d.set_compression_level_raw(PRIME_LEVEL.min(level));
-            discard(d, slice(old, old.len() - from_old..old.len())?, TDEFLFlush::None)?;
-            discard(d, slice(data, pos - from_data..pos)?, TDEFLFlush::Sync)?;
+        let at = out.len();
+        out.resize(at + room, 0);
+        let (read_before, wrote_before) = (d.total_in(), d.total_out());
+        let status = d.compress(input, out.get_mut(at..).ok_or_else(failed)?, DeflateFlush::SyncFlush);
+        let read = usize::try_from(d.total_in() - read_before).map_err(|_| failed())?;
+        let wrote = usize::try_from(d.total_out() - wrote_before).map_err(|_| failed())?;
+        out.truncate(at + wrote);
+        input = input.get(read..).ok_or_else(failed)?;
+        match status {
+            Ok(Status::Ok) if input.is_empty() && wrote < room => return Ok(()),
+            Ok(Status::Ok) => room = room.saturating_mul(2),
+            // Nothing was left to flush: the last call filled its room exactly, or there was
+            // no input since the stream's last sync flush.
+            Ok(Status::BufError) if input.is_empty() && wrote == 0 => {
+                if out.len() == start {
+                    out.extend_from_slice(&EMPTY_STORED_BLOCK);
+                }
+                return Ok(());
+            }
+            _ => return Err(failed()),
         }
-        d.set_compression_level_raw(level);
-        sync_flush(d, slice(data, pos..pos + chunk)?, out)?;
-        pos += chunk;
-        if pos == data.len() {
-            return Ok(());
-        }
     }
-}
-
-/// `data[range]`, or an internal error (the chunking arithmetic above is ours to get right).
-fn slice(data: &[u8], range: core::ops::Range<usize>) -> Result<&[u8], ProtocolError> {
-    data.get(range).ok_or_else(|| ProtocolError::internal("compressor chunk out of range"))
-}
-
-fn sync_flush(d: &mut CompressorOxide, data: &[u8], out: &mut Vec<u8>) -> Result<(), ProtocolError> {
-    let (status, consumed) = compress_to_output(d, data, TDEFLFlush::Sync, |bytes| {
-        out.extend_from_slice(bytes);
-        true
-    });
-    if status != TDEFLStatus::Okay || consumed != data.len() {
-        return Err(ProtocolError::internal("compression failed"));
-    }
-    Ok(())
-}
-
-/// Feeds `data` into the dictionary, throwing the compressed bytes away.
-fn discard(d: &mut CompressorOxide, data: &[u8], flush: TDEFLFlush) -> Result<(), ProtocolError> {
-    let (status, consumed) = compress_to_output(d, data, flush, |_| true);
-    if status != TDEFLStatus::Okay || consumed != data.len() {
-        return Err(ProtocolError::internal("priming the compressor failed"));
-    }
-    Ok(())
 }

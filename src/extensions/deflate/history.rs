@@ -3,7 +3,7 @@
 //!
 //! When `reach` fits the budget the bytes are kept as they are. Otherwise they are kept
 //! **packed**: as segments, each an independent LZ4 block (lz4_flex: no state to keep, a few
-//! µs per 4 KiB either way, unlike a miniz compressor whose reset alone clears ~200 KB),
+//! µs per 4 KiB either way, unlike a deflate compressor whose reset alone clears 128 KiB),
 //! concatenated into one buffer, oldest first, so the oldest is dropped by cutting the front.
 //! They are unpacked into a per-thread scratch buffer when a frame needs its history. JSON
 //! packs about 3:1, so a 16 KiB budget reaches the full 32 KiB window; data that does not

@@ -1,6 +1,6 @@
-//! RFC 7692 permessage-deflate on `miniz_oxide`: parameter negotiation for both roles
-//! ([`params`]), a window-honouring compressor ([`compress`]), a size-bounded inflater
-//! ([`decompress`]), the [`Extension`](crate::extensions::Extension) that ties them to RSV1
+//! RFC 7692 permessage-deflate, pure Rust: parameter negotiation for both roles ([`params`]),
+//! a compressor on `zlib-rs` sharing its scratch compressors between connections
+//! ([`compress`]), a size-bounded inflater on `miniz_oxide` ([`decompress`]), the [`Extension`](crate::extensions::Extension) that ties them to RSV1
 //! ([`extension`]), and what all of it costs in memory per connection ([`memory`]).
 
 pub mod autobahn;

@@ -34,14 +34,16 @@ pub struct DeflateConfig {
     pub server_max_window_bits: Option<u8>,
     /// 8–15, or `Any` (meaningful in a client offer only; a server treats it as `None`).
     pub client_max_window_bits: Option<ClientBits>,
-    /// miniz level 0–10 (6 is zlib's default; 0 stores).
+    /// zlib level 0–9 (6 is zlib's default; 0 stores). 10, miniz_oxide's extra level from
+    /// when it compressed, is still accepted and compresses as 9.
     pub level: u8,
     /// 1–9, zlib's name for how much memory compression may use (8 is zlib's default). To
-    /// take context over, a connection remembers the last bytes it sent (the whole window at
-    /// 15, 7/8 of it below) in at most 2^(mem_level + 6) bytes (128 B … 32 KiB): as they are
+    /// take context over, a connection remembers the last bytes it sent (as far back as zlib
+    /// matches: 2^window - 262) in at most 2^(mem_level + 6) bytes (128 B … 32 KiB): as they are
     /// if they fit, else LZ4-packed (JSON packs ~3:1, so 8 reaches all 32 KiB). 9 with window
-    /// 15 and context takeover keeps a whole miniz compressor instead (~312 KiB, the least
-    /// CPU). See [`super::compress`], [`super::history`] and [`super::memory`].
+    /// 15 and context takeover keeps a whole compressor instead (371 KiB, the least CPU).
+    /// Compressors themselves always use zlib's memLevel 8. See [`super::compress`],
+    /// [`super::history`] and [`super::memory`].
     pub mem_level: u8,
     /// Data messages whose first frame is shorter than this are sent uncompressed.
     pub min_size: usize,
@@ -73,8 +75,10 @@ impl DeflateConfig {
     /// The default server: no limits, as ws's. Our memory for sending is the history
     /// (`mem_level` 8: 16 KiB packed), not the window, so capping our own window saves little;
     /// between messages we keep 2^(client's window) bytes of what the client sent (32 KiB at
-    /// 15): a connection holds 49 472 B, 64 072 B while a message of small frames arrives, and sends no more
-    /// bytes than ws's default on JSON (tables in [`super::memory`]). Capping the client's
+    /// 15): a connection holds 49 472 B, 64 072 B while a message of small frames arrives, plus
+    /// its share of the thread's scratch compressors (371 KiB each, one per connection sending
+    /// in turns, at most 8), and sends 0.6 % more bytes than ws's default on JSON, fewer than
+    /// the reference zlib (tables in [`super::compress`] and [`super::memory`]). Capping the client's
     /// window at 12 bits (python-websockets' choice) would save 28 KiB per connection and cost
     /// the client's messages ~9 % on the wire.
     pub fn server() -> Self {

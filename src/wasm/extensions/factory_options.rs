@@ -135,9 +135,8 @@ pub(super) fn deflate_options(client: bool, options: &JsValue) -> Result<JsValue
                 None | Some(0) => {}
                 Some(s @ 1..=4) => {
                     return Err(format!(
-                        "compressSettings.strategy {s} is not supported: the deflate backend (miniz_oxide) takes a strategy only \
-                         when a compressor is built, and this library reuses compressors across connections and messages \
-                         (re-levelling them resets the strategy to Z_DEFAULT_STRATEGY, 0, the only one accepted)"
+                        "compressSettings.strategy {s} is not supported: this library reuses compressors across \
+                         connections and messages and re-levels them with Z_DEFAULT_STRATEGY (0), the only one accepted"
                     ))
                 }
                 Some(s) => return Err(format!("compressSettings.strategy must be a zlib strategy (0-4), got {s}")),
