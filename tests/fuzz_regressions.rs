@@ -79,3 +79,37 @@ fn a_final_block_one_byte_past_the_budget_is_1009() {
         }
     }
 }
+
+/// fuzz target `connection` (seeds/connection/regress_server_tune): `tune_extension` on a
+/// server applied a client's tuning, capped by the client's limits: a server whose bzip2 level
+/// was negotiated at 2 then sent blocks of level 6, which its peer rightly failed with 1007
+/// (deflate alike: the client's window and takeover). Only a client tunes (autobahn's
+/// ResponseAccept); the server's sends stay within what it negotiated.
+#[test]
+fn a_server_does_not_tune_how_it_compresses() {
+    use wasmsocket::extensions::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
+    use wasmsocket::extensions::compression_params::SendTune;
+    use wasmsocket::handshake::client::ClientRequest;
+
+    let capped = Bzip2Config { server_max_compress_level: Some(2), client_max_compress_level: Some(9), ..Bzip2Config::default() };
+    let mut server = Connection::new(Role::Server, Config::default(), [1; 32]);
+    server.set_server_extensions(vec![Box::new(ServerPerMessageBzip2Factory::new(capped).unwrap())]);
+    let mut client = Connection::new(Role::Client, Config::default(), [2; 32]);
+    client.set_client_extensions(vec![Box::new(ClientPerMessageBzip2Factory::new(Bzip2Config::default()).unwrap())]);
+    client.connect(&ClientRequest { host: "example.com".into(), ..Default::default() }).unwrap();
+    server.receive_data(&client.take_output());
+    assert!(matches!(server.take_events().as_slice(), [Event::Request(_)]));
+    server.accept(&Accept::default()).unwrap();
+    client.receive_data(&server.take_output());
+    assert!(matches!(client.take_events().as_slice(), [Event::Open(_)]));
+
+    let tune = SendTune::Bzip2 { level: 6, max_message_size: None };
+    assert!(server.tune_extension("permessage-bzip2", &tune).is_err(), "a server tuned its sending");
+    assert!(client.tune_extension("permessage-bzip2", &tune).is_ok(), "the client may tune");
+    // 300 KB of varied text: more than a level-2 block (200 kB) holds.
+    let text: Vec<u8> = (0..300_000u32).map(|i| b'a' + ((i * 7 + i / 13) % 26) as u8).collect();
+    server.send_message(false, &text).unwrap();
+    client.receive_data(&server.take_output());
+    let events = client.take_events();
+    assert!(matches!(events.as_slice(), [Event::Message { data, .. }] if *data == text), "{:?}", events.iter().map(|e| format!("{e:?}").chars().take(80).collect::<String>()).collect::<Vec<_>>());
+}

@@ -107,11 +107,17 @@ impl Connection {
     }
 
     /// Client, once open: how a negotiated compression sends (autobahn's ResponseAccept).
+    /// Refused on a server: the extensions' tuning sets the client's sending parameters within
+    /// the client's caps, which are not the server's (a server tuned this way sent bzip2 blocks
+    /// above its negotiated level; fuzz target `connection`).
     pub fn tune_extension(
         &mut self,
         name: &str,
         tune: &crate::extensions::compression_params::SendTune,
     ) -> Result<(), NegotiationError> {
+        if self.role != Role::Client {
+            return Err(NegotiationError("only a client tunes how a negotiated compression sends".into()));
+        }
         self.extensions.tune_sending(name, tune)
     }
 
