@@ -118,10 +118,15 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
   }
 
   /** Bytes arrived. */
-  _dataReceived(chunk) {
+  _dataReceived(chunk, borrowed = false) {
     if (this.#closed) return;
     this.#input.push(chunk);
     this.#pump();
+    // A transport that reads into one buffer again and again lends it (`borrowed`): the core
+    // has copied what it took, so a copy is kept only of a chunk still queued (reading paused
+    // behind an async handler or backpressure).
+    const last = this.#input.length - 1;
+    if (borrowed && last >= 0 && this.#input[last] === chunk) this.#input[last] = chunk.slice();
   }
 
   /** The peer half-closed the transport. */

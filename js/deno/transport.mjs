@@ -88,8 +88,9 @@ export class DenoTransport {
         this.#maybeLost();
         return;
       }
-      // A copy: the protocol may queue the chunk (while an async handler runs) and `buf` is reused.
-      if (n > 0) this.#protocol._dataReceived(buf.slice(0, n));
+      // Lent, not copied: `buf` is read into again, and the protocol copies the chunk only if
+      // it has to queue it (while an async handler runs); the core copies it in anyway.
+      if (n > 0) this.#protocol._dataReceived(buf.subarray(0, n), true);
       // The large buffer is dropped, not kept, when the burst ends: a quiet connection holds 8 KiB.
       if (n === buf.length) buf = buf === small ? new Uint8Array(LARGE_READ) : buf;
       else if (n <= SMALL_READ) buf = small;
