@@ -80,17 +80,24 @@ impl BoundedOutput {
 
     /// The frame's output, or 1009 if it holds the byte past the budget (a decompressor can
     /// end its stream right after writing it, with no further call to `make_room`).
-    pub fn finish(mut self) -> Result<Vec<u8>, ProtocolError> {
+    pub fn finish(self) -> Result<Vec<u8>, ProtocolError> {
+        self.finish_keeping(0).map(|(output, _)| output)
+    }
+
+    /// [`Self::finish`], and a copy of the last `keep` bytes of prefix + output: the
+    /// dictionary for what comes next (empty for `keep` 0).
+    pub fn finish_keeping(mut self, keep: usize) -> Result<(Vec<u8>, Vec<u8>), ProtocolError> {
         if self.is_over_budget() {
             return Err(too_big());
         }
+        let tail = self.buf.get(self.filled.saturating_sub(keep)..self.filled).map_or_else(Vec::new, <[u8]>::to_vec);
         self.buf.truncate(self.filled);
         self.buf.drain(..self.prefix);
-        Ok(self.buf)
+        Ok((self.buf, tail))
     }
 
-    /// [`Self::finish`] for a buffer given a prefix: a copy of the output, and the whole
-    /// buffer (prefix then output) back, for the caller to keep what it needs of it.
+    /// [`Self::finish`] for a buffer to be written after again (the next frame of a message):
+    /// a copy of the output, and the whole buffer (prefix then output) back.
     pub fn finish_split(mut self) -> Result<(Vec<u8>, Vec<u8>), ProtocolError> {
         if self.is_over_budget() {
             return Err(too_big());

@@ -63,36 +63,29 @@ impl Decompressor {
     pub fn decompress(&mut self, data: &[u8], fin: bool, budget: Option<u64>) -> Result<Vec<u8>, ProtocolError> {
         let mut out = BoundedOutput::after(core::mem::take(&mut self.history), budget, data.len());
         let fed = self.feed(data, &mut out).and_then(|()| if fin { self.feed(&TAIL, &mut out) } else { Ok(()) });
-        // A final block can end the stream on the byte past the budget: that is 1009 too.
-        let result = fed.and_then(|()| out.finish_split());
-        if result.is_err() || fin {
+        if fed.is_err() || fin {
             self.decoder = None;
         }
-        let (output, mut buffer) = match result {
-            Ok(split) => split,
-            // A failed stream is unusable.
-            Err(error) => {
-                self.ended = false;
-                return Err(error);
-            }
-        };
-        let surplus = buffer.len().saturating_sub(self.history_len);
         if fin {
             // Between messages: exactly the history, and only with takeover and a stream that
-            // did not end.
-            if !(self.no_context_takeover || self.ended) {
-                self.history = buffer.get(surplus..).map_or_else(Vec::new, <[u8]>::to_vec);
-            }
+            // did not end. The output is the buffer itself, its prefix cut (no copy of it).
+            let keep = if self.no_context_takeover || self.ended { 0 } else { self.history_len };
             self.ended = false;
-        } else {
-            // Inside a message the buffer is reused frame after frame (its room too); cutting it
-            // back only once an eighth of the history has piled up moves each byte at most eight
-            // times, however small the frames.
-            if surplus > self.history_len / 8 {
-                buffer.drain(..surplus);
-            }
-            self.history = buffer;
+            // A final block can end the stream on the byte past the budget: that is 1009 too.
+            let (output, history) = fed.and_then(|()| out.finish_keeping(keep))?;
+            self.history = history;
+            return Ok(output);
         }
+        // A failed stream is unusable: its history is dropped with `out`.
+        let (output, mut buffer) = fed.and_then(|()| out.finish_split()).inspect_err(|_| self.ended = false)?;
+        // Inside a message the buffer is reused frame after frame (its room too); cutting it
+        // back only once an eighth of the history has piled up moves each byte at most eight
+        // times, however small the frames.
+        let surplus = buffer.len().saturating_sub(self.history_len);
+        if surplus > self.history_len / 8 {
+            buffer.drain(..surplus);
+        }
+        self.history = buffer;
         Ok(output)
     }
 
