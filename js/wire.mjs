@@ -17,6 +17,7 @@
 
 import { Connection, wasmMemory, constants, headerPtr, eventDetail, stagingSpace, pmceCheck, pmceParse } from '../wasm/wasmsocket.js';
 import { coreTrapped, coreFailed, CoreTrappedError, TRAP_CLOSE_CODE, TRAP_REASON } from './trap.mjs';
+import { concat } from './bytes.mjs';
 
 // The numbers shared with the core live in Rust (src/wasm/constants.rs); `bindCore` fills
 // these once the wasm module is instantiated (each package entry calls it right after).
@@ -86,16 +87,6 @@ function memoryBytes() {
 function memoryWords() {
   memoryBytes();
   return memoryU32;
-}
-
-function concat(chunks, alloc) {
-  const merged = alloc(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    merged.set(chunk, at);
-    at += chunk.length;
-  }
-  return merged;
 }
 
 // Connection seeds (32 bytes each, never reused) cut from one 4 KiB draw of the CSPRNG:

@@ -2,6 +2,8 @@
 // that pause()/resume() stop and restart, and writes awaited in order through a queue.
 // No node: imports; Deno's own API only.
 
+import { concat } from '../bytes.mjs';
+
 // Each connection's pending read holds its buffer for as long as the peer is quiet, so an idle
 // connection keeps the small one (bench/connect.mjs: 64 KiB buffers made an idle connection
 // cost 69 KiB of heap+external); a read that fills it switches to the large one until a read
@@ -100,26 +102,29 @@ export class DenoTransport {
   /** Queues chunks to be written in order; false when above the high-water mark. */
   write(chunks) {
     if (this.#destroyed || this.#ending) return false;
-    for (const chunk of chunks) {
-      if (!chunk || chunk.length === 0) continue;
-      this.#queue.push(chunk);
-      this.#buffered += chunk.length;
-    }
-    if (this.#corked === 0) this.#kick();
-    if (this.#buffered > this.highWaterMark) {
-      this.#needDrain = true;
-      return false;
-    }
-    return true;
+    for (const chunk of chunks) if (chunk) this.#enqueue(chunk);
+    return this.#queued();
   }
 
   /** write([chunk]) without the array (factory.publish calls it once per recipient); returns nothing. */
   writeChunk(chunk) {
-    if (this.#destroyed || this.#ending || chunk.length === 0) return;
+    if (this.#destroyed || this.#ending) return;
+    this.#enqueue(chunk);
+    this.#queued();
+  }
+
+  #enqueue(chunk) {
+    if (chunk.length === 0) return;
     this.#queue.push(chunk);
     this.#buffered += chunk.length;
+  }
+
+  /** After queuing: starts writing unless corked; false (and a drain to come) above the mark. */
+  #queued() {
     if (this.#corked === 0) this.#kick();
-    if (this.#buffered > this.highWaterMark) this.#needDrain = true;
+    if (this.#buffered <= this.highWaterMark) return true;
+    this.#needDrain = true;
+    return false;
   }
 
   /** Holds writes until the matching uncork, so they can leave as one write (calls nest). */
@@ -175,13 +180,7 @@ export class DenoTransport {
     let total = 0;
     while (count < this.#queue.length && total + this.#queue[count].length <= BATCH_LIMIT) total += this.#queue[count++].length;
     if (count <= 1) return this.#queue.shift();
-    const batch = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of this.#queue.splice(0, count)) {
-      batch.set(chunk, at);
-      at += chunk.length;
-    }
-    return batch;
+    return concat(this.#queue.splice(0, count), (n) => new Uint8Array(n), count, total);
   }
 
   /** Writes what is queued, then half-closes (closeWrite; a full close where unsupported). */

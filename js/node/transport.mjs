@@ -1,5 +1,7 @@
 // The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
 
+import { concat } from '../bytes.mjs';
+
 const EMPTY = new Uint8Array(0);
 /**
  * Held chunks averaging less than this are copied into one Buffer (a copy is cheaper than a
@@ -31,15 +33,7 @@ function joined(chunks, count, total) {
   return lastJoined;
 }
 
-function join(chunks, total) {
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    out.set(chunks[i], at);
-    at += chunks[i].length;
-  }
-  return out;
-}
+const join = (chunks, total) => concat(chunks, Buffer.allocUnsafe, chunks.length, total);
 
 export class NodeTransport {
   constructor(socket, { isSecure = false, peer = null } = {}) {
