@@ -471,35 +471,33 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
    * A send into a buffer below the mark always goes: one message may be large.
    */
   _checkBufferCap(wasAbove) {
+    if (!wasAbove) return;
     const cap = this.options.maxBufferedAmount;
     const unsent = this.bufferedAmount;
-    if (!wasAbove || cap === 0 || unsent <= cap) return;
+    if (cap === 0 || unsent <= cap) return;
     const reason = `peer not reading: ${unsent} bytes unsent, above maxBufferedAmount`;
     this.wire.fail(1008, reason);
     this.wire.takeChunks();
     this.dropConnection(reason);
   }
 
-  _sendPrepared(prepared) {
-    const wasAbove = this.bufferedAmount > this.options.sendHighWaterMark;
-    this.transport.write(this.wire.sendPrepared(prepared));
-    this._checkBufferCap(wasAbove);
-  }
-
   /**
-   * factory.publish's send to one subscriber that it found OPEN: sendPreparedMessage without
-   * the argument checks, and the buffered amount read once before and once after (this runs
-   * once per recipient, so every getter shows in the cost per delivery).
+   * The frames already built for this connection's kind go out as they are (no core call, no
+   * array: factory.publish runs this once per recipient); else the core frames or checks it.
    */
-  _publish(prepared) {
+  _sendPrepared(prepared) {
     const { transport } = this;
-    const mark = this.options.sendHighWaterMark;
-    const wasAbove = transport.bufferedAmount > mark;
+    const wasAbove = transport.bufferedAmount > this.options.sendHighWaterMark;
     const frames = transport.writeChunk === undefined ? undefined : this.wire.sharedFrames(prepared);
     if (frames !== undefined) transport.writeChunk(frames);
     else transport.write(this.wire.sendPrepared(prepared));
-    if (wasAbove) this._checkBufferCap(true);
-    return transport.bufferedAmount <= mark || this._belowHighWaterMark();
+    this._checkBufferCap(wasAbove);
+  }
+
+  /** factory.publish's send to one subscriber that it found OPEN: sendPreparedMessage without the argument checks. */
+  _publish(prepared) {
+    this._sendPrepared(prepared);
+    return this._belowHighWaterMark();
   }
 
   // ----- topics (factory.publish) -----
