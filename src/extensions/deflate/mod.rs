@@ -1,7 +1,8 @@
 //! RFC 7692 permessage-deflate, pure Rust: parameter negotiation for both roles ([`params`]),
 //! a compressor on `zlib-rs` sharing its scratch compressors between connections
-//! ([`compress`]), a size-bounded inflater on `miniz_oxide` ([`decompress`]), the [`Extension`](crate::extensions::Extension) that ties them to RSV1
-//! ([`extension`]), and what all of it costs in memory per connection ([`memory`]).
+//! ([`compress`]), a size-bounded inflater on `miniz_oxide` ([`decompress`]), the
+//! [`Extension`](crate::extensions::Extension) that ties them to RSV1 ([`extension`]), and
+//! what all of it costs in memory per connection ([`memory`]).
 
 pub mod autobahn;
 pub mod compress;
