@@ -46,6 +46,7 @@ import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
+import { makeSelfSigned } from '../tests/shared/self-signed.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = process.env.CHECK_DOCS_DIR ? resolve(process.env.CHECK_DOCS_DIR) : join(root, '.docs-check'); // tests give their own
@@ -285,11 +286,13 @@ function installPackedPackage() {
   writeFileSync(join(work, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }));
 }
 
-/** A self-signed certificate for 127.0.0.1, valid a day, as cert.pem and key.pem in the work directory. */
+/** A self-signed certificate for 127.0.0.1 as cert.pem and key.pem in the work directory. */
 function makeCertificate() {
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')], { encoding: 'utf8' });
-  if (made.error || made.status !== 0) throw new Error(`check-docs: openssl could not make a certificate for the wss:// blocks: ${made.error?.message ?? made.stderr}`);
+  try {
+    makeSelfSigned(join(work, 'key.pem'), join(work, 'cert.pem'), ['localhost']);
+  } catch (error) {
+    throw new Error(`check-docs: openssl could not make a certificate for the wss:// blocks: ${error.stderr?.toString().trim() || error.message}`);
+  }
 }
 
 function nodeWithTypeStripping() {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { skipUnlessCI } from '../../shared/missing.mjs';
+import { makeSelfSigned } from '../../shared/self-signed.mjs';
 
 function haveOpenssl() {
   try {
@@ -29,11 +30,7 @@ export function certificate(name, names) {
   certDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'wasmsocket-tls-'));
   const key = path.join(certDir, `${name}.key`);
   const cert = path.join(certDir, `${name}.crt`);
-  const san = [...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${san}`,
-  ], { stdio: 'ignore' });
+  makeSelfSigned(key, cert, names);
   certs[name] = { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
   return certs[name];
 }
