@@ -13,9 +13,10 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
   /** onConnecting's answer: a ConnectingRequest, null, or a Promise of one (autobahn's txaio.as_future). */
   #connecting = null;
 
-  _connecting(transportDetails) {
+  _connecting() {
+    if (!this._hasOnConnecting) return;
     try {
-      this.#connecting = this.onConnecting(transportDetails) ?? null;
+      this.#connecting = this.onConnecting(this.transportDetails) ?? null;
     } catch (error) {
       this.#connecting = Promise.reject(error);
     }
@@ -63,7 +64,6 @@ export class WebSocketClientProtocol extends WebSocketProtocol {
         .filter(([, v]) => v !== null && v !== undefined)
         .map(([k, v]) => [k, String(v)]);
       this.wire.setExtensions(clientEntries(this.options));
-      this._compressionTerms = compressionTerms(this.options);
       this.wire.connect({
         host: r.host,
         port: r.port ?? 0,

@@ -107,12 +107,13 @@ class Factory {
     if (maxBufferedAmount !== 0 && maxBufferedAmount < sendHighWaterMark) {
       throw new RangeError(`invalid protocol options: maxBufferedAmount (${maxBufferedAmount}) must be 0 or at least sendHighWaterMark (${sendHighWaterMark})`);
     }
-    // A new object, never a mutation: connections and coreConfig's cache hold the old one.
+    // A new frozen object, never a mutation: open connections and coreConfig's cache share the
+    // old one (a connection keeps the options it started with, as autobahn's do).
     const next = { ...this.protocolOptions };
     for (const [name, value] of Object.entries(options)) {
       next[name] = Array.isArray(value) ? [...value] : value;
     }
-    this.protocolOptions = { ...next };
+    this.protocolOptions = Object.freeze({ ...next });
   }
 
   resetProtocolOptions() {

@@ -235,8 +235,8 @@ export function defaultOptions(role) {
   for (const [name, spec] of Object.entries(OPTIONS)) {
     if (spec.role.includes(letter)) out[name] = structuredCloneDefault(spec.default);
   }
-  // Fast properties (see coreConfig): each connection copies these.
-  return { ...out };
+  // Fast properties (see coreConfig); frozen because every connection shares the object.
+  return Object.freeze({ ...out });
 }
 
 function structuredCloneDefault(value) {

@@ -61,7 +61,8 @@ export class ProtocolBase {
     return this.transport?.bufferedAmount ?? 0;
   }
 
-  #timers = new Map();
+  /** Armed timers by name; null while none is (an idle connection keeps no empty Map). */
+  #timers = null;
   #wantDrain = false;
 
   // ----- running user callbacks -----
@@ -90,9 +91,14 @@ export class ProtocolBase {
     }
   }
 
+  /** Whether a subclass defines onConnecting (if not, nothing builds the transport details for it). */
+  get _hasOnConnecting() {
+    return this.onConnecting !== ProtocolBase.prototype.onConnecting;
+  }
+
   /** Calls onConnecting(transportDetails); the client protocol uses its answer (ConnectingRequest). */
-  _connecting(transportDetails) {
-    this._callback(() => this.onConnecting(transportDetails));
+  _connecting() {
+    if (this._hasOnConnecting) this._callback(() => this.onConnecting(this.transportDetails));
   }
 
   // ----- timers -----
@@ -102,40 +108,45 @@ export class ProtocolBase {
     if (!(seconds > 0)) return;
     this._stopTimer(name);
     const timer = setTimeout(() => {
-      this.#timers.delete(name);
+      this.#forget(name);
       onFire?.();
       this.dropConnection(reason);
     }, seconds * 1000);
     timer.unref?.();
-    this.#timers.set(name, timer);
+    (this.#timers ??= new Map()).set(name, timer);
   }
 
   _stopTimer(name) {
-    const timer = this.#timers.get(name);
+    const timer = this.#timers?.get(name);
     if (timer !== undefined) {
       clearTimeout(timer);
-      this.#timers.delete(name);
+      this.#forget(name);
     }
   }
 
+  #forget(name) {
+    if (this.#timers?.delete(name) && this.#timers.size === 0) this.#timers = null;
+  }
+
   _hasTimer(name) {
-    return this.#timers.has(name);
+    return this.#timers?.has(name) ?? false;
   }
 
   /** A timer of another kind (not dropping the connection when it fires). */
   _setTimer(name, ms, fn) {
     this._stopTimer(name);
     const timer = setTimeout(() => {
-      this.#timers.delete(name);
+      this.#forget(name);
       fn();
     }, ms);
     timer.unref?.();
-    this.#timers.set(name, timer);
+    (this.#timers ??= new Map()).set(name, timer);
   }
 
   _clearTimers() {
+    if (this.#timers === null) return;
     for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    this.#timers = null;
   }
 
   // ----- sending -----

@@ -10,7 +10,7 @@
 // written has left) and writeChunk(chunk) (write([chunk]) without the array, for fan-out).
 
 import { Wire, Status, Opcode } from './wire.mjs';
-import { inUse } from './extensions/pmce.mjs';
+import { compressionTerms, inUse } from './extensions/pmce.mjs';
 import { ProtocolBase, State, toBytes } from './protocol-base.mjs';
 import { ProtocolExtras } from './protocol-extras.mjs';
 import { CoreTrappedError } from './trap.mjs';
@@ -54,12 +54,16 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
     if (this.state === State.CONNECTING) return [];
     if (this.#extensionsInUse === null) {
       // The compression terms this side set up (memLevel, maxMessageSize) are not in the header.
-      this.#extensionsInUse = this.wire.extensions().map((e) => inUse(this.role === 'server', e, this._compressionTerms));
+      const terms = this._compressionTerms ?? compressionTerms(this.options);
+      this.#extensionsInUse = this.wire.extensions().map((e) => inUse(this.role === 'server', e, terms));
     }
     return this.#extensionsInUse;
   }
   #extensionsInUse = null;
-  /** Set by the role's handshake: the compression terms of its accept (js/extensions/pmce.mjs compressionTerms). */
+  /**
+   * Set by the role's handshake when an accept chose them: the compression terms (js/extensions/
+   * pmce.mjs compressionTerms); null means the options' defaults.
+   */
   _compressionTerms = null;
 
   #queue = [];
@@ -95,9 +99,28 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
   #closeTimer = null;
   /** A timeout made the close unclean although both close frames went across. */
   #unclean = false;
-  #resolveClosed;
-  /** Resolves with onClose's `wasClean` once onClose has run (listenWS's close() counts these). */
-  _closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
+  /** onClose's `wasClean`, once onClose has run. */
+  #wasClean = undefined;
+  #closedPromise = null;
+  #resolveClosed = null;
+  /**
+   * Resolves with onClose's `wasClean` once onClose has run (listenWS's close() counts these).
+   * Made when first asked: an idle connection carries no Promise.
+   */
+  get _closed() {
+    if (this.#closedPromise === null) {
+      this.#closedPromise = this.#wasClean === undefined
+        ? new Promise((resolve) => { this.#resolveClosed = resolve; })
+        : Promise.resolve(this.#wasClean);
+    }
+    return this.#closedPromise;
+  }
+  /** Called with this protocol after onClose (a listener forgets it); one function shared by a listener's connections. */
+  _whenClosed = null;
+  /** onClose has run (for a listener that sets _whenClosed after starting the protocol). */
+  get _finished() {
+    return this.#wasClean !== undefined;
+  }
 
   // ----- wiring, called by the transport layer -----
 
@@ -107,15 +130,27 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
     this.transport = transport;
     this.role = role;
     this.peer = transport.peer;
-    this.options = { ...factory.protocolOptions };
+    // Shared, not copied: the factory's options object is frozen and replaced on change.
+    this.options = factory.protocolOptions;
     this.wire = new Wire(role, this._coreConfig(factory.protocolOptions), { alloc: factory.alloc });
     factory._connections.add(this);
     transport.setNoDelay(this.options.tcpNoDelay);
     this._startTimer('open', this.options.openHandshakeTimeout, 'opening handshake timeout');
-    // autobahn's transport_details: what onConnecting received.
-    this.transportDetails = TransportDetails.fromTransport(transport, role === 'server', this.peer);
-    this._connecting(this.transportDetails);
+    this._connecting();
   }
+
+  /**
+   * autobahn's transport_details (what onConnecting receives), built on first use: most
+   * connections never ask, and an idle one should not carry it. `peer` is the transport's,
+   * before trustXForwardedFor.
+   */
+  get transportDetails() {
+    if (this.#transportDetails === undefined && this.transport) {
+      this.#transportDetails = TransportDetails.fromTransport(this.transport, this.role === 'server');
+    }
+    return this.#transportDetails;
+  }
+  #transportDetails = undefined;
 
   /** Bytes arrived. */
   _dataReceived(chunk, borrowed = false) {
@@ -160,7 +195,9 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
     this.factory._topics.leaveAll(this);
     const [wasClean, code, reason] = this._closeStatus();
     this._callback(() => this.onClose(wasClean, code, reason), { failOnError: false });
-    this.#resolveClosed(wasClean);
+    this.#wasClean = wasClean;
+    this.#resolveClosed?.(wasClean);
+    this._whenClosed?.(this);
   }
 
   /** The transport's buffer drained. */

@@ -48,7 +48,7 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     this.peer = trustedPeer(this.peer, headers['x-forwarded-for'], options.trustXForwardedFor);
     const params = Object.fromEntries(raw.params);
     const request = new ConnectionRequest(
-      this.peer, headers, raw.host, raw.path, params, 13, raw.origin ?? null, raw.protocols, raw.extensions,
+      this.peer, headers, raw.host, raw.path, params, 13, raw.origin ?? null, compact(raw.protocols), compact(raw.extensions),
     );
     this.request = request;
     let answer;
@@ -87,7 +87,8 @@ export class WebSocketServerProtocol extends WebSocketProtocol {
     try {
       const chosen = {};
       this.wire.setExtensions(serverEntries(this.options, this.request.extensions, chosen));
-      this._compressionTerms = compressionTerms(this.options, chosen.accept);
+      // Kept only when an accept set them; extensionsInUse derives the defaults when asked.
+      if (chosen.accept) this._compressionTerms = compressionTerms(this.options, chosen.accept);
       pipelined = this.wire.accept({ subprotocol: subprotocol ?? undefined, headers });
     } catch (error) {
       return this.#refuse(error);
@@ -160,4 +161,12 @@ function trustedPeer(peer, forwardedFor, hops) {
   const addresses = forwardedFor.split(',').map((a) => a.trim()).filter(Boolean);
   if (addresses.length === 0) return peer;
   return addresses[Math.max(0, addresses.length - hops)];
+}
+
+/**
+ * The request keeps these arrays for the connection's life; an empty one from the core
+ * (serde-wasm-bindgen's `new Array()`, with room for four) is swapped for a literal, which has none.
+ */
+function compact(array) {
+  return array.length === 0 ? [] : array;
 }

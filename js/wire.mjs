@@ -293,7 +293,9 @@ export class Wire {
     // within a fragmented message).
     let key;
     try {
-      key = (this.#sharedKeys[doNotCompress ? 1 : 0] ??= internKey(this.core.sharedOutputKey(doNotCompress))) ?? null;
+      key = doNotCompress
+        ? (this.#sharedKeyUncompressed ??= internKey(this.core.sharedOutputKey(true)))
+        : (this.#sharedKey ??= internKey(this.core.sharedOutputKey(false)));
     } catch (error) {
       throw coreFailed(error);
     }
@@ -327,7 +329,9 @@ export class Wire {
     return this.takeChunks();
   }
 
-  #sharedKeys = [undefined, undefined];
+  /** sharedOutputKey(false) and (true) once known (a null answer is asked again next time). */
+  #sharedKey = undefined;
+  #sharedKeyUncompressed = undefined;
 
   /**
    * sendPrepared's common case without a call or an array: the frames to write when this
@@ -336,7 +340,7 @@ export class Wire {
    */
   sharedFrames(prepared) {
     if (coreTrapped !== null || !(this.status & Status.MESSAGE_START) || this.#out.length !== 0) return undefined;
-    const key = this.#sharedKeys[prepared.doNotCompress ? 1 : 0];
+    const key = prepared.doNotCompress ? this.#sharedKeyUncompressed : this.#sharedKey;
     return key == null ? undefined : prepared._framesFor(key);
   }
 

@@ -522,7 +522,12 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
   readonly extensionsInUse: readonly (PerMessageDeflate | PerMessageBzip2 | { name: string; params: [string, string | null][] })[];
   /** Bytes written to the transport and not yet sent. */
   readonly bufferedAmount: number;
-  /** What `onConnecting` received (autobahn's `transport_details`); `undefined` until the transport connects. */
+  /**
+   * What `onConnecting` received (autobahn's `transport_details`); `undefined` until the
+   * transport connects. Built when first read (an idle connection does not carry it): read it
+   * while the socket is there if you need `own`, `channelId` or `peerCert`, which Node and Deno
+   * no longer know once it has closed.
+   */
   readonly transportDetails?: TransportDetails;
   /** Resolves with `null` once the connection is open; stays pending if it never opens (autobahn's `is_open`). */
   readonly isOpen: Promise<null>;
@@ -695,8 +700,12 @@ declare abstract class WebSocketFactoryBase<Options> {
   params: Record<string, string[]>;
   /** The subprotocols (server: supported; client: offered). */
   protocols: string[];
-  /** The current protocol options (every option of the role, with defaults filled in). */
-  protocolOptions: Required<Options>;
+  /**
+   * The current protocol options (every option of the role, with defaults filled in). Frozen
+   * and shared by the connections opened with it: change options with setProtocolOptions,
+   * which replaces the object (open connections keep the one they started with).
+   */
+  readonly protocolOptions: Readonly<Required<Options>>;
   /** Changes protocol options; unknown names and bad values throw a `RangeError`, changing nothing. */
   setProtocolOptions(options: Options): void;
   /** Sets every protocol option back to its default. */

@@ -59,7 +59,9 @@ async function listen(factory, { port, host, tls = null, path, reusePort = false
     const options = { hostname: host ?? factory.host, port: port ?? factory.port, ...(reusePort ? { reusePort } : {}) };
     listener = isSecure ? Deno.listenTls({ ...options, cert: pem(tls.cert), key: pem(tls.key) }) : Deno.listen(options);
   }
-  const state = { served: new Set(), handshaking: new Set(), closing: null, counts: shutdownCounts() };
+  /** Open connections: protocol → its transport (close() waits for the transports to end). */
+  const state = { served: new Map(), handshaking: new Set(), closing: null, counts: shutdownCounts() };
+  const forget = (protocol) => state.served.delete(protocol);
   const peer = socketPath ? `unix:${socketPath}` : null;
   const serve = async (conn) => {
     if (isSecure) {
@@ -78,9 +80,10 @@ async function listen(factory, { port, host, tls = null, path, reusePort = false
       try { conn.close(); } catch { /* closed */ }
       return;
     }
-    const served = serveConn(factory, conn, { isSecure, peer });
-    state.served.add(served);
-    served.protocol._closed.then(() => state.served.delete(served));
+    const { protocol, transport } = serveConn(factory, conn, { isSecure, peer });
+    state.served.set(protocol, transport);
+    protocol._whenClosed = forget;
+    if (protocol._finished) forget(protocol);
   };
   const accepting = (async () => {
     for (;;) {
@@ -136,8 +139,8 @@ function listenerHandle(factory, listener, socketPath, isSecure, state, acceptin
         }
         state.handshaking.clear();
         const served = [...state.served];
-        await shutdown(served.map(({ protocol }) => protocol), timeout, state.counts);
-        await Promise.all(served.map(({ transport }) => transport.closed));
+        await shutdown(served.map(([protocol]) => protocol), timeout, state.counts);
+        await Promise.all(served.map(([, transport]) => transport.closed));
         return { ...state.counts };
       });
     },

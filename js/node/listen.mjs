@@ -42,6 +42,7 @@ function listen(factory, { port, host, tls: tlsOptions = null, backlog = 511, pa
   const socketPath = path ?? unixPath(factory);
   const server = tlsOptions ? tls.createServer(tlsOptions) : net.createServer();
   const state = { protocols: new Set(), tcpSockets: new Set(), closing: null, counts: shutdownCounts() };
+  const forget = (protocol) => state.protocols.delete(protocol);
   server.on(tlsOptions ? 'secureConnection' : 'connection', (socket) => {
     // After a trap (js/trap.mjs) the server closes; one accepted meanwhile is dropped at once.
     if (coreTrapped !== null) {
@@ -56,7 +57,8 @@ function listen(factory, { port, host, tls: tlsOptions = null, backlog = 511, pa
     }
     const protocol = serveSocket(factory, socket, Boolean(tlsOptions));
     state.protocols.add(protocol);
-    protocol._closed.then(() => state.protocols.delete(protocol));
+    protocol._whenClosed = forget;
+    if (protocol._finished) forget(protocol);
   });
   if (tlsOptions) {
     // The TCP sockets under TLS: those whose TLS handshake is still running belong to no

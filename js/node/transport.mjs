@@ -35,12 +35,25 @@ function joined(chunks, count, total) {
 
 const join = (chunks, total) => concat(chunks, Buffer.allocUnsafe, chunks.length, total);
 
+/** The socket's NodeTransport, for the shared listeners below (called with the socket as `this`). */
+const TRANSPORT = Symbol('wasmsocket.transport');
+function onData(chunk) { this[TRANSPORT].protocol._dataReceived(chunk); }
+function onEnd() { this[TRANSPORT].protocol._eofReceived(); }
+function onDrain() { this[TRANSPORT].protocol._drained(); }
+function onError(error) { this[TRANSPORT].error = error; }
+function onClose() {
+  const transport = this[TRANSPORT];
+  transport.protocol._connectionLost(transport.error);
+}
+
 export class NodeTransport {
   constructor(socket, { isSecure = false, peer = null } = {}) {
     this.socket = socket;
     this.isSecure = isSecure;
     this.peer = peer ?? peerOf(socket);
     this.error = null;
+    /** The protocol bind() routes the socket's events to. */
+    this.protocol = null;
     /** Set while factory.publish holds this transport corked (js/publishing.mjs). */
     this._heldByPublish = false;
   }
@@ -62,14 +75,19 @@ export class NodeTransport {
     return out;
   }
 
-  /** Routes the socket's events to `protocol`. */
+  /**
+   * Routes the socket's events to `protocol`, through listeners shared by every socket (as ws
+   * does): five closures per connection would be a sixth of an idle connection's heap.
+   */
   bind(protocol) {
     const { socket } = this;
-    socket.on('data', (chunk) => protocol._dataReceived(chunk));
-    socket.on('end', () => protocol._eofReceived());
-    socket.on('drain', () => protocol._drained());
-    socket.on('error', (error) => { this.error = error; });
-    socket.on('close', () => protocol._connectionLost(this.error));
+    this.protocol = protocol;
+    socket[TRANSPORT] = this;
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.on('close', onClose);
   }
 
   /**
@@ -80,8 +98,8 @@ export class NodeTransport {
    */
   #holds = 0;
   /**
-   * The first #heldCount entries: an array that keeps its capacity from hold to hold (emptied
-   * when released), so holding a chunk is a store, not a push that grows it again.
+   * The first #heldCount entries. Emptied to length 0 when released: an idle connection keeps
+   * no backing store (a store past the end grows it again, as a push would).
    */
   #held = [];
   #heldCount = 0;
@@ -139,7 +157,7 @@ export class NodeTransport {
       this.#heldBytes = 0;
       const one = count === 1 || total > JOIN_LIMIT ? null : joined(chunks, count, total);
       this.#writeNow(one === null ? chunks.slice(0, count) : [one]);
-      chunks.fill(undefined, 0, count);
+      chunks.length = 0;
     }
     const waiters = this.#flushWaiters;
     this.#flushWaiters = null;

@@ -65,8 +65,8 @@ impl Connection {
     pub fn new(role: Role, config: Config, seed: [u8; 32]) -> Connection {
         let (max_bytes, max_headers) = (config.max_handshake_bytes, config.max_handshake_headers);
         let opening = match role {
-            Role::Server => Opening::Server(ServerHandshake::new(max_bytes, max_headers)),
-            Role::Client => Opening::Client(ClientHandshake::new(max_bytes, max_headers)),
+            Role::Server => Opening::Server(Box::new(ServerHandshake::new(max_bytes, max_headers))),
+            Role::Client => Opening::Client(Box::new(ClientHandshake::new(max_bytes, max_headers))),
         };
         Connection {
             role,

@@ -10,10 +10,11 @@ use crate::handshake::{
     Accept, ClientHandshake, ClientStep, HandshakeError, HttpError, Negotiated, ServerHandshake, ServerStep,
 };
 
-/// The handshake machine of a connection that is not open yet.
+/// The handshake machine of a connection that is not open yet; boxed, so an open connection
+/// does not keep room for one (idle memory).
 pub(super) enum Opening {
-    Server(ServerHandshake),
-    Client(ClientHandshake),
+    Server(Box<ServerHandshake>),
+    Client(Box<ClientHandshake>),
     /// Open (or opened elsewhere): the handshake is over.
     Done,
 }

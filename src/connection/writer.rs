@@ -14,8 +14,10 @@ use crate::mask;
 
 pub(super) struct Writer {
     output: Vec<u8>,
-    /// Mask keys, and the client's handshake key.
-    rng: ChaCha12Rng,
+    /// Mask keys, and the client's handshake key: seeded from `seed` on first use, so a server
+    /// that never masks does not carry the generator's ~300-byte state (idle memory).
+    rng: Option<Box<ChaCha12Rng>>,
+    seed: [u8; 32],
     /// Frames get a mask key (`Config::masks_outgoing`).
     masks: bool,
     /// The key's XOR is applied (off only to test peers with unmasked payloads).
@@ -26,7 +28,7 @@ pub(super) struct Writer {
 
 impl Writer {
     pub fn new(seed: [u8; 32], masks: bool, apply_mask: bool) -> Self {
-        Writer { output: Vec::new(), rng: ChaCha12Rng::from_seed(seed), masks, apply_mask, sending_fragmented: false }
+        Writer { output: Vec::new(), rng: None, seed, masks, apply_mask, sending_fragmented: false }
     }
 
     pub fn masks(&self) -> bool {
@@ -34,7 +36,8 @@ impl Writer {
     }
 
     pub fn rng(&mut self) -> &mut ChaCha12Rng {
-        &mut self.rng
+        let seed = self.seed;
+        self.rng.get_or_insert_with(|| Box::new(ChaCha12Rng::from_seed(seed)))
     }
 
     // ----- the output buffer -----
@@ -133,7 +136,7 @@ impl Writer {
     }
 
     fn write_frame(&mut self, fin: bool, rsv: u8, opcode: Opcode, data: &[u8]) {
-        let key = self.masks.then(|| self.rng.next_u32().to_ne_bytes());
+        let key = self.masks.then(|| self.rng().next_u32().to_ne_bytes());
         self.output.reserve(frame::header_len(data.len() as u64, key.is_some()) + data.len());
         frame::write_header(&mut self.output, fin, rsv, opcode as u8, key, data.len() as u64);
         match key {

@@ -202,6 +202,12 @@ test('options are read when a connection starts: a change applies to later conne
   await second.frame((f) => f.fin);
   assert.deepEqual(first.frames.map((f) => f.payload.toString()), ['abcd']);
   assert.deepEqual(second.frames.map((f) => f.payload.toString()), ['ab', 'cd']);
+  // Connections share the factory's options object instead of copying it: it is frozen (a
+  // write would reach open connections), and a change replaces it.
+  const server = (await srv.recorder.wait('onOpen')).protocol;
+  assert.ok(Object.isFrozen(srv.factory.protocolOptions));
+  assert.throws(() => { srv.factory.protocolOptions.autoFragmentSize = 1; }, TypeError);
+  assert.equal(server.options.autoFragmentSize, 0, 'the first connection keeps the options it started with');
 });
 
 // ----- frame and message limits -----
