@@ -338,7 +338,7 @@ async function measure(impl, mode) {
       impl, ok: true, runtime: hello.deno ? `deno ${hello.deno}` : `node ${hello.node}`,
       note: mode === 'deflate' && !deflates ? 'declines permessage-deflate: uncompressed' : '',
       ...mid, rounds: rounds.map((x) => x.us),
-      rss: per((m) => m.rss), heapExt: per(jsSide), heap: per((m) => m.heapUsed), wasm: m1.wasm === null ? null : per((m) => m.wasm),
+      rss: per((m) => m.rss), heapExt: per(jsSide), heap: per((m) => m.heapUsed), heapTotal: per((m) => m.heapTotal), wasm: m1.wasm === null ? null : per((m) => m.wasm),
     };
   } catch (error) {
     return { impl, ok: false, error: error.message };
@@ -380,9 +380,9 @@ for (const mode of MODES) {
     if (!r.ok) { ok = false; console.log(`| ${r.impl} | FAILED: ${r.error} | | | |`); continue; }
     console.log(`| ${r.impl}${r.note ? ` (${r.note})` : ''} | ${f(r.userUs + r.systemUs, 0)} | ${f(r.rss)} | ${f(r.heapExt)} | ${f(r.wasm)} |`);
   }
-  console.log('\ndetails: server | runtime | user µs/conn | system µs/conn | open+close conns/s (client wall) | idle V8 heapUsed KiB/conn | µs/conn of each round');
+  console.log('\ndetails: server | runtime | user µs/conn | system µs/conn | open+close conns/s (client wall) | idle V8 heapUsed KiB/conn | idle V8 heapTotal KiB/conn | µs/conn of each round');
   for (const r of rows.filter((x) => x.ok)) {
-    console.log(`  ${r.impl} | ${r.runtime} | ${f(r.userUs, 0)} | ${f(r.systemUs, 0)} | ${f(r.connsPerSec, 0)} | ${f(r.heap)} | ${r.rounds.map((x) => x.toFixed(0)).join(' ')}`);
+    console.log(`  ${r.impl} | ${r.runtime} | ${f(r.userUs, 0)} | ${f(r.systemUs, 0)} | ${f(r.connsPerSec, 0)} | ${f(r.heap)} | ${f(r.heapTotal)} | ${r.rounds.map((x) => x.toFixed(0)).join(' ')}`);
   }
   console.log(`\nload average at end: ${loadavg()}`);
 }

@@ -3,7 +3,7 @@
 // prints {"event":"listening","port":N,...} once; then each line on stdin gets one JSON line on
 // stdout:
 //   stats -> {"event":"stats","cpu":{"user":µs,"system":µs}}   process.cpuUsage()
-//   mem   -> {"event":"mem","rss":B,"heapUsed":B,"external":B,"arrayBuffers":B|null,"wasm":B|null}
+//   mem   -> {"event":"mem","rss":B,"heapTotal":B,"heapUsed":B,"external":B,"arrayBuffers":B|null,"wasm":B|null}
 //            after gc(), 100 ms, gc() (needs node --expose-gc / deno --v8-flags=--expose-gc)
 //   quit  -> exits. End of stdin (the parent died) exits too.
 import process from 'node:process';
@@ -29,7 +29,7 @@ export async function* stdinLines() {
 function memory(wasmBytes) {
   // Deno.memoryUsage() has no arrayBuffers; Node's arrayBuffers is part of external.
   const m = isDeno ? globalThis.Deno.memoryUsage() : process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers ?? null, wasm: wasmBytes ? wasmBytes() : null };
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers ?? null, wasm: wasmBytes ? wasmBytes() : null };
 }
 
 /**
