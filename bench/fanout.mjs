@@ -4,6 +4,7 @@
 // (subscribers split between them, Debian's redis-server on a free port). By hand, not CI.
 //
 //   node bench/fanout.mjs [--subscribers 1000,10000] [--sizes 64,4096] [--deliveries 400000]
+//                         [--warmup 200000]   (deliveries before the measured ones, not counted)
 //                         [--impls ws,bun,wasmsocket,wasmsocket-workers2,wasmsocket-redis2]
 //                         [--node-flags="--cpu-prof --cpu-prof-dir=DIR"]   (wasmsocket servers only)
 //
@@ -28,6 +29,9 @@ const args = parseArgs(process.argv.slice(2));
 const SUBSCRIBERS = String(args.subscribers ?? '1000,10000').split(',').map(Number);
 const SIZES = String(args.sizes ?? '64,4096').split(',').map(Number);
 const DELIVERIES = Number(args.deliveries ?? 400_000);
+// Each server first delivers these, unmeasured: without them a 64 B cell measured mostly JIT
+// warm-up (wasmsocket 0.40-0.50 us per delivery in a cold 400,000, 0.27-0.28 once warm).
+const WARMUP = Number(args.warmup ?? 200_000);
 const IMPLS = String(args.impls ?? 'ws,bun,wasmsocket,wasmsocket-workers2,wasmsocket-redis2,wasmsocket-deflate').split(',');
 const BURST_DELIVERIES = 20_000;
 const BUN = `${process.env.WASMSOCKET_BUN_PREFIX ?? `${os.homedir()}/.cache/wasmsocket/bun`}/node_modules/.bin/bun`;
@@ -167,24 +171,29 @@ async function measure(impl, subscribers, size) {
     // Compressible JSON-like text (deflate has something to do); sent uncompressed.
     const text = Buffer.from(JSON.stringify(Array.from({ length: size }, (_, k) => k % 10)).slice(0, size).padEnd(size, ' '));
     const frame = maskedFrame(text);
-    const messages = Math.max(1, Math.ceil(DELIVERIES / subscribers));
     const burst = Math.max(1, Math.floor(BURST_DELIVERIES / subscribers));
     const received = () => clients.reduce((sum, c) => sum + c.frames, 0);
-    const base = received();
+    /** Publishes `messages` in bursts, each waited for until every subscriber has it. */
+    const publish = async (messages) => {
+      const base = received();
+      for (let sent = 0; sent < messages;) {
+        const n = Math.min(burst, messages - sent);
+        publisher.socket.write(Buffer.concat(Array(n).fill(frame)));
+        sent += n;
+        const expected = base + sent * subscribers;
+        const deadline = Date.now() + 30_000;
+        while (received() < expected) {
+          if (Date.now() > deadline) throw new Error(`${impl}: ${received() - base} of ${sent * subscribers} deliveries after 30 s`);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    };
+    if (WARMUP > 0) await publish(Math.ceil(WARMUP / subscribers));
+    const messages = Math.max(1, Math.ceil(DELIVERIES / subscribers));
     const cpuBefore = servers.map((s) => treeCpu(s.child.pid));
     const redisBefore = redis ? treeCpu(redis.pid) : 0;
     const started = process.hrtime.bigint();
-    for (let sent = 0; sent < messages;) {
-      const n = Math.min(burst, messages - sent);
-      publisher.socket.write(Buffer.concat(Array(n).fill(frame)));
-      sent += n;
-      const expected = base + sent * subscribers;
-      const deadline = Date.now() + 30_000;
-      while (received() < expected) {
-        if (Date.now() > deadline) throw new Error(`${impl}: ${received() - base} of ${sent * subscribers} deliveries after 30 s`);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
+    await publish(messages);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = servers.reduce((sum, s, i) => sum + treeCpu(s.child.pid) - cpuBefore[i], 0);
     const deliveries = messages * subscribers;
@@ -213,7 +222,7 @@ async function measure(impl, subscribers, size) {
 const fmt = (n, digits = 2) => n.toFixed(digits);
 const rate = (n) => (n >= 1e6 ? `${fmt(n / 1e6)} M/s` : `${fmt(n / 1e3, 0)} k/s`);
 
-console.log(`fan-out: ${DELIVERIES} deliveries per cell, bursts of ~${BURST_DELIVERIES}; node ${process.version}, ${os.cpus().length} cores`);
+console.log(`fan-out: ${DELIVERIES} deliveries per cell after ${WARMUP} unmeasured, bursts of ~${BURST_DELIVERIES}; node ${process.version}, ${os.cpus().length} cores`);
 console.log('| impl | subscribers | size | deliveries/s | server µs/delivery | vs ws | redis µs/delivery | framings |');
 console.log('|---|---|---|---|---|---|---|---|');
 let failed = false;
