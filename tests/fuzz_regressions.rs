@@ -113,3 +113,57 @@ fn a_server_does_not_tune_how_it_compresses() {
     let events = client.take_events();
     assert!(matches!(events.as_slice(), [Event::Message { data, .. }] if *data == text), "{:?}", events.iter().map(|e| format!("{e:?}").chars().take(80).collect::<String>()).collect::<Vec<_>>());
 }
+
+/// fuzz target `connection` (seeds/connection/regress_client_tune_takeover): a client whose
+/// server had answered `client_no_context_takeover` (and `client_max_window_bits=8`) was tuned
+/// to context takeover; its second long message referred back into the first, which the
+/// server's inflater had rightly forgotten: 1007 on valid-looking traffic. A tune now stays
+/// within the negotiation (as autobahn's ResponseAccept checks): that one is refused and
+/// changes nothing, and windows are capped by the negotiated one, not by the last tune.
+#[test]
+fn a_client_tune_cannot_undo_the_servers_no_context_takeover() {
+    use wasmsocket::extensions::compression_params::SendTune;
+    use wasmsocket::extensions::deflate::{ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory};
+    use wasmsocket::handshake::client::ClientRequest;
+
+    let server_config = DeflateConfig {
+        client_no_context_takeover: true,
+        client_max_window_bits: Some(ClientBits::Value(8)),
+        ..DeflateConfig::default()
+    };
+    let mut server = Connection::new(Role::Server, Config::default(), [1; 32]);
+    server.set_server_extensions(vec![Box::new(ServerPerMessageDeflateFactory::new(server_config).unwrap())]);
+    let mut client = Connection::new(Role::Client, Config::default(), [2; 32]);
+    client.set_client_extensions(vec![Box::new(ClientPerMessageDeflateFactory::new(DeflateConfig::default()).unwrap())]);
+    client.connect(&ClientRequest { host: "example.com".into(), ..Default::default() }).unwrap();
+    server.receive_data(&client.take_output());
+    assert!(matches!(server.take_events().as_slice(), [Event::Request(_)]));
+    server.accept(&Accept::default()).unwrap();
+    client.receive_data(&server.take_output());
+    assert!(matches!(client.take_events().as_slice(), [Event::Open(_)]));
+    let negotiated = format!("{:?}", client.extensions());
+    assert!(negotiated.contains("client_no_context_takeover"), "{negotiated}");
+
+    // Refused tunes carry a 1-byte message limit, to show they change nothing.
+    let tune = |no_context_takeover, window_bits, max_message_size| SendTune::Deflate { no_context_takeover, window_bits, mem_level: None, max_message_size };
+    assert!(client.tune_extension("permessage-deflate", &tune(false, 8, Some(1))).is_err(), "context takeover against the server's request");
+    // Allowed tunes, the second asking for more window than the first left: capped at 8.
+    assert!(client.tune_extension("permessage-deflate", &tune(true, 9, None)).is_ok());
+    assert!(client.tune_extension("permessage-deflate", &tune(true, 15, None)).is_ok());
+    assert!(client.tune_extension("permessage-deflate", &tune(false, 15, Some(1))).is_err());
+
+    // What the fuzzer sent: two messages of 66,048 equal bytes (each a back-reference chain).
+    let message = vec![b'B'; 66_048];
+    for _ in 0..2 {
+        client.send_message(false, &message).unwrap();
+        server.receive_data(&client.take_output());
+        let events = server.take_events();
+        assert!(server.failure().is_none(), "server failed: {:?}", server.failure());
+        assert!(matches!(events.as_slice(), [Event::Message { data, .. }] if *data == message));
+    }
+    // The refused tunes' max_message_size (1 byte) was not applied either: the client still
+    // takes a message of 20 bytes from the server.
+    server.send_message(false, &[b'x'; 20]).unwrap();
+    client.receive_data(&server.take_output());
+    assert!(client.failure().is_none(), "a refused tune changed the client's limit: {:?}", client.failure());
+}

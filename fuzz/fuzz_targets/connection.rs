@@ -447,6 +447,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         h.to_a.extend(h.b.take_output());
     }
 
+    let mut traced_extensions = false;
     for _ in 0..64 {
         if u.is_empty() {
             break;
@@ -456,6 +457,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
         let op: u8 = u.int_in_range(0..=24)?;
         if trace() {
             eprintln!("op {op:2}: A {:?}", h.a.state());
+            if before == State::Open && !traced_extensions {
+                traced_extensions = true;
+                eprintln!("  A negotiated {:?}", h.a.extensions());
+            }
         }
         match op {
             // Deliver B's bytes in chunks (most common).
@@ -516,6 +521,9 @@ fn run(u: &mut Unstructured) -> Result<()> {
             13 => {
                 let data = payload(u)?;
                 let is_binary = u.arbitrary()?;
+                if trace() {
+                    eprintln!("  send_message binary={is_binary} {} bytes", data.len());
+                }
                 if h.a.send_message(is_binary, &data).is_ok() {
                     record(&mut h.a_partial, &mut h.a_sent, Some(is_binary), &data, true);
                 }
@@ -560,7 +568,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
                     SendTune::Bzip2 { level: u.int_in_range(1..=9)?, max_message_size: None }
                 };
                 let name = if matches!(tune, SendTune::Deflate { .. }) { "permessage-deflate" } else { "permessage-bzip2" };
-                let _ = h.a.tune_extension(name, &tune);
+                let result = h.a.tune_extension(name, &tune);
+                if trace() {
+                    eprintln!("  tune {tune:?}: {result:?}");
+                }
             }
             19 => {
                 // The I/O layer fails a connection (a trap, a timeout) only once it is open.

@@ -118,7 +118,9 @@ impl Connection {
         if self.role != Role::Client {
             return Err(NegotiationError("only a client tunes how a negotiated compression sends".into()));
         }
-        self.extensions.tune_sending(name, tune)
+        // What the server's response said of this extension: a tune may not contradict it.
+        let response = self.negotiated.iter().find(|e| e.name == name).map_or(&[][..], |e| e.params.as_slice());
+        self.extensions.tune_sending(name, tune, response)
     }
 
     // ----- queries -----

@@ -42,7 +42,13 @@ pub trait Extension {
         Vec::new()
     }
 
-    fn tune_sending(&mut self, _tune: &crate::extensions::compression_params::SendTune) -> Result<(), NegotiationError> {
+    /// Changes how a client compresses (autobahn's ResponseAccept), within what the server's
+    /// `response` parameters for this extension allow.
+    fn tune_sending(
+        &mut self,
+        _tune: &crate::extensions::compression_params::SendTune,
+        _response: &[ExtensionParam],
+    ) -> Result<(), NegotiationError> {
         Err(NegotiationError(format!("{} cannot be tuned", self.name())))
     }
 }
@@ -113,9 +119,14 @@ impl ExtensionChain {
     }
 
     /// Tunes the extension named `name` ([`Extension::tune_sending`]).
-    pub fn tune_sending(&mut self, name: &str, tune: &crate::extensions::compression_params::SendTune) -> Result<(), NegotiationError> {
+    pub fn tune_sending(
+        &mut self,
+        name: &str,
+        tune: &crate::extensions::compression_params::SendTune,
+        response: &[ExtensionParam],
+    ) -> Result<(), NegotiationError> {
         match self.extensions.iter_mut().find(|e| e.name() == name) {
-            Some(ext) => ext.tune_sending(tune),
+            Some(ext) => ext.tune_sending(tune, response),
             None => Err(NegotiationError(format!("{name} was not negotiated"))),
         }
     }

@@ -24,8 +24,9 @@ pub trait MessageCodec {
     fn independent_output_key(&self) -> Option<String> {
         None
     }
-    /// Changes how it compresses ([`Extension::tune_sending`]).
-    fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError>;
+    /// Changes how it compresses ([`Extension::tune_sending`]; `response`: the server's
+    /// parameters, which a tune must not contradict).
+    fn tune(&mut self, tune: &SendTune, response: &[crate::extensions::ExtensionParam]) -> Result<(), NegotiationError>;
 }
 
 /// A codec run message by message under RSV1: the [`Extension`] both compressions are.
@@ -107,14 +108,16 @@ impl<C: MessageCodec> Extension for PerMessageCompression<C> {
         Some(format!("{}; {codec}; min_size={}", C::NAME, self.min_size))
     }
 
-    fn tune_sending(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
+    fn tune_sending(&mut self, tune: &SendTune, response: &[crate::extensions::ExtensionParam]) -> Result<(), NegotiationError> {
         if self.sending.is_some() {
             return Err(NegotiationError("cannot tune compression within a message".into()));
         }
+        // The codec first: a tune it refuses changes nothing.
+        self.codec.tune(tune, response)?;
         if let Some(limit) = tune.max_message_size() {
             self.max_message_size = Some(limit);
         }
-        self.codec.tune(tune)
+        Ok(())
     }
 
     fn params(&self) -> Vec<crate::extensions::ExtensionParam> {

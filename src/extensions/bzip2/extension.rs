@@ -70,7 +70,7 @@ impl MessageCodec for Bzip2Codec {
     }
 
     /// Only the client tunes; never above the cap the server set.
-    fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
+    fn tune(&mut self, tune: &SendTune, _response: &[crate::extensions::ExtensionParam]) -> Result<(), NegotiationError> {
         let SendTune::Bzip2 { level, .. } = *tune else {
             return Err(NegotiationError("not a permessage-bzip2 setting".into()));
         };

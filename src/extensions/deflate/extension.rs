@@ -16,7 +16,11 @@ pub type PerMessageDeflate = PerMessageCompression<DeflateCodec>;
 
 /// One connection's deflate state: the sending history and the inflate window.
 pub struct DeflateCodec {
+    /// As negotiated, then as a client's tune changed how it sends (what `params` reports,
+    /// as autobahn's PerMessageDeflate made from a ResponseAccept does).
     agreement: Agreement,
+    /// As negotiated: the window a tune stays within.
+    negotiated: Agreement,
     /// Kept to rebuild the compressor when a client tunes it (autobahn's ResponseAccept).
     level: u8,
     mem_level: u8,
@@ -40,6 +44,7 @@ impl PerMessageDeflate {
         let (recv_bits, recv_nct) = agreement.receiving(role);
         let codec = DeflateCodec {
             agreement,
+            negotiated: agreement,
             level,
             mem_level,
             compressor: Compressor::new(send_bits, send_nct, level, mem_level),
@@ -85,12 +90,20 @@ impl MessageCodec for DeflateCodec {
     }
 
     /// Only the client tunes (`agreement.client_*` is what it sends with); never above the
-    /// window negotiated, which may be a limit we offered ourselves.
-    fn tune(&mut self, tune: &SendTune) -> Result<(), NegotiationError> {
+    /// window negotiated (not the last tune's), which may be a limit we offered ourselves, and
+    /// never with context takeover when the server's response asked for
+    /// client_no_context_takeover (its inflater then forgets each message: RFC 7692
+    /// §7.1.1.1). Our own offer may have set that flag in the agreement too; then a tune may
+    /// take context over, as autobahn's ResponseAccept may.
+    fn tune(&mut self, tune: &SendTune, response: &[crate::extensions::ExtensionParam]) -> Result<(), NegotiationError> {
         let SendTune::Deflate { no_context_takeover, window_bits, mem_level, .. } = *tune else {
             return Err(NegotiationError("not a permessage-deflate setting".into()));
         };
-        let bits = window_bits.min(self.agreement.client_max_window_bits.unwrap_or(15));
+        let server_forbids_takeover = response.iter().any(|(name, _)| name == super::params::CLIENT_NO_CONTEXT_TAKEOVER);
+        if !no_context_takeover && server_forbids_takeover {
+            return Err(NegotiationError("context takeover: the server requested client_no_context_takeover".into()));
+        }
+        let bits = window_bits.min(self.negotiated.client_max_window_bits.unwrap_or(15));
         self.mem_level = mem_level.unwrap_or(self.mem_level);
         self.agreement.client_no_context_takeover = no_context_takeover;
         self.agreement.client_max_window_bits = Some(bits);

@@ -11,7 +11,7 @@ use super::extension::PerMessageDeflate;
 use super::NAME;
 
 const SERVER_NO_CONTEXT_TAKEOVER: &str = "server_no_context_takeover";
-const CLIENT_NO_CONTEXT_TAKEOVER: &str = "client_no_context_takeover";
+pub(super) const CLIENT_NO_CONTEXT_TAKEOVER: &str = "client_no_context_takeover";
 const SERVER_MAX_WINDOW_BITS: &str = "server_max_window_bits";
 const CLIENT_MAX_WINDOW_BITS: &str = "client_max_window_bits";
 
