@@ -10,6 +10,25 @@ use wasmsocket::{Config, Connection, Role, State};
 const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
+/// A server and a client with these extension factories, past the opening handshake: (server, client).
+fn open_pair(
+    server_extensions: Vec<Box<dyn wasmsocket::extensions::ServerExtensionFactory>>,
+    client_extensions: Vec<Box<dyn wasmsocket::extensions::ClientExtensionFactory>>,
+) -> (Connection, Connection) {
+    use wasmsocket::handshake::client::ClientRequest;
+    let mut server = Connection::new(Role::Server, Config::default(), [1; 32]);
+    server.set_server_extensions(server_extensions);
+    let mut client = Connection::new(Role::Client, Config::default(), [2; 32]);
+    client.set_client_extensions(client_extensions);
+    client.connect(&ClientRequest { host: "example.com".into(), ..Default::default() }).unwrap();
+    server.receive_data(&client.take_output());
+    assert!(matches!(server.take_events().as_slice(), [Event::Request(_)]));
+    server.accept(&Accept::default()).unwrap();
+    client.receive_data(&server.take_output());
+    assert!(matches!(client.take_events().as_slice(), [Event::Open(_)]));
+    (server, client)
+}
+
 /// fuzz target `connection` (seeds/connection/regress_answer_after_eof): a server got an
 /// upgrade request, then EOF before answering it; `respond_http` (and `reject`) still
 /// succeeded and queued an HTTP response on a Closed connection.
@@ -89,19 +108,12 @@ fn a_final_block_one_byte_past_the_budget_is_1009() {
 fn a_server_does_not_tune_how_it_compresses() {
     use wasmsocket::extensions::bzip2::{Bzip2Config, ClientPerMessageBzip2Factory, ServerPerMessageBzip2Factory};
     use wasmsocket::extensions::compression_params::SendTune;
-    use wasmsocket::handshake::client::ClientRequest;
 
     let capped = Bzip2Config { server_max_compress_level: Some(2), client_max_compress_level: Some(9), ..Bzip2Config::default() };
-    let mut server = Connection::new(Role::Server, Config::default(), [1; 32]);
-    server.set_server_extensions(vec![Box::new(ServerPerMessageBzip2Factory::new(capped).unwrap())]);
-    let mut client = Connection::new(Role::Client, Config::default(), [2; 32]);
-    client.set_client_extensions(vec![Box::new(ClientPerMessageBzip2Factory::new(Bzip2Config::default()).unwrap())]);
-    client.connect(&ClientRequest { host: "example.com".into(), ..Default::default() }).unwrap();
-    server.receive_data(&client.take_output());
-    assert!(matches!(server.take_events().as_slice(), [Event::Request(_)]));
-    server.accept(&Accept::default()).unwrap();
-    client.receive_data(&server.take_output());
-    assert!(matches!(client.take_events().as_slice(), [Event::Open(_)]));
+    let (mut server, mut client) = open_pair(
+        vec![Box::new(ServerPerMessageBzip2Factory::new(capped).unwrap())],
+        vec![Box::new(ClientPerMessageBzip2Factory::new(Bzip2Config::default()).unwrap())],
+    );
 
     let tune = SendTune::Bzip2 { level: 6, max_message_size: None };
     assert!(server.tune_extension("permessage-bzip2", &tune).is_err(), "a server tuned its sending");
@@ -124,23 +136,16 @@ fn a_server_does_not_tune_how_it_compresses() {
 fn a_client_tune_cannot_undo_the_servers_no_context_takeover() {
     use wasmsocket::extensions::compression_params::SendTune;
     use wasmsocket::extensions::deflate::{ClientBits, ClientPerMessageDeflateFactory, DeflateConfig, ServerPerMessageDeflateFactory};
-    use wasmsocket::handshake::client::ClientRequest;
 
     let server_config = DeflateConfig {
         client_no_context_takeover: true,
         client_max_window_bits: Some(ClientBits::Value(8)),
         ..DeflateConfig::default()
     };
-    let mut server = Connection::new(Role::Server, Config::default(), [1; 32]);
-    server.set_server_extensions(vec![Box::new(ServerPerMessageDeflateFactory::new(server_config).unwrap())]);
-    let mut client = Connection::new(Role::Client, Config::default(), [2; 32]);
-    client.set_client_extensions(vec![Box::new(ClientPerMessageDeflateFactory::new(DeflateConfig::default()).unwrap())]);
-    client.connect(&ClientRequest { host: "example.com".into(), ..Default::default() }).unwrap();
-    server.receive_data(&client.take_output());
-    assert!(matches!(server.take_events().as_slice(), [Event::Request(_)]));
-    server.accept(&Accept::default()).unwrap();
-    client.receive_data(&server.take_output());
-    assert!(matches!(client.take_events().as_slice(), [Event::Open(_)]));
+    let (mut server, mut client) = open_pair(
+        vec![Box::new(ServerPerMessageDeflateFactory::new(server_config).unwrap())],
+        vec![Box::new(ClientPerMessageDeflateFactory::new(DeflateConfig::default()).unwrap())],
+    );
     let negotiated = format!("{:?}", client.extensions());
     assert!(negotiated.contains("client_no_context_takeover"), "{negotiated}");
 
