@@ -1,9 +1,9 @@
 // A peer that sends without reading must not make the server queue without bound
 // (pauseOnBackpressure), and what the connection held must come back once it leaves.
 // The server is examples/echo-server.mjs on Node and examples/echo-server.ts on Deno, in a child
-// process; its memory is read after a full
-// garbage collection (V8 collects ArrayBuffers lazily, so an echo server carries megabytes of
-// dead ones whether or not its peer reads), as RSS and by part (support/gc-on-signal.mjs).
+// process; its memory is read after a full garbage collection (V8 collects ArrayBuffers lazily,
+// so an echo server carries megabytes of dead ones whether or not its peer reads), as RSS and by
+// part (support/gc-on-signal.mjs, support/gc-on-signal-deno.mjs).
 //
 // What is bounded while the peer stalls: the buffers the connection holds (ArrayBuffers: the
 // unsent output and input read but not handled) by the 4 MiB, wasm memory not growing
