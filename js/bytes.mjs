@@ -31,3 +31,23 @@ export function concat(chunks, alloc, count = chunks.length, total = undefined) 
   return merged;
 }
 
+// Freeing buffers before the garbage collector does. V8 frees an ArrayBuffer's memory only when
+// it collects it, so a connection moving megabytes (a flood, 64 KiB echoes) leaves megabytes of
+// dead read buffers in the C heap between collections, and glibc cannot give back what sits
+// under live ones (README, Limits and safety). Detaching a buffer (`transfer(0)`) frees it at
+// once. Node 22+ has it; on Bun, where how the socket keeps its buffers is not verified, we leave
+// them to the collector. Small buffers are left too: freeing one costs an allocation.
+
+/** Only arrays of at least this many bytes are freed early. */
+export const FREE_NOW_FROM = 16 * 1024;
+const canFreeNow = typeof ArrayBuffer.prototype.transfer === 'function' && globalThis.Bun === undefined;
+
+/**
+ * Frees `bytes`' memory now if it is all of its ArrayBuffer (a view of a shared or pooled
+ * buffer is never touched). The caller guarantees no one will read it again.
+ */
+export function freeNow(bytes) {
+  if (!canFreeNow || bytes.byteLength < FREE_NOW_FROM) return;
+  const { buffer } = bytes;
+  if (bytes.byteOffset === 0 && buffer.byteLength === bytes.byteLength && !buffer.detached) buffer.transfer(0);
+}

@@ -152,16 +152,19 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
   }
   #transportDetails = undefined;
 
-  /** Bytes arrived. */
+  /**
+   * Bytes arrived. Returns whether `chunk` is still queued (reading paused behind an async
+   * handler or backpressure); otherwise the core has copied all of it and nothing here keeps it.
+   */
   _dataReceived(chunk, borrowed = false) {
-    if (this.#closed) return;
+    if (this.#closed) return false;
     this.#input.push(chunk);
     this.#pump();
-    // A transport that reads into one buffer again and again lends it (`borrowed`): the core
-    // has copied what it took, so a copy is kept only of a chunk still queued (reading paused
-    // behind an async handler or backpressure).
-    const last = this.#input.length - 1;
-    if (borrowed && last >= 0 && this.#input[last] === chunk) this.#input[last] = chunk.slice();
+    const at = this.#input.lastIndexOf(chunk);
+    if (at < 0) return false;
+    // A transport that reads into one buffer again and again lends it (`borrowed`): keep a copy.
+    if (borrowed) this.#input[at] = chunk.slice();
+    return !borrowed;
   }
 
   /** The peer half-closed the transport. */

@@ -1,6 +1,6 @@
 // The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
 
-import { concat } from '../bytes.mjs';
+import { concat, freeNow } from '../bytes.mjs';
 
 const EMPTY = new Uint8Array(0);
 /**
@@ -37,7 +37,11 @@ const join = (chunks, total) => concat(chunks, Buffer.allocUnsafe, chunks.length
 
 /** The socket's NodeTransport, for the shared listeners below (called with the socket as `this`). */
 const TRANSPORT = Symbol('wasmsocket.transport');
-function onData(chunk) { this[TRANSPORT].protocol._dataReceived(chunk); }
+function onData(chunk) {
+  // Once the core copied it, nothing keeps a read chunk: free it now (js/bytes.mjs). Node reads
+  // each chunk into its own ArrayBuffer.
+  if (!this[TRANSPORT].protocol._dataReceived(chunk)) freeNow(chunk);
+}
 function onEnd() { this[TRANSPORT].protocol._eofReceived(); }
 function onDrain() { this[TRANSPORT].protocol._drained(); }
 function onError(error) { this[TRANSPORT].error = error; }

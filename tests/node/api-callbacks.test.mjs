@@ -2,11 +2,12 @@
 // well-behaved peer, raw sockets (support/raw.mjs) as the misbehaving one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
   WebSocketServerProtocol, ConnectionRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, State,
 } from '../../pkg/node.mjs';
-import { startServer, startClient, Recorder, cleanup, wsOpen, next, sleep, closeArgs } from './support/api.mjs';
+import { startServer, startClient, Recorder, cleanup, wsOpen, next, sleep, closeArgs, within } from './support/api.mjs';
 import { rawClient, rawServer, closePayload, frame } from './support/raw.mjs';
 
 const echo = { onMessage(payload, isBinary) { this.sendMessage(payload, isBinary); } };
@@ -523,4 +524,33 @@ test('onClose comes last: messages queued behind a pending async onMessage are d
   const [wasClean, code] = closeArgs(srv.recorder);
   assert.deepEqual([wasClean, code], [false, 1006]);
   assert.equal(srv.recorder.count('onError'), 0, 'every handler saw Disconnected when sending after the reset');
+});
+
+test('a read that arrives while an async onMessage is pending is queued whole, not freed (js/bytes.mjs freeNow)', async (t) => {
+  // The Node transport frees each read chunk the protocol did not queue (Node 22+). Node stops
+  // emitting reads once paused, so the read is emitted here as the socket would have: through
+  // the transport's own 'data' listener, while the first message's handler is pending.
+  const defer = cleanup(t);
+  let release;
+  const pending = new Promise((resolve) => { release = resolve; });
+  const digests = [];
+  const srv = defer.server(await startServer({
+    async onMessage(payload) {
+      if (digests.length === 0) await pending;
+      digests.push(createHash('sha256').update(payload).digest('hex'));
+    },
+  }));
+  const peer = defer.raw(await rawClient(srv.port));
+  peer.write(frame({ opcode: 1, payload: 'first', mask: true }));
+  const { protocol } = await srv.recorder.wait('onMessage');
+  const payload = randomBytes(100 * 1024);
+  const wire = frame({ opcode: 2, payload, mask: true });
+  const read = Buffer.from(new ArrayBuffer(wire.length));
+  wire.copy(read);
+  protocol.transport.socket.emit('data', read);
+  assert.equal(read.length, wire.length, 'the queued read was not freed');
+  release();
+  await within((async () => { while (digests.length < 2) await sleep(5); })(), 5000, 'the second message');
+  assert.deepEqual(digests.slice(1), [createHash('sha256').update(payload).digest('hex')]);
+  assert.equal(srv.recorder.count('onError'), 0);
 });

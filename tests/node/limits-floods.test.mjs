@@ -258,11 +258,13 @@ for (const runtime of SERVER_RUNTIMES) {
       t.diagnostic(`${runtime.name} (a) ${count} one-byte fragments, ${mib(r.sent)} on the wire: echoed ${r.echoed} bytes, close ${r.code}; server RSS idle ${mib(r.idle)}, peak ${signed(r.growth)} = ${(r.growth / r.sent).toFixed(2)}× the bytes received; kept after GC: ${r.parts}`);
       assert.equal(r.echoed, count, 'the message came back whole');
       assert.equal(r.code, 1000);
-      // The issue's target is ≤ 1× the bytes received: met on Node 20 and 22 (0.7-0.9×); Node 24
-      // measured 1.2× once, its per-read buffers (collected lazily) being most of the peak. The
-      // core's own share is bounded at ≤ 1× (0.16× measured) by tests/connection_floods.rs; here
-      // the process is held to 1.5×.
-      assert.ok(r.growth <= 1.5 * r.sent, `peak growth ${signed(r.growth)} ≤ 1.5 × ${mib(r.sent)} received`);
+      // The issue's target is ≤ 1× the bytes received. Most of the peak used to be the runtime's
+      // read buffers, collected lazily (Node 24 measured 1.2× once); Node 22+ now frees each
+      // once the core copied it and Deno reads into one buffer (0.2-0.4× measured). Node 20
+      // cannot free them early (0.65-0.9×): held to 1.5×. The core's own share is bounded at
+      // ≤ 1× (0.16× measured) by tests/connection_floods.rs.
+      const bound = runtime.readsFreedAtOnce ? 1 : 1.5;
+      assert.ok(r.growth <= bound * r.sent, `peak growth ${signed(r.growth)} ≤ ${bound} × ${mib(r.sent)} received`);
     });
 
     for (const [label, extension, bomb] of [['(b) permessage-deflate', 'permessage-deflate', deflateBomb], ['(c) permessage-bzip2', 'permessage-bzip2', bzip2Bomb]]) {
@@ -301,7 +303,7 @@ for (const runtime of SERVER_RUNTIMES) {
       const r = await measured(server, () => attack(server.port, { frames: emptyContinuations(count) }));
       t.diagnostic(`${runtime.name} (d) empty continuations: ${mib(r.sent)} sent (${Math.round(r.sent / 6)} frames) before the close ${r.code}; server RSS idle ${mib(r.idle)}, peak ${signed(r.growth)}; kept after GC: ${r.parts}`);
       assert.equal(r.code, 1009);
-      // Nothing is kept per frame (wasm memory does not grow); the transient peak is Node's read
+      // Nothing is kept per frame (wasm memory does not grow); the transient peak is Node 20's read
       // chunks (a fresh Buffer per socket read, collected lazily), bounded by the bytes received.
       assert.ok(/wasm \+0\.0 MiB/.test(r.parts), `wasm memory did not grow (${r.parts})`);
       assert.ok(r.growth <= r.sent, `peak growth ${signed(r.growth)} ≤ ${mib(r.sent)} received`);

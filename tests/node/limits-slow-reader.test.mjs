@@ -7,10 +7,14 @@
 //
 // What is bounded while the peer stalls: the buffers the connection holds (ArrayBuffers: the
 // unsent output and input read but not handled) by the issue's 4 MiB, wasm memory not growing
-// once warm, and RSS by a looser bound. RSS alone cannot carry the 4 MiB: with the same held
-// buffers it measured between -1 and +11 MiB from run to run (malloc keeps, or does not keep,
-// what the warm-up peers freed), while unbounded queuing, the defect this guards against,
-// showed +222 MiB.
+// once warm, and RSS. RSS cannot carry the 4 MiB alone: what it adds to the held buffers is
+// dead ones the garbage collector has not freed yet, in a C heap glibc cannot shrink under the
+// stalled connection's live buffers, and that varies from run to run. On Node 22+, whose
+// transport frees each read buffer as soon as the core copied it, it measured -0.7 to +5.3 MiB
+// (10 of 16 cases under +1; held to 8 MiB); on Node 20, where read buffers wait for the collector,
+// +11.3 MiB with permessage-deflate every time (the same 1.1 MiB held), and on Deno -1.8 to
+// +4.8 MiB (both held to 16 MiB). Unbounded queuing, the defect this guards against, showed
+// +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
 import test from 'node:test';
@@ -28,7 +32,7 @@ const TOTAL = 200 * MiB;
 const HELD_BOUND = 4 * MiB;
 const AFTER_BOUND = 4 * MiB;
 // RSS, while stalled and after: see above (the figures are printed).
-const RSS_BOUND = 16 * MiB;
+const rssBound = (runtime) => (runtime.name === 'Node' && runtime.readsFreedAtOnce ? 8 * MiB : 16 * MiB);
 const PEER = new URL('../interop/slow_reader.py', import.meta.url).pathname;
 
 /** The hostile peer (tests/interop/slow_reader.py): resolves with { sent, leave() } once its sending stalled. */
@@ -92,8 +96,9 @@ async function slowReaderCase(t, { deflate, runtime }) {
     assert.ok(heldGrew <= HELD_BOUND, `buffers held while stalled ${signed(heldGrew)} ≤ ${mib(HELD_BOUND)}`);
     assert.equal(grew('wasm'), 0, 'wasm memory did not grow once warm');
     assert.ok(leftOver(afterParts) <= AFTER_BOUND, `held after the peer left ${signed(leftOver(afterParts))} ≤ ${mib(AFTER_BOUND)}`);
-    assert.ok(stalled - idle <= RSS_BOUND, `RSS growth while stalled ${signed(stalled - idle)} ≤ ${mib(RSS_BOUND)}`);
-    assert.ok(after - idle <= RSS_BOUND, `RSS after the peer left ${signed(after - idle)} ≤ ${mib(RSS_BOUND)}`);
+    const bound = rssBound(runtime);
+    assert.ok(stalled - idle <= bound, `RSS growth while stalled ${signed(stalled - idle)} ≤ ${mib(bound)}`);
+    assert.ok(after - idle <= bound, `RSS after the peer left ${signed(after - idle)} ≤ ${mib(bound)}`);
   } finally {
     await server.stop();
   }
