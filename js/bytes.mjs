@@ -45,10 +45,11 @@ const canFreeNow = typeof ArrayBuffer.prototype.transfer === 'function' && globa
 
 /**
  * Frees `bytes`' memory now if it is all of its ArrayBuffer (a view of a shared or pooled
- * buffer is never touched). The caller guarantees no one will read it again.
+ * buffer is never touched; a freed one has length 0). The caller guarantees no one will read
+ * it again.
  */
 export function freeNow(bytes) {
   if (!canFreeNow || bytes.byteLength < FREE_NOW_FROM) return;
   const { buffer } = bytes;
-  if (bytes.byteOffset === 0 && buffer.byteLength === bytes.byteLength && !buffer.detached) buffer.transfer(0);
+  if (bytes.byteOffset === 0 && buffer.byteLength === bytes.byteLength) buffer.transfer(0);
 }
