@@ -750,6 +750,7 @@ function summarizeCell(r) {
     writes: rounds[0].io ? sum((x) => x.io.syscw) / messages : null,
     blocks: (1000 * sum((x) => x.ctx.voluntary)) / messages,
     preempts: (1000 * sum((x) => x.ctx.involuntary)) / messages,
+    faults: rounds.every((x) => Number.isFinite(x.ctx.faults)) ? sum((x) => x.ctx.faults) / messages : null,
     messages: rounds[0].messages,
     timedOut: rounds.some((x) => x.timedOut),
     runs: rounds.length,
@@ -806,7 +807,7 @@ function printResults(results, cells, impls) {
   }
   console.log('* = client near 100% CPU and server below 85%: msg/s is client-bound there (µs/msg still valid). ! = a round hit the time cap.');
 
-  const header = ['size', 'kind', 'server', 'user µs', 'sys µs', 'server%', 'client%', 'other%', 'reads/msg', 'writes/msg', 'sleeps/kmsg', 'preempt/kmsg', 'msgs/round'];
+  const header = ['size', 'kind', 'server', 'user µs', 'sys µs', 'server%', 'client%', 'other%', 'reads/msg', 'writes/msg', 'sleeps/kmsg', 'preempt/kmsg', 'faults/msg', 'msgs/round'];
   const rows = [];
   for (const [size, kind] of cells) {
     for (const impl of impls) {
@@ -814,7 +815,7 @@ function printResults(results, cells, impls) {
       if (!s) { rows.push([fmtSize(size), kind, SHORT[impl], 'FAILED', '', '', '', '', '', '', '', '', '']); continue; }
       rows.push([fmtSize(size), kind, SHORT[impl], fmtUs(s.userUs), fmtUs(s.sysUs), s.serverPct.toFixed(0), s.clientPct.toFixed(0),
         s.otherPct === null ? '?' : s.otherPct.toFixed(0), s.reads === null ? '?' : s.reads.toFixed(3), s.writes === null ? '?' : s.writes.toFixed(3),
-        s.blocks.toFixed(1), s.preempts.toFixed(1), s.messages]);
+        s.blocks.toFixed(1), s.preempts.toFixed(1), s.faults === null ? '?' : s.faults.toFixed(2), s.messages]);
     }
   }
   console.log('\nDetails (medians over rounds; server CPU split into user and system per message)');
@@ -823,6 +824,7 @@ function printResults(results, cells, impls) {
   console.log('  (other processes, steal), from /proc/stat\'s 100 Hz tick accounting: approximate, server% + other% can exceed 100');
   console.log('reads/msg, writes/msg = the server\'s read and write/writev system calls per message (/proc/self/io syscr, syscw)');
   console.log('sleeps/kmsg, preempt/kmsg = the server\'s voluntary (waited for input) and involuntary (preempted) context switches per 1000 messages');
+  console.log('faults/msg = the server\'s minor page faults per message (4 KiB pages touched fresh: memory the allocator had given back to the kernel)');
   const any = results.find((r) => r.ready);
   if (any) {
     console.log(`every round: server and client message and byte counts equal, every echo's opcode and size checked, every ${SAMPLE}th compared byte for byte` +

@@ -25,10 +25,14 @@ function readProcIo() {
   }
 }
 
-/** Context switches of the whole process: voluntary (it blocked, e.g. waiting for input), involuntary (preempted). */
+/**
+ * Context switches of the whole process: voluntary (it blocked, e.g. waiting for input),
+ * involuntary (preempted); and its minor page faults (memory touched for the first time since
+ * the allocator got it from the kernel, or again after it gave it back).
+ */
 function contextSwitches() {
   const ru = process.resourceUsage();
-  return { voluntary: ru.voluntaryContextSwitches, involuntary: ru.involuntaryContextSwitches };
+  return { voluntary: ru.voluntaryContextSwitches, involuntary: ru.involuntaryContextSwitches, faults: ru.minorPageFault };
 }
 
 const delta = (a, b) => a && b && Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - a[k]]));

@@ -2,7 +2,7 @@
 // that pause()/resume() stop and restart, and writes awaited in order through a queue.
 // No node: imports; Deno's own API only.
 
-import { concat } from '../bytes.mjs';
+import { concat, freeNow } from '../bytes.mjs';
 
 // Each connection's pending read holds its buffer for as long as the peer is quiet, so an idle
 // connection keeps the small one (bench/connect.mjs: 64 KiB buffers made an idle connection
@@ -67,35 +67,46 @@ export class DenoTransport {
   async #readLoop() {
     const small = new Uint8Array(SMALL_READ);
     let buf = small;
-    for (;;) {
-      if (this.#destroyed) return;
-      if (this.#paused) {
-        await new Promise((resolve) => { this.#wake = resolve; });
-        continue;
-      }
-      let n;
-      try {
-        n = await this.conn.read(buf);
-      } catch (error) {
+    try {
+      for (;;) {
         if (this.#destroyed) return;
-        this.#fail(error);
-        return;
+        if (this.#paused) {
+          await new Promise((resolve) => { this.#wake = resolve; });
+          continue;
+        }
+        let n;
+        try {
+          n = await this.conn.read(buf);
+        } catch (error) {
+          if (this.#destroyed) return;
+          this.#fail(error);
+          return;
+        }
+        if (this.#destroyed) return;
+        if (n === null) {
+          this.#readDone = true;
+          this.#protocol._eofReceived();
+          // As a Node socket with allowHalfOpen false: the peer's EOF ends our side too.
+          this.end();
+          this.#maybeLost();
+          return;
+        }
+        // Lent, not copied: `buf` is read into again, and the protocol copies the chunk only if
+        // it has to queue it (while an async handler runs); the core copies it in anyway.
+        if (n > 0) this.#protocol._dataReceived(buf.subarray(0, n), true);
+        // The large buffer is freed, not kept, when the burst ends: a quiet connection holds 8 KiB.
+        if (n === buf.length) {
+          if (buf === small) buf = new Uint8Array(LARGE_READ);
+        } else if (n <= SMALL_READ && buf !== small) {
+          freeNow(buf);
+          buf = small;
+        }
       }
-      if (this.#destroyed) return;
-      if (n === null) {
-        this.#readDone = true;
-        this.#protocol._eofReceived();
-        // As a Node socket with allowHalfOpen false: the peer's EOF ends our side too.
-        this.end();
-        this.#maybeLost();
-        return;
-      }
-      // Lent, not copied: `buf` is read into again, and the protocol copies the chunk only if
-      // it has to queue it (while an async handler runs); the core copies it in anyway.
-      if (n > 0) this.#protocol._dataReceived(buf.subarray(0, n), true);
-      // The large buffer is dropped, not kept, when the burst ends: a quiet connection holds 8 KiB.
-      if (n === buf.length) buf = buf === small ? new Uint8Array(LARGE_READ) : buf;
-      else if (n <= SMALL_READ) buf = small;
+    } finally {
+      // No read is pending once the loop has ended, and nothing else holds these buffers:
+      // freed now rather than when the collector gets to them.
+      if (buf !== small) freeNow(buf);
+      freeNow(small);
     }
   }
 
@@ -150,12 +161,17 @@ export class DenoTransport {
     try {
       while (this.#queue.length > 0 && !this.#destroyed) {
         const batch = this.#takeBatch();
+        const joined = this.#joined;
+        this.#joined = false;
         for (let offset = 0; offset < batch.length;) {
           const n = await this.conn.write(batch.subarray(offset));
           if (this.#destroyed) return;
           offset += n;
           this.#buffered -= n;
         }
+        // A batch joined here is ours and written: freed now, not when the collector gets to it
+        // (a chunk written as it is may be the application's or a shared prepared frame).
+        if (joined) freeNow(batch);
         if (this.#buffered <= this.highWaterMark && (this.#needDrain || this.#buffered === 0)) {
           this.#needDrain = false;
           this.#protocol?._drained();
@@ -172,6 +188,9 @@ export class DenoTransport {
     else if (this.#queue.length === 0 && this.#ending && !this.#shutdown) this.#closeWrite();
   }
 
+  /** Whether the last #takeBatch joined chunks into a new array. */
+  #joined = false;
+
   /** The next write: one big chunk as it is, or small ones joined (up to BATCH_LIMIT). */
   #takeBatch() {
     const first = this.#queue[0];
@@ -180,6 +199,7 @@ export class DenoTransport {
     let total = 0;
     while (count < this.#queue.length && total + this.#queue[count].length <= BATCH_LIMIT) total += this.#queue[count++].length;
     if (count <= 1) return this.#queue.shift();
+    this.#joined = true;
     return concat(this.#queue.splice(0, count), (n) => new Uint8Array(n), count, total);
   }
 

@@ -13,7 +13,8 @@
 // transport frees each read buffer as soon as the core copied it, it measured -1.4 to +5.8 MiB
 // (13 of 24 cases under +1; held to 10 MiB); on Node 20, where read buffers wait for the
 // collector, +11.3 MiB with permessage-deflate in all runs but one (the same 1.1 MiB held), and
-// on Deno -1.8 to +4.8 MiB (both held to 16 MiB). Unbounded queuing, the defect this guards
+// on Deno -1.8 to +6.8 MiB (+3.5 at most in ten cases since its transport also frees its burst
+// buffer and joined writes; both held to 16 MiB). Unbounded queuing, the defect this guards
 // against, showed +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
