@@ -17,6 +17,15 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Polls `condition` until it holds; throws after `ms` (and stops polling: no timer left behind). */
+async function waitFor(condition: () => boolean, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= deadline) throw new Error(`timeout: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => { resolve = r; });
@@ -210,7 +219,7 @@ Deno.test('our Deno client and server: server-initiated close, peer strings', as
   });
   const c = await client(server.listener.url);
   await within(c.opened, 5000, 'onOpen');
-  await within((async () => { while (!serverProtocol) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'server onOpen');
+  await waitFor(() => serverProtocol !== undefined, 5000, 'server onOpen');
   assert(/^tcp4:127\.0\.0\.1:\d+$/.test(c.handle.protocol.peer), c.handle.protocol.peer);
   assertEquals(c.handle.protocol.peer, `tcp4:127.0.0.1:${server.listener.port}`);
   assert(/^tcp4:127\.0\.0\.1:\d+$/.test(serverProtocol.peer), serverProtocol.peer);

@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import {
   WebSocketServerProtocol, ConnectionRequest, ConnectionResponse, ConnectionAccept, ConnectionDeny, State,
 } from '../../pkg/node.mjs';
-import { startServer, startClient, Recorder, cleanup, wsOpen, next, sleep, closeArgs, within } from './support/api.mjs';
+import { startServer, startClient, Recorder, cleanup, wsOpen, next, sleep, closeArgs, waitFor } from './support/api.mjs';
 import { rawClient, rawServer, closePayload, frame } from './support/raw.mjs';
 
 const echo = { onMessage(payload, isBinary) { this.sendMessage(payload, isBinary); } };
@@ -550,7 +550,7 @@ test('a read that arrives while an async onMessage is pending is queued whole, n
   protocol.transport.socket.emit('data', read);
   assert.equal(read.length, wire.length, 'the queued read was not freed');
   release();
-  await within((async () => { while (digests.length < 2) await sleep(5); })(), 5000, 'the second message');
+  await waitFor(() => digests.length >= 2, 5000, 'the second message');
   assert.deepEqual(digests.slice(1), [createHash('sha256').update(payload).digest('hex')]);
   assert.equal(srv.recorder.count('onError'), 0);
 });

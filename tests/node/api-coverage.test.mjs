@@ -16,7 +16,7 @@ import {
   DuplicateParameter, InvalidParameterName, InvalidParameterValue, PayloadTooBig, ProtocolError,
   ServerPerMessageDeflateFactory, ClientPerMessageDeflateFactory, enableServerPermessageDeflate, enableClientPermessageDeflate,
 } from '../../pkg/node.mjs';
-import { startServer, startClient, cleanup, closeArgs, wsOpen, next, sleep, within } from './support/api.mjs';
+import { startServer, startClient, cleanup, closeArgs, wsOpen, next, sleep, within, waitFor } from './support/api.mjs';
 import { rawClient, rawConnect, upgradeRequest, parseHead } from './support/raw.mjs';
 
 const echo = { onMessage(payload, isBinary) { this.sendMessage(payload, isBinary); } };
@@ -227,7 +227,7 @@ test('onAutoPong: when an automatic ping\'s pong arrives, with its sequence numb
   const pings = [];
   ws.on('ping', (data) => pings.push(data));
   const before = Date.now();
-  await within((async () => { while (pongs.length < 2) await sleep(10); })(), 3000, 'two onAutoPong');
+  await waitFor(() => pongs.length >= 2, 3000, 'two onAutoPong', 10);
   const [pingSent, pingSeq, pongReceived, pongRtt, payload] = pongs[0];
   assert.equal(pingSeq, 1);
   assert.equal(pongs[1][1], 2);

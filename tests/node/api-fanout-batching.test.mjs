@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { startServer, wsOpen, cleanup, within, sleep } from './support/api.mjs';
+import { startServer, wsOpen, cleanup, within, waitFor } from './support/api.mjs';
 
 async function receiver(url) {
   const ws = await wsOpen(WebSocket, url);
@@ -17,7 +17,7 @@ async function receiver(url) {
 }
 
 async function until(condition, what) {
-  await within((async () => { while (!condition()) await sleep(5); })(), 10000, what);
+  await waitFor(condition, 10000, what);
 }
 
 test('publishes and sendMessage calls in one task reach each connection in call order; a close sent after them follows them', async (t) => {

@@ -8,7 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { PreparedMessage, WebSocketClientProtocol } from '../../pkg/node.mjs';
-import { startServer, startClient, wsOpen, cleanup, within, sleep, Recorder } from './support/api.mjs';
+import { startServer, startClient, wsOpen, cleanup, sleep, Recorder, waitFor } from './support/api.mjs';
 import { rawClient } from './support/raw.mjs';
 import { jsonText, randomBytes } from './support/interop.mjs';
 
@@ -21,7 +21,7 @@ async function receiver(url, options = {}) {
 }
 
 async function until(condition, what, ms = 10000) {
-  await within((async () => { while (!condition()) await sleep(5); })(), ms, what);
+  await waitFor(condition, ms, what);
 }
 
 /** A server whose connections subscribe to 'news' when they open; resolves once `n` did. */

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { within, sleep } from './support/api.mjs';
+import { sleep, waitFor } from './support/api.mjs';
 
 const SERVER = fileURLToPath(new URL('./support/workers-server.mjs', import.meta.url));
 
 async function until(condition, what, ms = 10000) {
-  await within((async () => { while (!condition()) await sleep(10); })(), ms, what);
+  await waitFor(condition, ms, what, 10);
 }
 
 /** A ws client that records its worker's pid (the first message) and then every message. */

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { RedisBroker, WebSocketServerProtocol } from '../../pkg/node.mjs';
-import { startServer, wsOpen, cleanup, within, sleep } from './support/api.mjs';
+import { startServer, wsOpen, cleanup, within, sleep, waitFor } from './support/api.mjs';
 import { startRedis } from './support/redis-server.mjs';
 import { randomBytes } from './support/interop.mjs';
 
@@ -31,7 +31,7 @@ async function chatServer(defer, redisUrl) {
 }
 
 async function until(condition, what, ms = 10000) {
-  await within((async () => { while (!condition()) await sleep(10); })(), ms, what);
+  await waitFor(condition, ms, what, 10);
 }
 
 async function member(defer, port) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { within, sleep } from './support/api.mjs';
+import { within, sleep, waitFor } from './support/api.mjs';
 import { freePort } from './support/redis-server.mjs';
 
 const CONFIG = fileURLToPath(new URL('../nginx/nginx.conf', import.meta.url));
@@ -20,7 +20,7 @@ const BACKEND = fileURLToPath(new URL('./support/proxy-backend.mjs', import.meta
 const NGINX = '/usr/sbin/nginx';
 
 async function until(condition, what, ms = 10000) {
-  await within((async () => { while (!condition()) await sleep(10); })(), ms, what);
+  await waitFor(condition, ms, what, 10);
 }
 
 /** A child process that prints `listening on`; resolves once it did. */

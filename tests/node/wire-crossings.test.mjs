@@ -14,7 +14,7 @@ import {
   WebSocketServerFactory, WebSocketServerProtocol, WebSocketClientFactory, WebSocketClientProtocol,
   listenWS, connectWS, Kind, Status, Opcode,
 } from '../../pkg/node.mjs';
-import { within } from './support/api.mjs';
+import { within, waitFor } from './support/api.mjs';
 
 const MESSAGES = 200;
 
@@ -137,7 +137,7 @@ test('publish to a topic: one framing for all, then no crossing per further reci
   const clients = Array.from({ length: RECIPIENTS }, () => wsClient(listener.port, false));
   try {
     await within(Promise.all(clients.map((c) => c.opened)), 5000, 'ws open');
-    await within((async () => { while (factory.subscriberCount('all') < RECIPIENTS) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'subscriptions');
+    await waitFor(() => factory.subscriberCount('all') >= RECIPIENTS, 5000, 'subscriptions');
     const publish = async (text) => {
       const deliveries = clients.map((c) => c.nextEcho());
       assert.equal(factory.publish('all', text), RECIPIENTS);

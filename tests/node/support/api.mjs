@@ -19,6 +19,19 @@ export function within(promise, ms, what = 'operation') {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Polls `condition` every `every` ms until it holds; rejects after `ms` with `what`. The polling
+ * stops at the deadline too (a loop raced by within() alone would poll on after the failure and
+ * keep the test process alive).
+ */
+export async function waitFor(condition, ms, what = 'a condition', every = 5) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
 // Recorders made since the running test called cleanup(t) (a file's tests run one at a time).
 const recorders = [];
 
