@@ -11,7 +11,7 @@
 // dead ones the garbage collector has not freed yet, in a C heap glibc cannot shrink under the
 // stalled connection's live buffers, and that varies from run to run. On Node 22+, whose
 // transport frees each read buffer as soon as the core copied it, it measured -3.0 to +8.4 MiB
-// (24 of 42 cases under +1; held to 12 MiB); on Node 20, where read buffers wait for the
+// (25 of 46 cases under +1, CI's included; held to 12 MiB); on Node 20, where read buffers wait for the
 // collector, +11.3 MiB with permessage-deflate in all runs but one (the same 1.1 MiB held), and
 // on Deno -1.8 to +6.8 MiB (+3.5 at most in ten cases since its transport also frees its burst
 // buffer and joined writes; both held to 16 MiB). Unbounded queuing, the defect this guards
