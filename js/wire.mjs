@@ -62,8 +62,11 @@ export function corePmceCheck(name, what, base, accept) {
 }
 
 // Payloads up to this size are copied behind their header into one buffer (one write);
-// larger ones go as [header, payload] without a copy.
-const MERGE_LIMIT = 16 * 1024;
+// larger ones go as [header, payload] without a copy. Above 2 KiB the copy costs more than a
+// second chunk in the write (bench/README.md, "Issue 10's targets" ¹¹: a 4 KiB echo 20% faster
+// on Node and Deno), and the merged buffer would be one more allocation per message left to
+// the collector (an idle connection's RSS on Node 22: 7.3 KiB merged up to 16 KiB, 2.8-5.6 now).
+const MERGE_LIMIT = 2 * 1024;
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 
