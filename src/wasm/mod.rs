@@ -20,9 +20,10 @@
 //!   which must outlive the next call. A fragmented message costs no extra copy: each
 //!   fragment is unmasked straight onto the end of the message buffer.
 //! - Send, unmasked and without extension (a server's usual case): the core writes only the
-//!   2–10 byte header (`sendHeaderOnly`). A payload over 16 KiB then goes to the socket as is
+//!   2–10 byte header (`sendHeaderOnly`). A payload over 2 KiB then goes to the socket as is
 //!   (0 copies, header + payload in one writev); a smaller one is copied once behind the
-//!   header into one buffer, which costs less than a second socket write.
+//!   header into one buffer, which costs less than a second chunk at that size
+//!   (`js/wire.mjs` `MERGE_LIMIT`).
 //! - Send otherwise, 3 copies: (1) JS copies the payload into the staging buffer
 //!   (`stagingSpace`); (2) the core writes header + payload into the output buffer, fused
 //!   with masking; (3) JS copies the output into a `Buffer` for the transport.
