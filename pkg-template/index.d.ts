@@ -551,6 +551,9 @@ export declare class WebSocketProtocol<Payload extends Uint8Array = Uint8Array> 
    * `OutgoingMessage`'s `skipCompress`); `sync` is accepted for autobahn compatibility and has
    * no effect.
    * Returns `false` when the send buffer is above `sendHighWaterMark`; `onDrain` follows.
+   * Bytes over 2 KiB sent unmasked and uncompressed (a server's usual case) go to the socket
+   * as they are, without a copy: as with Node's `socket.write` and ws, do not change them
+   * after the call (they may wait in the send buffer; `bufferedAmount` 0 means written).
    * @throws {Disconnected} when the connection is not open.
    */
   sendMessage(payload: SendPayload | OutgoingMessage, isBinary?: boolean, fragmentSize?: number | null, sync?: boolean, doNotCompress?: boolean): boolean;
