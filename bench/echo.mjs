@@ -812,7 +812,7 @@ function printResults(results, cells, impls) {
   for (const [size, kind] of cells) {
     for (const impl of impls) {
       const s = get(impl, size, kind);
-      if (!s) { rows.push([fmtSize(size), kind, SHORT[impl], 'FAILED', '', '', '', '', '', '', '', '', '']); continue; }
+      if (!s) { rows.push([fmtSize(size), kind, SHORT[impl], 'FAILED', '', '', '', '', '', '', '', '', '', '']); continue; }
       rows.push([fmtSize(size), kind, SHORT[impl], fmtUs(s.userUs), fmtUs(s.sysUs), s.serverPct.toFixed(0), s.clientPct.toFixed(0),
         s.otherPct === null ? '?' : s.otherPct.toFixed(0), s.reads === null ? '?' : s.reads.toFixed(3), s.writes === null ? '?' : s.writes.toFixed(3),
         s.blocks.toFixed(1), s.preempts.toFixed(1), s.faults === null ? '?' : s.faults.toFixed(2), s.messages]);

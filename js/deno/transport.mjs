@@ -160,18 +160,18 @@ export class DenoTransport {
     this.#writing = true;
     try {
       while (this.#queue.length > 0 && !this.#destroyed) {
+        const next = this.#queue[0];
         const batch = this.#takeBatch();
-        const joined = this.#joined;
-        this.#joined = false;
         for (let offset = 0; offset < batch.length;) {
           const n = await this.conn.write(batch.subarray(offset));
           if (this.#destroyed) return;
           offset += n;
           this.#buffered -= n;
         }
-        // A batch joined here is ours and written: freed now, not when the collector gets to it
-        // (a chunk written as it is may be the application's or a shared prepared frame).
-        if (joined) freeNow(batch);
+        // A batch joined here (a new array, not the queue's first chunk) is ours and written:
+        // freed now, not when the collector gets to it (a chunk written as it is may be the
+        // application's or a shared prepared frame).
+        if (batch !== next) freeNow(batch);
         if (this.#buffered <= this.highWaterMark && (this.#needDrain || this.#buffered === 0)) {
           this.#needDrain = false;
           this.#protocol?._drained();
@@ -188,9 +188,6 @@ export class DenoTransport {
     else if (this.#queue.length === 0 && this.#ending && !this.#shutdown) this.#closeWrite();
   }
 
-  /** Whether the last #takeBatch joined chunks into a new array. */
-  #joined = false;
-
   /** The next write: one big chunk as it is, or small ones joined (up to BATCH_LIMIT). */
   #takeBatch() {
     const first = this.#queue[0];
@@ -199,7 +196,6 @@ export class DenoTransport {
     let total = 0;
     while (count < this.#queue.length && total + this.#queue[count].length <= BATCH_LIMIT) total += this.#queue[count++].length;
     if (count <= 1) return this.#queue.shift();
-    this.#joined = true;
     return concat(this.#queue.splice(0, count), (n) => new Uint8Array(n), count, total);
   }
 
