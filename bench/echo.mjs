@@ -839,8 +839,8 @@ function printResults(results, cells, impls) {
 // ---------------------------------------------------------------------------------------------
 // --profile SIZE: one implementation (wasmsocket by default) under node --cpu-prof.
 
-const WASM_OPT_FEATURES = ['--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', '--enable-simd'];
+/** scripts/build.sh's wasm-opt arguments after -O3 (scripts/wasm-opt.args). */
+const WASM_OPT_ARGS = readFileSync(join(ROOT, 'scripts/wasm-opt.args'), 'utf8').replace(/#.*/g, '').split(/\s+/).filter(Boolean);
 
 /**
  * A copy of pkg/ whose wasm keeps its name section, so that wasm frames in the profile have
@@ -861,7 +861,7 @@ function namedPkg(dir) {
     const pkg = join(dir, 'pkg');
     cpSync(PKG, pkg, { recursive: true });
     for (const f of readdirSync(out)) if (f !== '.gitignore') cpSync(join(out, f), join(pkg, 'wasm', f));
-    run('wasm-opt', ['-O3', '-g', ...WASM_OPT_FEATURES, join(out, 'wasmsocket_bg.wasm'), '-o', join(pkg, 'wasm/wasmsocket_bg.wasm')]);
+    run('wasm-opt', ['-O3', '-g', ...WASM_OPT_ARGS, join(out, 'wasmsocket_bg.wasm'), '-o', join(pkg, 'wasm/wasmsocket_bg.wasm')]);
     if (readFileSync(join(pkg, 'wasm/wasmsocket.js'), 'utf8') !== readFileSync(join(PKG, 'wasm/wasmsocket.js'), 'utf8')) {
       process.stderr.write('note: the wasm-bindgen glue differs from pkg/\'s: sources changed since scripts/build.sh; profiling the current sources\n');
     }

@@ -22,10 +22,10 @@ wasm-pack --quiet build --target web --release --no-pack --out-dir "$pkg/wasm" -
   -- --features "stepped-allocator${features:+,$features}"
 rm -f "$pkg/wasm/.gitignore"
 
-# Feature flags wasm-opt must accept: those rustc enables by default for wasm32 plus simd128.
-wasm-opt -O3 --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  --enable-simd "$pkg/wasm/wasmsocket_bg.wasm" -o "$pkg/wasm/wasmsocket_bg.wasm"
+# scripts/wasm-opt.args says why each argument.
+read -r -d '' -a wasm_opt_args < <(sed 's/#.*//' scripts/wasm-opt.args) || true
+[ "${#wasm_opt_args[@]}" -gt 0 ] || { echo "build.sh: scripts/wasm-opt.args is empty" >&2; exit 1; }
+wasm-opt -O3 "${wasm_opt_args[@]}" "$pkg/wasm/wasmsocket_bg.wasm" -o "$pkg/wasm/wasmsocket_bg.wasm"
 
 # The published types must check with nothing beyond ES2022 plus Node's types (node.d.mts) or
 # the DOM (index.d.ts). The generated types end with the loader's (InitInput, initSync, init),
