@@ -11,11 +11,13 @@
 // twenty-two cases on Node 22 and 24, with and without permessage-deflate, since no wasm
 // function on these paths needs V8's optimising compiler to take more than 2.4 MiB
 // (scripts/wasm-opt.args: the receive path was one function whose compile, once per process
-// whenever it got hot, added up to +8.4 MiB). Deno measured -1.5 to +4.4 MiB in fourteen cases
-// (held to 8 MiB): its V8 inlines more into that function when it compiles it, and the burst's
-// dead echoes leave glibc's heap grown at times. Node 20 has no ArrayBuffer.prototype.transfer,
-// so every read buffer waits for the collector: +11 MiB with permessage-deflate in most runs
-// (held to 16 MiB). Unbounded queuing, the defect this guards against, showed +222 MiB.
+// whenever it got hot, added up to +8.4 MiB). On Deno -1.5 to +3.9 MiB in sixteen cases of
+// this test (fifteen under +0.4) and up to +4.7 by hand with two warm-up peers (held to 8 MiB):
+// its V8 inlines more into that function as it compiles it, and at times the burst's dead
+// echoes leave glibc's main heap grown (traced: calloc'd ArrayBuffers on the main thread).
+// Node 20 has no ArrayBuffer.prototype.transfer, so every read buffer waits for the collector:
+// +11 MiB with permessage-deflate in most runs (held to 16 MiB). Unbounded queuing, the defect
+// this guards against, showed +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
 import test from 'node:test';
