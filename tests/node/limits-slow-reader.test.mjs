@@ -7,13 +7,13 @@
 //
 // What is bounded while the peer stalls: the buffers the connection holds (ArrayBuffers: the
 // unsent output and input read but not handled) by the issue's 4 MiB, wasm memory not growing
-// once warm, and RSS. On Node 22+ RSS measured -0.6 to +3.9 MiB in 31 cases (Node 22 -0.0 to
-// +1.2; Node 24 without compression +3.0 to +3.9 in five of its runs, from lower idle baselines:
-// glibc's heap regrowing, it seems), within the issue's 4 MiB but too close to it to assert, so
+// once warm, and RSS. On Node 22+ RSS measured -0.6 to +3.9 MiB in 35 cases on Node 22 and 24;
+// without compression +3.0 to +3.9 in six of them (five on Node 24), from lower idle baselines:
+// glibc's heap regrowing, it seems. Within the issue's 4 MiB but too close to it to assert, so
 // held to 6 MiB. It varied up to +8.4 MiB until no wasm function on these paths
 // needed V8's optimising compiler to take more than 2.4 MiB (scripts/wasm-opt.args: the receive
 // path was one function whose compile, once per process whenever it got hot, landed in RSS).
-// On Deno -1.5 to +3.9 MiB in eighteen cases of this test (seventeen under +0.4) and up to +4.7
+// On Deno -1.6 to +3.9 MiB in twenty cases of this test (nineteen under +0.4) and up to +4.7
 // by hand with two warm-up peers (held to 8 MiB): its V8 inlines more into that function as it
 // compiles it, and at times the burst's dead echoes leave glibc's main heap grown (traced:
 // calloc'd ArrayBuffers on the main thread). Node 20 has no ArrayBuffer.prototype.transfer, so
