@@ -17,8 +17,8 @@
 // by hand with two warm-up peers (held to 8 MiB): its V8 inlines more into that function as it
 // compiles it, and at times the burst's dead echoes leave glibc's main heap grown (traced:
 // calloc'd ArrayBuffers on the main thread). Node 20 has no ArrayBuffer.prototype.transfer, so
-// every read buffer waits for the collector: +11 MiB with permessage-deflate in most runs (held
-// to 16 MiB). Unbounded queuing, the defect this guards against, showed +222 MiB.
+// every read buffer waits for the collector: +11 MiB with permessage-deflate in some runs (two
+// of six today; held to 16 MiB). Unbounded queuing, the defect this guards against, showed +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
 import test from 'node:test';
