@@ -53,3 +53,26 @@ export function freeNow(bytes) {
   const { buffer } = bytes;
   if (bytes.byteOffset === 0 && buffer.byteLength === bytes.byteLength) buffer.transfer(0);
 }
+
+// Output the core made for one connection (a compressed message, a frame copied out of wasm
+// memory) is the transport's alone once handed over, unlike a payload the application passed
+// (written as it is) or a prepared message's frames (shared): the transport frees it once
+// written. Otherwise every reply written before the collector runs stays in the C heap, and
+// under a peer that never reads glibc keeps it (the live unsent replies sit above it).
+
+/** Only outputs of at least this many bytes are tracked. */
+const OWNED_FROM = 16 * 1024;
+const owned = new WeakSet();
+
+/** Marks `bytes` as output no one else holds: the transport may free it once written. */
+export function markOwned(bytes) {
+  if (canFreeNow && bytes.byteLength >= OWNED_FROM) owned.add(bytes);
+}
+
+/** Takes `bytes` back from markOwned (it is about to be shared). */
+export function unmarkOwned(bytes) {
+  owned.delete(bytes);
+}
+
+/** Whether `bytes` was marked and the transport should free it once written. */
+export const isOwned = (bytes) => bytes.byteLength >= OWNED_FROM && owned.has(bytes);

@@ -162,7 +162,7 @@ export const OPTIONS = {
   },
   // Backpressure (not in autobahn): sendMessage returns false above this many buffered bytes.
   sendHighWaterMark: {
-    role: 'sc', default: 1 * MiB, check: isNonNegInt, expect: 'a byte count',
+    role: 'sc', default: 64 * 1024, check: isNonNegInt, expect: 'a byte count',
     doc: '`sendMessage` returns `false` above this many buffered bytes',
     inBrowser: 'emulated: `sendMessage` returns `false` above it (`WebSocket.bufferedAmount`); `onDrain` follows, checked every 20 ms',
   },

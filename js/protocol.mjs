@@ -203,6 +203,14 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
     this._whenClosed?.(this);
   }
 
+  /**
+   * sendMessage returned false: make sure `_drained` follows. A socket's 'drain' comes only after
+   * a write it refused, and a write held while corked or taken at once may never be refused.
+   */
+  _awaitDrain() {
+    this.transport.notifyWhenFlushed?.(this);
+  }
+
   /** The transport's buffer drained. */
   _drained() {
     if (this.#waitingForDrain && this.bufferedAmount <= this.options.sendHighWaterMark) {

@@ -17,7 +17,7 @@
 
 import { Connection, wasmMemory, constants, headerPtr, eventDetail, stagingSpace, pmceCheck, pmceParse } from '../wasm/wasmsocket.js';
 import { coreTrapped, coreFailed, CoreTrappedError, TRAP_CLOSE_CODE, TRAP_REASON } from './trap.mjs';
-import { concat } from './bytes.mjs';
+import { concat, markOwned, unmarkOwned } from './bytes.mjs';
 
 // The numbers shared with the core live in Rust (src/wasm/constants.rs); `bindCore` fills
 // these once the wasm module is instantiated (each package entry calls it right after).
@@ -131,7 +131,17 @@ export class Wire {
   status = 0;
   #out = [];
 
+  /**
+   * Whether the transport frees this connection's large outputs once written (js/bytes.mjs):
+   * a server's are its compressed replies (a large uncompressed one goes out as the
+   * application's payload behind a header), where the compression costs far more than the
+   * free. A client masks a copy of every payload, and freeing each of those cost a 64 KiB
+   * sender 30 % more CPU, glibc handing memory back and faulting it in again (bench/README).
+   */
+  #freesOutput;
+
   constructor(role, options = {}, { open = false, alloc = (n) => new Uint8Array(n) } = {}) {
+    this.#freesOutput = role === 'server';
     if (coreTrapped !== null) throw new CoreTrappedError(coreTrapped);
     try {
       bindCore();
@@ -313,6 +323,8 @@ export class Wire {
       const made = this.sendMessage(payload, isBinary, doNotCompress);
       const own = made.slice(queued);
       const built = own.length === 1 ? own[0] : concat(own, this.alloc);
+      // Shared from now on: no transport may free it.
+      unmarkOwned(built);
       prepared._remember(key, built);
       made.length = queued;
       made.push(built);
@@ -496,7 +508,9 @@ export class Wire {
     const status = words[headerWord + Layout.STATUS];
     this.status = status;
     if (status & Status.OUTPUT) {
-      this.#out.push(this.#copyOut(words[headerWord + Layout.OUTPUT_PTR], words[headerWord + Layout.OUTPUT_LEN]));
+      const output = this.#copyOut(words[headerWord + Layout.OUTPUT_PTR], words[headerWord + Layout.OUTPUT_LEN]);
+      if (this.#freesOutput) markOwned(output);
+      this.#out.push(output);
     }
     if (!(status & Status.EVENTS)) return [];
     return this.#events(words[headerWord + Layout.RECORDS_PTR], words[headerWord + Layout.EVENT_COUNT]);

@@ -84,7 +84,7 @@ export interface CommonProtocolOptions {
   autoPingRestartOnAnyTraffic?: boolean;
   /**
    * Backpressure (not in autobahn): `sendMessage` returns `false` once more than this many
-   * bytes wait in the transport's buffer; `onDrain` follows when it empties. Default `1048576` (1 MiB).
+   * bytes wait in the transport's buffer; `onDrain` follows when it empties. Default `65536` (64 KiB).
    */
   sendHighWaterMark?: number;
   /**

@@ -2,7 +2,7 @@
 // that pause()/resume() stop and restart, and writes awaited in order through a queue.
 // No node: imports; Deno's own API only.
 
-import { concat, freeNow } from '../bytes.mjs';
+import { concat, freeNow, isOwned } from '../bytes.mjs';
 
 // Each connection's pending read holds its buffer for as long as the peer is quiet, so an idle
 // connection keeps the small one (bench/connect.mjs: 64 KiB buffers made an idle connection
@@ -168,10 +168,10 @@ export class DenoTransport {
           offset += n;
           this.#buffered -= n;
         }
-        // A batch joined here (a new array, not the queue's first chunk) is ours and written:
-        // freed now, not when the collector gets to it (a chunk written as it is may be the
-        // application's or a shared prepared frame).
-        if (batch !== next) freeNow(batch);
+        // Written, so freed now rather than when the collector gets to it: a batch joined here (a
+        // new array, not the queue's first chunk), or a chunk that is this connection's own output
+        // (js/bytes.mjs; others may be the application's or a shared prepared frame).
+        if (batch !== next || isOwned(batch)) freeNow(batch);
         if (this.#buffered <= this.highWaterMark && (this.#needDrain || this.#buffered === 0)) {
           this.#needDrain = false;
           this.#protocol?._drained();
@@ -196,7 +196,10 @@ export class DenoTransport {
     let total = 0;
     while (count < this.#queue.length && total + this.#queue[count].length <= BATCH_LIMIT) total += this.#queue[count++].length;
     if (count <= 1) return this.#queue.shift();
-    return concat(this.#queue.splice(0, count), (n) => new Uint8Array(n), count, total);
+    const parts = this.#queue.splice(0, count);
+    const batch = concat(parts, (n) => new Uint8Array(n), count, total);
+    for (const part of parts) if (isOwned(part)) freeNow(part);
+    return batch;
   }
 
   /** Writes what is queued, then half-closes (closeWrite; a full close where unsupported). */

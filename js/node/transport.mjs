@@ -1,6 +1,6 @@
 // The protocol's transport interface over a Node net.Socket or tls.TLSSocket.
 
-import { concat, freeNow } from '../bytes.mjs';
+import { concat, freeNow, isOwned } from '../bytes.mjs';
 
 const EMPTY = new Uint8Array(0);
 /**
@@ -133,10 +133,10 @@ export class NodeTransport {
   #writeNow(chunks) {
     const { socket } = this;
     if (socket.destroyed || !socket.writable) return false;
-    if (chunks.length === 1) return socket.write(chunks[0]);
+    if (chunks.length === 1) return writeOne(socket, chunks[0]);
     socket.cork();
     let ok = true;
-    for (const chunk of chunks) ok = socket.write(chunk);
+    for (const chunk of chunks) ok = writeOne(socket, chunk);
     socket.uncork();
     return ok;
   }
@@ -198,7 +198,10 @@ export class NodeTransport {
       (this.#flushWaiters ??= []).push(protocol);
       return;
     }
-    this.socket.write(EMPTY, () => protocol._drained());
+    // Written already (the kernel took it at once), or a 'drain' is coming (onDrain tells the
+    // protocol): no empty write, which costs a system call.
+    if (this.socket.writableLength === 0) queueMicrotask(() => protocol._drained());
+    else if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, () => protocol._drained());
   }
 
   resume() {
@@ -212,6 +215,11 @@ export class NodeTransport {
   get bufferedAmount() {
     return this.#holds > 0 ? this.#heldBase + this.#heldBytes : (this.socket.writableLength ?? 0);
   }
+}
+
+/** socket.write(chunk); output the core made for this connection alone is freed once written (js/bytes.mjs). */
+function writeOne(socket, chunk) {
+  return isOwned(chunk) ? socket.write(chunk, () => freeNow(chunk)) : socket.write(chunk);
 }
 
 /** autobahn's peer strings: tcp4:1.2.3.4:5678, tcp6:[::1]:5678, unix:/path. */

@@ -45,7 +45,7 @@ const SERVER_DEFAULTS = {
   allowNullOrigin: true,
   maxConnections: 0,
   trustXForwardedFor: 0,
-  sendHighWaterMark: 1 * MiB,
+  sendHighWaterMark: 64 * 1024,
   pauseOnBackpressure: true,
   maxBufferedAmount: 4 * MiB,
   serveFlashSocketPolicy: false,
@@ -75,7 +75,7 @@ const CLIENT_DEFAULTS = {
   autoPingTimeout: 0,
   autoPingSize: 4,
   autoPingRestartOnAnyTraffic: true,
-  sendHighWaterMark: 1 * MiB,
+  sendHighWaterMark: 64 * 1024,
   pauseOnBackpressure: true,
   maxBufferedAmount: 4 * MiB,
 };

@@ -268,6 +268,38 @@ test('backpressure: sendMessage returns false above sendHighWaterMark, onDrain f
   assert.equal(protocol.sendMessage('small'), true);
 });
 
+// A send from onOpen is held with the handshake's own output (corked) and then written at
+// once by a socket with room for it: the socket never refuses a write, so it emits no 'drain',
+// and onDrain must come another way (it did not: a producer that waits for it stalled forever).
+test('backpressure: onDrain follows a sendMessage that returned false in onOpen, when the socket then took it all at once', async (t) => {
+  const defer = cleanup(t);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await next(wss, 'listening');
+  defer(() => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()); }));
+  const COUNT = 40;
+  let received = 0;
+  const all = new Promise((resolve) => wss.on('connection', (s) => s.on('message', () => { if (++received === COUNT) resolve(); })));
+  const chunk = Buffer.alloc(64 * 1024, 0x62);
+  let sent = 0;
+  let refused = 0;
+  const pump = (protocol) => {
+    while (sent < COUNT) {
+      sent++;
+      if (!protocol.sendMessage(chunk, true)) return refused++;
+    }
+  };
+  const client = await startClient(`ws://127.0.0.1:${wss.address().port}/`, {
+    onOpen() { pump(this); },
+    onDrain() { pump(this); },
+  }, { options: { sendHighWaterMark: 64 * 1024 } });
+  defer(() => client.protocol.dropConnection());
+  await within(all, 10000, `all ${COUNT} messages at the server`);
+  assert.ok(refused > 0, 'sendMessage returned false at least once');
+  // One onDrain per false (the one after the last send may still be on its way).
+  const drains = client.recorder.count('onDrain');
+  assert.ok(drains === refused || drains === refused - 1, `${drains} onDrain for ${refused} false`);
+});
+
 test('bufferedAmount is 0 for a protocol that has no transport', async () => {
   const { WebSocketServerProtocol } = await import('../../pkg/node.mjs');
   assert.equal(new WebSocketServerProtocol().bufferedAmount, 0);

@@ -1,0 +1,101 @@
+// Slow reader: a server's RSS while a peer that floods 64 KiB messages and never reads has
+// stalled it (tests/interop/slow_reader.py, 4 KiB receive buffer), wasmsocket's echo server
+// against ws's in the same run. Run by hand, not in CI:
+//
+//   node bench/slow-reader.mjs [--runs 3] [--deflate] [--deno] [--node PATH] [--trim] [--no-ws]
+//
+// Each run starts a fresh server in a child process, warms it up with identical peers as
+// tests/node/limits-slow-reader.test.mjs does, reads RSS after a full collection (idle), sends
+// one more peer and reads it again once that peer stalled. --trim calls glibc's malloc_trim(0)
+// in the server (through gdb) just before that peer: the heap then starts trimmed, which is the
+// worst case for how much of the burst the stall keeps resident (bench/README.md, "Slow reader").
+// --deno runs examples/echo-server.ts on Deno; --node runs the Node servers on another node.
+// The ws column floods ws's echo server (bench/slow-reader/ws-echo.mjs) the same way: it never
+// stops reading, so its row is the peer's whole 200 MiB.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { GC_HOOK, MiB, RUNTIMES, startChildServer } from '../tests/node/support/child-server.mjs';
+import { parseArgs } from './common.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const RUNS = Number(args.runs ?? 3);
+const deflate = Boolean(args.deflate);
+const TOTAL = 200 * MiB;
+const path = (p) => fileURLToPath(new URL(p, import.meta.url));
+const PEER = path('../tests/interop/slow_reader.py');
+const node = args.node ?? process.execPath;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const mib = (bytes) => (bytes / MiB).toFixed(1);
+const signed = (bytes) => (bytes >= 0 ? '+' : '') + mib(bytes);
+
+const SERVERS = {
+  wasmsocket: () => (args.deno
+    ? startChildServer([path('../examples/echo-server.ts'), '--port', '0'], RUNTIMES[1])
+    : startChildServer([path('../examples/echo-server.mjs'), '--port', '0'], { execPath: node, runtimeArgs: () => GC_HOOK })),
+  ws: () => startChildServer([path('slow-reader/ws-echo.mjs'), ...(deflate ? ['--deflate'] : [])], { execPath: node, runtimeArgs: () => GC_HOOK }),
+};
+
+/** The peer: resolves with { sent, leave() } once its sending stalled (or all went). */
+async function slowReader(port) {
+  const peer = spawn('python3', [PEER, String(port), String(TOTAL), ...(deflate ? ['--deflate'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [line] = await once(peer.stdout, 'data');
+  return {
+    sent: JSON.parse(String(line)).sent,
+    leave: async () => {
+      peer.stdin.end();
+      if (peer.exitCode === null) await once(peer, 'exit');
+    },
+  };
+}
+
+/** RSS of the main heap ([heap] in /proc/PID/smaps), bytes. */
+function heapRss(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const at = text.indexOf('[heap]');
+  if (at < 0) return 0;
+  return Number(/Rss:\s+(\d+) kB/.exec(text.slice(at))[1]) * 1024;
+}
+
+async function run(impl) {
+  const server = await SERVERS[impl]();
+  try {
+    const warm = [];
+    if (impl === 'wasmsocket') {
+      // As the test: warm-up peers until one stalls it no higher than the one before (at most 4).
+      let previous = -Infinity;
+      for (let i = 0; i < 4; i++) {
+        const before = await server.collectedRss();
+        const peer = await slowReader(server.port);
+        const stalled = await server.collectedRss();
+        await peer.leave();
+        warm.push(signed(stalled - before));
+        if (stalled <= previous + 0.5 * MiB) break;
+        previous = stalled;
+      }
+      await sleep(500);
+    }
+    if (args.trim) execFileSync('gdb', ['-p', String(server.child.pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore' });
+    const idle = await server.collectedRss();
+    const idleHeap = heapRss(server.child.pid);
+    const peer = await slowReader(server.port);
+    const stalled = await server.collectedRss();
+    const heap = heapRss(server.child.pid) - idleHeap;
+    await peer.leave();
+    return { warm: warm.join(' '), idle, grew: stalled - idle, heap, sent: peer.sent };
+  } finally {
+    await server.stop();
+  }
+}
+
+const impls = args.deno || args['no-ws'] ? ['wasmsocket'] : ['wasmsocket', 'ws'];
+const where = args.deno ? 'Deno' : `Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`;
+console.log(`slow reader, ${where}, ${deflate ? 'permessage-deflate' : 'no compression'}${args.trim ? ', heap trimmed before the peer (worst case)' : ''}; MiB`);
+console.log('impl        run  warm-up peers (RSS each)   idle RSS  while stalled  of it [heap]  peer sent');
+for (const impl of impls) {
+  for (let i = 1; i <= RUNS; i++) {
+    const r = await run(impl);
+    console.log(`${impl.padEnd(11)} ${String(i).padStart(3)}  ${r.warm.padEnd(25)} ${mib(r.idle).padStart(9)}  ${signed(r.grew).padStart(13)}  ${signed(r.heap).padStart(12)}  ${mib(r.sent).padStart(9)}`);
+  }
+}
