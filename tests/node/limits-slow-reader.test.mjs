@@ -14,7 +14,7 @@
 // (bench/slow-reader.mjs --trim): Node 22 and 24 +2.4 to +3.9 MiB (asserted ≤ 5), Deno +1.8 to
 // +4.2 and once +5.8, a compile landing in it (asserted ≤ 8). Node 20 has no
 // ArrayBuffer.prototype.transfer: its read buffers and our output wait for the collector too
-// (worst case +5.9, with permessage-deflate +9 to +10 MiB; held to 16). Unbounded queuing, the
+// (worst case +5.9, with permessage-deflate +8 to +10 MiB; held to 16). Unbounded queuing, the
 // defect this guards against, showed +222 MiB.
 // The peer (tests/interop/slow_reader.py) has a 4 KiB receive buffer and never reads, so the
 // server's echoes pile up in the server unless it stops reading.
