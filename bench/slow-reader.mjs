@@ -7,8 +7,9 @@
 // Each run starts a fresh server in a child process, warms it up with identical peers as
 // tests/node/limits-slow-reader.test.mjs does, reads RSS after a full collection (idle), sends
 // one more peer and reads it again once that peer stalled. --trim calls glibc's malloc_trim(0)
-// in the server (through gdb) just before that peer: the heap then starts trimmed, which is the
-// worst case for how much of the burst the stall keeps resident (bench/README.md, "Slow reader").
+// in the server (through gdb, which scripts/setup.sh does not install: apt's gdb) just before
+// that peer: the heap then starts trimmed, which is the worst case for how much of the burst the
+// stall keeps resident (bench/README.md, "slow-reader.mjs").
 // --deno runs examples/echo-server.ts on Deno; --node runs the Node servers on another node.
 // The ws column floods ws's echo server (bench/slow-reader/ws-echo.mjs) the same way: it never
 // stops reading, so its row is the peer's whole 200 MiB.

@@ -268,9 +268,9 @@ test('backpressure: sendMessage returns false above sendHighWaterMark, onDrain f
   assert.equal(protocol.sendMessage('small'), true);
 });
 
-// A send from onOpen is held with the handshake's own output (corked) and then written at
-// once by a socket with room for it: the socket never refuses a write, so it emits no 'drain',
-// and onDrain must come another way (it did not: a producer that waits for it stalled forever).
+// A send from onOpen is held (the transport is corked while input is dispatched) and then
+// written at once by a socket with room for it: the socket never refuses a write, so it emits no
+// 'drain', and onDrain must come another way (it did not: a producer waiting for it stalled).
 test('backpressure: onDrain follows a sendMessage that returned false in onOpen, when the socket then took it all at once', async (t) => {
   const defer = cleanup(t);
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -285,7 +285,10 @@ test('backpressure: onDrain follows a sendMessage that returned false in onOpen,
   const pump = (protocol) => {
     while (sent < COUNT) {
       sent++;
-      if (!protocol.sendMessage(chunk, true)) return refused++;
+      if (!protocol.sendMessage(chunk, true)) {
+        refused++;
+        return;
+      }
     }
   };
   const client = await startClient(`ws://127.0.0.1:${wss.address().port}/`, {
