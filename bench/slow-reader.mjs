@@ -13,21 +13,19 @@
 // --deno runs examples/echo-server.ts on Deno; --node runs the Node servers on another node.
 // The ws column floods ws's echo server (bench/slow-reader/ws-echo.mjs) the same way: it never
 // stops reading, so its row is the peer's whole 200 MiB.
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GC_HOOK, MiB, RUNTIMES, startChildServer } from '../tests/node/support/child-server.mjs';
+import { sleep } from '../tests/node/support/api.mjs';
+import { slowReader, warmUp } from '../tests/node/support/slow-reader.mjs';
 import { parseArgs } from './common.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const RUNS = Number(args.runs ?? 3);
 const deflate = Boolean(args.deflate);
-const TOTAL = 200 * MiB;
 const path = (p) => fileURLToPath(new URL(p, import.meta.url));
-const PEER = path('../tests/interop/slow_reader.py');
 const node = args.node ?? process.execPath;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes) => (bytes / MiB).toFixed(1);
 const signed = (bytes) => (bytes >= 0 ? '+' : '') + mib(bytes);
 
@@ -37,19 +35,6 @@ const SERVERS = {
     : startChildServer([path('../examples/echo-server.mjs'), '--port', '0'], { execPath: node, runtimeArgs: () => GC_HOOK })),
   ws: () => startChildServer([path('slow-reader/ws-echo.mjs'), ...(deflate ? ['--deflate'] : [])], { execPath: node, runtimeArgs: () => GC_HOOK }),
 };
-
-/** The peer: resolves with { sent, leave() } once its sending stalled (or all went). */
-async function slowReader(port) {
-  const peer = spawn('python3', [PEER, String(port), String(TOTAL), ...(deflate ? ['--deflate'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = await once(peer.stdout, 'data');
-  return {
-    sent: JSON.parse(String(line)).sent,
-    leave: async () => {
-      peer.stdin.end();
-      if (peer.exitCode === null) await once(peer, 'exit');
-    },
-  };
-}
 
 /** RSS of the main heap ([heap] in /proc/PID/smaps), bytes. */
 function heapRss(pid) {
@@ -62,25 +47,13 @@ function heapRss(pid) {
 async function run(impl) {
   const server = await SERVERS[impl]();
   try {
-    const warm = [];
-    if (impl === 'wasmsocket') {
-      // As the test: warm-up peers until one stalls it no higher than the one before (at most 4).
-      let previous = -Infinity;
-      for (let i = 0; i < 4; i++) {
-        const before = await server.collectedRss();
-        const peer = await slowReader(server.port);
-        const stalled = await server.collectedRss();
-        await peer.leave();
-        warm.push(signed(stalled - before));
-        if (stalled <= previous + 0.5 * MiB) break;
-        previous = stalled;
-      }
-      await sleep(500);
-    }
+    // As the test: warm-up peers first (ws, which never stops reading, gets none).
+    const warm = impl === 'wasmsocket' ? (await warmUp(server, deflate)).map(signed) : [];
+    if (warm.length) await sleep(500);
     if (args.trim) execFileSync('gdb', ['-p', String(server.child.pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore' });
     const idle = await server.collectedRss();
     const idleHeap = heapRss(server.child.pid);
-    const peer = await slowReader(server.port);
+    const peer = await slowReader(server.port, deflate);
     const stalled = await server.collectedRss();
     const heap = heapRss(server.child.pid) - idleHeap;
     await peer.leave();

@@ -20,14 +20,12 @@
 // server's echoes pile up in the server unless it stops reading.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { SERVER_RUNTIMES, heldBuffers, startChildServer, mib, MiB } from './support/child-server.mjs';
-import { sleep, within } from './support/api.mjs';
+import { sleep } from './support/api.mjs';
+import { TOTAL, slowReader, warmUp } from './support/slow-reader.mjs';
 
 const signed = (bytes) => (bytes >= 0 ? '+' : '') + mib(bytes);
 
-const TOTAL = 200 * MiB;
 // Bounds from the hardening issue (4 MiB), on what the connection holds: its buffers while the
 // peer stalls, and what is left of them (and of wasm memory) 10 s after it left.
 const HELD_BOUND = 4 * MiB;
@@ -37,42 +35,15 @@ const rssBound = (runtime) => {
   if (runtime.name === 'Deno') return 8 * MiB;
   return runtime.readsFreedAtOnce ? 5 * MiB : 16 * MiB;
 };
-const PEER = new URL('../interop/slow_reader.py', import.meta.url).pathname;
-
-/** The hostile peer (tests/interop/slow_reader.py): resolves with { sent, leave() } once its sending stalled. */
-async function slowReader(port, deflate) {
-  const peer = spawn('python3', [PEER, String(port), String(TOTAL), ...(deflate ? ['--deflate'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = await within(once(peer.stdout, 'data'), 60000, 'the peer to stall');
-  const { sent } = JSON.parse(String(line));
-  return {
-    sent,
-    leave: async () => {
-      peer.stdin.end();
-      if (peer.exitCode === null) await within(once(peer, 'exit'), 5000, 'the peer to exit');
-    },
-  };
-}
 
 async function slowReaderCase(t, { deflate, runtime }) {
   const label = `${runtime.name}, ${deflate ? 'permessage-deflate' : 'no compression'}`;
   const server = await startChildServer([runtime.script('echo-server'), '--port', '0', '--host', '127.0.0.1'], runtime);
   try {
-    // Warm up with identical peers (code compiled, pools made, wasm memory and malloc's arenas
-    // at their working size) until one stalls the server no higher than the one before it (at
-    // most 4: how far the first peer gets before the server stops reading varies with timing,
-    // and so does what it leaves grown; CI once saw +10 MiB on the second peer after one warm-up);
-    // then the baseline. The warm-up figures are printed.
+    // Warm up (support/slow-reader.mjs), then the baseline. The warm-up figures are printed.
     const fresh = await server.collectedRss();
-    let previousStall = -Infinity;
-    for (let warmups = 1; warmups <= 4; warmups++) {
-      const before = await server.collectedRss();
-      const warmup = await slowReader(server.port, deflate);
-      const warmStalled = await server.collectedRss();
-      await warmup.leave();
-      t.diagnostic(`${label}: warm-up peer ${warmups} (fresh server ${mib(fresh)}) stalled it at ${signed(warmStalled - before)}, then left`);
-      if (warmStalled <= previousStall + 0.5 * MiB) break;
-      previousStall = warmStalled;
-    }
+    const warmups = await warmUp(server, deflate);
+    warmups.forEach((grew, i) => t.diagnostic(`${label}: warm-up peer ${i + 1} (fresh server ${mib(fresh)}) stalled it at ${signed(grew)}, then left`));
     await sleep(500);
     const idle = await server.collectedRss();
     const idleParts = server.memoryReport();
