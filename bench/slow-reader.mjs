@@ -4,12 +4,12 @@
 //
 //   node bench/slow-reader.mjs [--runs 3] [--deflate] [--deno] [--node PATH] [--trim] [--no-ws]
 //
-// Each run starts a fresh server in a child process, warms it up with identical peers as
-// tests/node/limits-slow-reader.test.mjs does, reads RSS after a full collection (idle), sends
-// one more peer and reads it again once that peer stalled. --trim calls glibc's malloc_trim(0)
-// in the server (through gdb, which scripts/setup.sh does not install: apt's gdb) just before
-// that peer: the heap then starts trimmed, which is the worst case for how much of the burst the
-// stall keeps resident (bench/README.md, "slow-reader.mjs").
+// Each run starts a fresh server in a child process, warms it up as
+// tests/node/limits-slow-reader.test.mjs does (128 MiB echoed, then slow peers), reads RSS after
+// a full collection (idle), sends one more peer and reads it again once that peer stalled.
+// --trim calls glibc's malloc_trim(0) in the server (through gdb, which scripts/setup.sh does not
+// install: apt's gdb) just before that peer: the heap then starts trimmed, which is the worst
+// case for how much of the burst the stall keeps resident (bench/README.md, "slow-reader.mjs").
 // --deno runs examples/echo-server.ts on Deno; --node runs the Node servers on another node.
 // The ws column floods ws's echo server (bench/slow-reader/ws-echo.mjs) the same way: it never
 // stops reading, so its row is the peer's whole 200 MiB.
@@ -47,7 +47,7 @@ function heapRss(pid) {
 async function run(impl) {
   const server = await SERVERS[impl]();
   try {
-    // As the test: warm-up peers first (ws, which never stops reading, gets none).
+    // As the test: a warm-up first (ws, which never stops reading, gets none).
     const warm = impl === 'wasmsocket' ? (await warmUp(server, deflate)).map(signed) : [];
     if (warm.length) await sleep(500);
     if (args.trim) execFileSync('gdb', ['-p', String(server.child.pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore' });
