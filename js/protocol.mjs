@@ -344,7 +344,7 @@ export class WebSocketProtocol extends ProtocolExtras(ProtocolBase) {
     if (!answered || !this.options.pauseOnBackpressure || this.bufferedAmount <= this.options.sendHighWaterMark) return false;
     this.#waitingForDrain = true;
     this.transport.pause();
-    this.transport.notifyWhenFlushed?.(this);
+    this._awaitDrain();
     return true;
   }
 

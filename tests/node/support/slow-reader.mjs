@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { MiB } from './child-server.mjs';
-import { within } from './api.mjs';
+import { within, wsOpen } from './api.mjs';
 
 const PEER = fileURLToPath(new URL('../../interop/slow_reader.py', import.meta.url));
 /** What the peer tries to send: far more than a server that stops reading lets through. */
@@ -39,8 +39,7 @@ const ECHO_WARM_UP = 128 * MiB;
 
 /** Echoes `bytes` of 64 KiB random messages through the server at `port` with ws, one at a time. */
 async function echoThrough(port, deflate, bytes) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: deflate ? { clientNoContextTakeover: true } : false });
-  await within(once(ws, 'open'), 5000, 'the warm-up client to open');
+  const ws = await wsOpen(WebSocket, `ws://127.0.0.1:${port}/`, [], { perMessageDeflate: deflate ? { clientNoContextTakeover: true } : false });
   const message = randomBytes(64 * 1024);
   for (let sent = 0; sent < bytes; sent += message.length) {
     ws.send(message);
